@@ -1,0 +1,58 @@
+# Thin wrapper over the tools configured in pyproject.toml.
+PY := .venv/bin/python
+PIP := .venv/bin/pip
+export CMAKE_BUILD_PARALLEL_LEVEL ?= 2
+
+.PHONY: install system-deps test test-fast lint run eval eval-full bench finetune clean
+
+install: system-deps .venv/.installed
+
+# espeak-ng speaks when Piper has no voice; libportaudio2/libsndfile1 back sounddevice/soundfile.
+system-deps:
+	@if ! command -v espeak-ng >/dev/null || ! ldconfig -p | grep -q libportaudio; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get install -y -q espeak-ng libportaudio2 libsndfile1 >/dev/null 2>&1 || \
+			(apt-get update -q >/dev/null && apt-get install -y -q espeak-ng libportaudio2 libsndfile1 >/dev/null); \
+		else echo "Please install espeak-ng, libportaudio2 and libsndfile1 (sudo apt-get install espeak-ng libportaudio2 libsndfile1)"; fi; \
+	fi
+
+.venv/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv .venv
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e ".[dev,multilingual,wyoming]"
+	$(PY) -m assistant.models --prepare
+	touch $@
+
+test: install
+	.venv/bin/pytest -q
+
+test-fast: install
+	.venv/bin/pytest -q -m "not model and not slow"
+
+lint: install
+	.venv/bin/ruff check assistant skills tests finetune evals
+	.venv/bin/ruff format --check assistant skills tests finetune evals
+	.venv/bin/mypy
+
+run: install
+	.venv/bin/assistant run
+
+eval: install
+	.venv/bin/assistant eval --dataset quick
+
+eval-full: install
+	.venv/bin/assistant eval --dataset full
+	for f in ../shared/data/slurp_devel.jsonl ../shared/data/snips2017_validate.jsonl ../shared/data/xsid_valid.jsonl; do \
+		[ -f $$f ] && .venv/bin/assistant eval --dataset $$f; done
+
+bench: install
+	.venv/bin/assistant bench --json
+
+finetune: install
+	$(PIP) install -q -e ".[finetune]"
+	$(PY) finetune/1_generate.py
+	$(PY) finetune/2_train.py
+	$(PY) finetune/3_export.py
+
+clean:
+	rm -rf .venv build *.egg-info .pytest_cache .mypy_cache .ruff_cache

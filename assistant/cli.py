@@ -1,0 +1,191 @@
+"""The `assistant` command: ask, skills, route, traces (and the voice, eval and bench commands)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from assistant.config import Config, load_config
+from assistant.errors import AssistantError
+from assistant.pipeline import Assistant
+from assistant.registry import Registry
+
+log = logging.getLogger("assistant")
+
+
+def load_registry(config: Config) -> Registry:
+    """Built-in skills plus the configured skill folders."""
+    return Registry.load([Path(d) for d in config.skill_dirs])
+
+
+def build_assistant(config: Config, *, llm: bool = True, trace: bool = True) -> Assistant:
+    """An Assistant with the registry, and the LLM router unless disabled."""
+    registry = load_registry(config)
+    backend = None
+    if llm and config.router.llm:
+        from assistant.llm import load_backend
+
+        backend = load_backend(config, registry)
+    return Assistant(config, registry, backend, trace=trace)
+
+
+def cmd_ask(args: argparse.Namespace, config: Config) -> int:
+    """Route, execute and print the reply for one sentence."""
+    assistant = build_assistant(config, llm=not args.no_llm)
+    try:
+        turn = assistant.ask(" ".join(args.text))
+        print(turn.reply.text)
+        if args.verbose:
+            print(json.dumps({"call": str(turn.route.call), "path": turn.route.path, "timings_ms": turn.timings_ms,
+                              "error": turn.error, "data": turn.reply.data}, ensure_ascii=False, default=str), file=sys.stderr)
+    finally:
+        assistant.close()
+    return 0
+
+
+def cmd_skills(args: argparse.Namespace, config: Config) -> int:
+    """List the registered skills with signatures and descriptions."""
+    registry = load_registry(config)
+    for item in registry.skills.values():
+        network = "  [network]" if item.needs_network else ""
+        print(f"{item.signature()}{network}\n    {item.description}")
+    print("none()\n    Not a request for any skill.")
+    if args.grammar:
+        print("\n" + registry.grammar())
+    return 0
+
+
+def _jsonl(stream: Any) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
+    """(line number, record or None, error) for each non-empty input line."""
+    for number, line in enumerate(stream, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict):
+                raise ValueError("not a JSON object")
+            if "text" not in record and "audio" not in record:
+                raise ValueError('needs "text" or "audio"')
+            yield number, record, ""
+        except ValueError as error:
+            yield number, None, f"line {number}: {error}"
+
+
+def cmd_route(args: argparse.Namespace, config: Config) -> int:
+    """Route JSON lines from stdin to JSON lines on stdout; executes nothing."""
+    if not args.jsonl:
+        print("route: only --jsonl input is supported; see `assistant route --help`", file=sys.stderr)
+        return 2
+    assistant = build_assistant(config, llm=not args.no_llm, trace=False)
+    transcriber: Callable[[str, str | None], tuple[str, dict[str, float], str]] | None = None
+    try:
+        for number, record, error in _jsonl(sys.stdin):
+            out: dict[str, Any] = {"id": record.get("id") if record else None}
+            if record is None:
+                out.update({"transcript": "", "call": "none()", "skill": "none", "args": {}, "path": "none",
+                            "timings_ms": {}, "error": error})
+                print(json.dumps(out, ensure_ascii=False), flush=True)
+                continue
+            timings: dict[str, float] = {}
+            text = record.get("text", "")
+            if "audio" in record and not text:
+                if transcriber is None:
+                    from assistant.stt import transcriber_for
+
+                    transcriber = transcriber_for(config)
+                try:
+                    text, timings, _lang = transcriber(record["audio"], record.get("lang"))
+                except AssistantError as stt_error:
+                    out.update({"transcript": "", "call": "none()", "skill": "none", "args": {}, "path": "none",
+                                "timings_ms": {}, "error": str(stt_error)})
+                    print(json.dumps(out, ensure_ascii=False), flush=True)
+                    continue
+            route = assistant.route(str(text))
+            out["transcript"] = text
+            out.update(route.as_json())
+            out["timings_ms"] = {**timings, **out["timings_ms"]}
+            print(json.dumps(out, ensure_ascii=False), flush=True)
+    finally:
+        assistant.close()
+    return 0
+
+
+def cmd_traces(args: argparse.Namespace, config: Config) -> int:
+    """List recent turns, or mark one wrong with the call it should have been."""
+    from assistant.trace import TraceStore
+
+    store = TraceStore(config.data_path / "traces.sqlite")
+    if args.mark is not None:
+        corrected = ""
+        if args.correct:
+            registry = load_registry(config)
+            corrected = str(registry.parse(args.correct))
+        if not store.mark(args.mark, "wrong" if corrected or not args.good else "good", corrected):
+            print(f"traces: no turn with id {args.mark}", file=sys.stderr)
+            return 1
+        print(f"turn {args.mark} marked {'good' if args.good else 'wrong'}" + (f", should be {corrected}" if corrected else ""))
+        return 0
+    for turn in store.recent(args.limit, slow_only=args.slow):
+        timing = " ".join(f"{k}={v:.0f}" for k, v in turn.timings.items())
+        flag = f"  OVER: {','.join(turn.over_budget)}" if turn.over_budget else ""
+        print(f"#{turn.id} [{turn.path}] {turn.transcript!r} -> {turn.call}  ({timing}){flag}")
+        if turn.errors:
+            print(f"    error: {turn.errors}")
+        if turn.feedback:
+            print(f"    feedback: {turn.feedback} {turn.corrected_call}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    top = argparse.ArgumentParser(prog="assistant", description="An offline voice assistant.")
+    top.add_argument("--config", help="config file (default ~/.config/assistant/config.toml)")
+    top.add_argument("--debug", action="store_true", help="log debug messages")
+    sub = top.add_subparsers(dest="command", required=True)
+
+    ask = sub.add_parser("ask", help="answer one typed request")
+    ask.add_argument("text", nargs="+")
+    ask.add_argument("--no-llm", action="store_true", help="fast path only")
+    ask.add_argument("-v", "--verbose", action="store_true", help="print the call and timings to stderr")
+    ask.set_defaults(func=cmd_ask)
+
+    skills = sub.add_parser("skills", help="list skills with their signatures")
+    skills.add_argument("--grammar", action="store_true", help="also print the GBNF grammar")
+    skills.set_defaults(func=cmd_skills)
+
+    route = sub.add_parser("route", help="route JSON lines from stdin (executes nothing)")
+    route.add_argument("--jsonl", action="store_true", help='read {"id", "text"|"audio"} lines, write one line each')
+    route.add_argument("--no-llm", action="store_true", help="fast path only")
+    route.set_defaults(func=cmd_route)
+
+    traces = sub.add_parser("traces", help="recent turns; mark a turn wrong with the right call")
+    traces.add_argument("--limit", type=int, default=20)
+    traces.add_argument("--slow", action="store_true", help="only turns over a budget")
+    traces.add_argument("--mark", type=int, metavar="ID", help="turn to give feedback on")
+    traces.add_argument("--correct", metavar="CALL", help='the call it should have been, e.g. \'weather(location="Oslo")\'')
+    traces.add_argument("--good", action="store_true", help="mark the turn right instead of wrong")
+    traces.set_defaults(func=cmd_traces)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: parse arguments, load config, run the command; errors become one clear line."""
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        config = load_config(args.config)
+        return int(args.func(args, config))
+    except AssistantError as error:
+        print(f"assistant: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

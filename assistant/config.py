@@ -1,0 +1,236 @@
+"""Configuration: one TOML file mapped onto frozen dataclasses; a typo gives a message naming the key."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from pathlib import Path
+from typing import Any, get_args, get_origin, get_type_hints
+
+from assistant.errors import ConfigError
+
+DEFAULT_PATH = Path(os.environ.get("ASSISTANT_CONFIG", "~/.config/assistant/config.toml")).expanduser()
+
+
+@dataclass(frozen=True)
+class AudioConfig:
+    """Microphone and speaker."""
+
+    sample_rate_hz: int = 16000
+    """Capture rate; Whisper and the VAD want 16 kHz."""
+    input_device: str = ""
+    """sounddevice input device name or index; empty for the system default."""
+    output_device: str = ""
+    """sounddevice output device name or index; empty for the system default."""
+    trigger: str = "wake"
+    """How a turn starts: "wake" (wake phrase in the transcript), "push" (Enter key) or "always"."""
+    wake_phrases: list[str] = field(default_factory=lambda: ["hey computer", "computer"])
+    """Phrases that address the assistant in "wake" mode, matched at the start of the transcript."""
+    wake_window_ms: int = 8000
+    """After the wake phrase alone, how long the next utterance counts as the command."""
+
+
+@dataclass(frozen=True)
+class VadConfig:
+    """Endpointing with Silero VAD."""
+
+    threshold: float = 0.5
+    """Speech probability above which a 30 ms frame counts as speech."""
+    silence_ms: int = 500
+    """Silence after speech that ends the utterance."""
+    max_utterance_ms: int = 10000
+    """Longest utterance; speech is cut here."""
+    min_speech_ms: int = 200
+    """Shorter bursts are treated as noise."""
+
+
+@dataclass(frozen=True)
+class SttConfig:
+    """Speech to text with faster-whisper."""
+
+    model: str = "tiny.en"
+    """"tiny.en" (bundled), "base" (multilingual, bundled in two parts) or a path to a CTranslate2 model folder."""
+    language: str = "en"
+    """Language code, or "auto" to detect per utterance (multilingual model only)."""
+    beam_size: int = 1
+    """Beam width; 1 is greedy and fastest."""
+    threads: int = 0
+    """CPU threads; 0 means all cores."""
+    use_hotwords: bool = True
+    """Bias recognition toward skill vocabulary (song titles, cities)."""
+    auto_language_floor: float = 0.5
+    """With language "auto": below this detection probability, use the assistant's language."""
+
+
+@dataclass(frozen=True)
+class RouterConfig:
+    """Text to call: fast matcher first, then the LLM."""
+
+    fast_path: bool = True
+    """Try the deterministic matcher before the model."""
+    llm: bool = True
+    """Use the LLM for what the fast path does not take; false means fast path only."""
+    backend: str = "local"
+    """"local" (llama-cpp-python in process) or "server" (llama.cpp's OpenAI-compatible llama-server)."""
+    model: str = ""
+    """Path to a GGUF model; empty for the bundled Gemma 3 270M Q4_K_M."""
+    lora: str = ""
+    """Path to a GGUF LoRA adapter; empty for the project's shipped adapter, "off" for none."""
+    server_url: str = "http://127.0.0.1:8080"
+    """llama-server base URL for backend "server"."""
+    threads: int = 0
+    """CPU threads for llama.cpp; 0 means all cores."""
+    context_tokens: int = 2048
+    """llama.cpp context size."""
+    min_confidence: float = 0.0
+    """Calls whose mean token probability is below this become none() (0 disables)."""
+
+
+@dataclass(frozen=True)
+class TtsConfig:
+    """Spoken replies."""
+
+    engine: str = "auto"
+    """"piper", "espeak" or "auto" (Piper when a voice exists for the language, else espeak-ng); "text" prints only."""
+    voice: str = ""
+    """Path to a Piper .onnx voice; empty for the bundled en_US joe voice."""
+    speaker_volume: float = 1.0
+    """Reply loudness, 0..1."""
+    duck_music_to: float = 0.2
+    """Music volume factor while the assistant speaks."""
+
+
+@dataclass(frozen=True)
+class BudgetsConfig:
+    """Latency budgets per stage, in milliseconds; a turn over budget is flagged in the trace."""
+
+    stt_ms: int = 300
+    """Speech to text."""
+    route_ms: int = 250
+    """Text to call."""
+    skill_ms: int = 3000
+    """Skill execution; a skill past this is cut off with an apology."""
+    tts_first_audio_ms: int = 300
+    """Reply text to first audio sample."""
+    speech_end_to_call_ms: int = 400
+    """End of speech to call chosen."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole assistant configuration; every field has a documented default."""
+
+    language: str = "en"
+    """The assistant's language for replies (ISO 639-1)."""
+    data_dir: str = "~/.local/share/assistant"
+    """Where play history, traces, caches and eval runs live."""
+    skill_dirs: list[str] = field(default_factory=list)
+    """Extra folders of skill files (*.py) to load."""
+    audio: AudioConfig = field(default_factory=AudioConfig)
+    vad: VadConfig = field(default_factory=VadConfig)
+    stt: SttConfig = field(default_factory=SttConfig)
+    router: RouterConfig = field(default_factory=RouterConfig)
+    tts: TtsConfig = field(default_factory=TtsConfig)
+    budgets: BudgetsConfig = field(default_factory=BudgetsConfig)
+    skills: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Per-skill settings tables: [skills.weather] home_location = "Boston"."""
+    source: str = "<defaults>"
+    """The file this config came from (not a TOML key)."""
+
+    @property
+    def data_path(self) -> Path:
+        """data_dir expanded, created on first use."""
+        path = Path(self.data_dir).expanduser()
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+
+def unknown_key_message(where: str, key: str, known: typing.Iterable[str]) -> str:
+    """The message for a typo: names the key and suggests the closest known one."""
+    close = difflib.get_close_matches(key, list(known), n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(sorted(known))}"
+    return f"{where}: unknown key '{key}'{hint}"
+
+
+def _convert(value: Any, hint: Any, where: str) -> Any:
+    """Check one TOML value against a dataclass field's type hint."""
+    origin = get_origin(hint)
+    if is_dataclass(hint):
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: expected a table, got {value!r}")
+        return _build(hint, value, where)  # type: ignore[arg-type]
+    if origin is list:
+        (item,) = get_args(hint)
+        if not isinstance(value, list):
+            raise ConfigError(f"{where}: expected a list, got {value!r}")
+        return [_convert(v, item, f"{where}[{i}]") for i, v in enumerate(value)]
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: expected a table, got {value!r}")
+        return value
+    if origin in (typing.Union, types.UnionType):
+        return value
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if hint in (str, int, float, bool) and (type(value) is not hint):
+        raise ConfigError(f"{where}: expected {hint.__name__}, got {value!r}")
+    return value
+
+
+def _build(cls: type, table: dict[str, Any], where: str) -> Any:
+    """Build dataclass cls from a TOML table, naming unknown keys and wrong types."""
+    hints = get_type_hints(cls)
+    known = {f.name for f in fields(cls) if f.name != "source"}  # type: ignore[arg-type]
+    values = {}
+    for key, value in table.items():
+        if key not in known:
+            raise ConfigError(unknown_key_message(where, key, known))
+        values[key] = _convert(value, hints[key], f"{where} {key}" if where.endswith(":") else f"{where}.{key}")
+    return cls(**values)
+
+
+def load_config(path: Path | str | None = None, overrides: dict[str, Any] | None = None) -> Config:
+    """Read the config file (defaults when it does not exist and no path was given explicitly)."""
+    explicit = path is not None
+    file = Path(path).expanduser() if path is not None else DEFAULT_PATH
+    table: dict[str, Any] = {}
+    if file.exists():
+        try:
+            table = tomllib.loads(file.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"{file}: not valid TOML ({error})") from None
+        except OSError as error:
+            raise ConfigError(f"{file}: cannot read ({error.strerror})") from None
+    elif explicit:
+        raise ConfigError(f"{file}: config file not found")
+    config = _build(Config, table, f"{file}:")
+    config = replace(config, source=str(file) if file.exists() else "<defaults>")
+    if overrides:
+        config = replace(config, **overrides)
+    return config
+
+
+def skill_settings(config: Config, skill: Any) -> Any:
+    """The skill's settings dataclass from [skills.NAME]; unknown keys give a ConfigError naming the key."""
+    table = config.skills.get(skill.name, {})
+    where = f"{config.source}: [skills.{skill.name}]"
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: expected a table")
+    if skill.settings is None:
+        if table:
+            raise ConfigError(f"{where}: skill '{skill.name}' has no settings, got {', '.join(table)}")
+        return None
+    return _build(skill.settings, table, where)
+
+
+def check_skill_tables(config: Config, names: typing.Iterable[str]) -> None:
+    """A [skills.X] table for a skill that does not exist is a typo."""
+    names = list(names)
+    for key in config.skills:
+        if key not in names:
+            raise ConfigError(unknown_key_message(f"{config.source}: [skills]", key, names))
+

@@ -1,0 +1,134 @@
+"""The fast path: templates built from the skills' example phrasings, matched in microseconds.
+
+Each example ("will it rain in Boston tomorrow", 'weather(location="Boston", day="tomorrow")') becomes a
+template: the free-text argument values found in the utterance become captures, Literal values become
+alternations of every allowed value. A match is accepted only when every captured value validates through
+the registry and no word of the skill's not_for list occurs, so the fast path answers only what it is sure
+of and leaves the rest to the LLM.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from assistant.calls import Call, parse_call
+from assistant.errors import InvalidArguments
+from assistant.registry import Registry
+
+MAX_CAPTURE_WORDS = 5
+"""A captured free-text value longer than this is probably a misparse; leave it to the LLM."""
+
+
+def normalize_text(text: str) -> str:
+    """Lowercase, strip punctuation (keeping apostrophes inside words and math symbols), collapse spaces."""
+    text = unicodedata.normalize("NFKC", text).lower().replace("’", "'")
+    text = re.sub(r"[^\w\s'+\-*/^%.,]", " ", text)
+    text = re.sub(r"[.,](?!\d)|(?<!\d)[.,]", " ", text)  # keep 3.5 and 1,000; drop sentence punctuation
+    text = re.sub(r"(^|\s)'|'(\s|$)", " ", text)
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True)
+class Template:
+    """One compiled example phrasing."""
+
+    skill: str
+    """Skill the template calls."""
+    pattern: re.Pattern[str]
+    """Anchored regex over normalized text; named groups are arguments."""
+    fixed: tuple[tuple[str, str], ...]
+    """Arguments whose value is fixed by the example (not found in the utterance)."""
+    literal_words: int
+    """Number of literal words; more specific templates are tried first."""
+    source: str
+    """The example utterance it came from (for debugging)."""
+
+
+class FastMatcher:
+    """Deterministic matcher over the registry's example phrasings."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self.templates: list[Template] = []
+        self._literal_maps: dict[tuple[str, str], dict[str, str]] = {}
+        for item in registry.skills.values():
+            for utterance, text in item.examples:
+                template = self._compile(item.name, utterance, parse_call(text))
+                if template is not None:
+                    self.templates.append(template)
+        # Most literal words first: "play the next song" must beat "play {query}".
+        self.templates.sort(key=lambda t: -t.literal_words)
+
+    def _compile(self, skill_name: str, utterance: str, call: Call) -> Template | None:
+        text = normalize_text(utterance)
+        if call.name == "none":
+            pattern = re.compile("^" + re.escape(text) + "$")
+            return Template("none", pattern, (), len(text.split()), utterance)
+        item = self.registry.get(call.name)
+        spans: list[tuple[int, int, str]] = []
+        fixed: list[tuple[str, str]] = []
+        for name, value in call.args.items():
+            param = item.param(name)
+            needle = normalize_text(str(value))
+            match = re.search(r"(?<!\w)" + re.escape(needle) + r"(?!\w)", text) if needle else None
+            if match is None or any(s < match.end() and match.start() < e for s, e, _ in spans):
+                fixed.append((name, str(value)))
+                continue
+            spans.append((match.start(), match.end(), name))
+        spans.sort()
+        regex, position, literal = "^", 0, text
+        for start, end, name in spans:
+            regex += re.escape(text[position:start])
+            param = item.param(name)
+            if param.choices:
+                words = {normalize_text(c): c for c in param.choices}
+                self._literal_maps[(call.name, name)] = words
+                regex += f"(?P<{name}>" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + ")"
+            elif param.type is str:
+                regex += f"(?P<{name}>.+?)"
+            else:
+                regex += f"(?P<{name}>-?\\d+(?:\\.\\d+)?)"
+            literal = literal.replace(text[start:end], " ")
+            position = end
+        regex += re.escape(text[position:]) + "$"
+        return Template(call.name, re.compile(regex), tuple(fixed), len(literal.split()), utterance)
+
+    def match(self, text: str) -> Call | None:
+        """The call for text if a template matches and every value validates; None means "ask the LLM"."""
+        norm = normalize_text(text)
+        if not norm:
+            return None
+        words = set(norm.split())
+        for template in self.templates:
+            found = template.pattern.match(norm)
+            if found is None:
+                continue
+            if template.skill == "none":
+                return Call("none")
+            item = self.registry.get(template.skill)
+            if words & set(item.not_for):
+                continue
+            args: dict[str, str | int | float | bool | None] = dict(template.fixed)
+            ok = True
+            for name, value in found.groupdict().items():
+                literal_map = self._literal_maps.get((template.skill, name))
+                if literal_map is not None:
+                    args[name] = literal_map[value]
+                    continue
+                if item.param(name).type is str and len(value.split()) > MAX_CAPTURE_WORDS:
+                    ok = False
+                    break
+                # A capture that swallowed a Literal word ("boston tomorrow") is ambiguous: skip it.
+                if any(normalize_text(c) in value.split() for p in item.params for c in p.choices):
+                    ok = False
+                    break
+                args[name] = value
+            if not ok:
+                continue
+            try:
+                return self.registry.validate(Call(template.skill, args))
+            except InvalidArguments:
+                continue
+        return None

@@ -1,0 +1,171 @@
+"""One turn of the assistant: route the words, run the skill within its budget, build the reply, trace it all."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import datetime as dt
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assistant.calls import Call
+from assistant.config import Config, check_skill_tables, skill_settings
+from assistant.errors import AssistantError, InvalidArguments, SkillError, UnknownSkill
+from assistant.registry import Context, Registry, Reply, Skill
+from assistant.router import LlmBackend, Route, Router
+from assistant.trace import TraceStore, TurnRecord
+
+log = logging.getLogger(__name__)
+
+NOT_FOR_ME = "Sorry, I can't help with that yet."
+TOO_SLOW = "Sorry, that took too long. Please try again."
+BUG = "Sorry, something went wrong with the {skill} skill."
+
+
+@dataclass
+class Turn:
+    """Everything about one turn, for the CLI, the voice loop and the trace."""
+
+    text: str
+    """What was heard or typed."""
+    route: Route
+    """The router's decision."""
+    reply: Reply
+    """What the assistant answers."""
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    """Stage timings (route_ms, skill_ms, and audio stages when spoken)."""
+    error: str = ""
+    """What went wrong, for the trace (the user hears reply.text)."""
+    trace_id: int | None = None
+    """Row in the trace store."""
+
+
+class Assistant:
+    """Holds the registry, router, skill contexts and trace store; answers turns."""
+
+    def __init__(
+        self,
+        config: Config,
+        registry: Registry | None = None,
+        llm: LlmBackend | None = None,
+        *,
+        trace: bool = True,
+    ) -> None:
+        self.config = config
+        self.registry = registry or Registry.load([Path(d) for d in config.skill_dirs])
+        check_skill_tables(config, self.registry.names())
+        self.services: dict[str, Any] = {}
+        # Settings are validated now, at start-up, so a config typo stops the assistant with the key named.
+        self.settings = {name: skill_settings(config, item) for name, item in self.registry.skills.items()}
+        self.router = Router(
+            self.registry, llm, fast_path=config.router.fast_path, min_confidence=config.router.min_confidence
+        )
+        self.traces = TraceStore(config.data_path / "traces.sqlite") if trace else None
+        self.executor = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="skill")
+        self.language = config.language
+
+    def context(self, item: Skill, language: str | None = None) -> Context:
+        """The Context a skill runs with."""
+        folder = self.config.data_path / "skills" / item.name
+        return Context(self.settings[item.name], language or self.language, folder, self.services, self.config)
+
+    def turn_context(self) -> dict[str, str]:
+        """What changes per turn and goes at the end of the LLM prompt."""
+        now = dt.datetime.now()
+        context = {"date": now.strftime("%A %Y-%m-%d"), "time": now.strftime("%H:%M")}
+        weather = self.settings.get("weather")
+        if weather is not None and getattr(weather, "home_location", ""):
+            context["home"] = weather.home_location
+        playing = self.services.get("now_playing")
+        if playing:
+            context["playing"] = str(playing)
+        return context
+
+    def route(self, text: str) -> Route:
+        """Route only, execute nothing (route --jsonl)."""
+        return self.router.route(text, self.turn_context())
+
+    def execute(self, call: Call, language: str | None = None) -> tuple[Reply, str]:
+        """Run a validated call within the skill budget; return the reply and an error text for the trace."""
+        if call.name == "none":
+            return Reply(NOT_FOR_ME, {}), ""
+        try:
+            item = self.registry.get(call.name)
+            kwargs = self.registry.bind(self.registry.validate(call))
+        except (UnknownSkill, InvalidArguments) as error:
+            log.warning("execute: %s", error)
+            return Reply(NOT_FOR_ME, {}), str(error)
+        if item.wants_context:
+            kwargs["ctx"] = self.context(item, language)
+        future = self.executor.submit(item.func, **kwargs)
+        budget_s = self.config.budgets.skill_ms / 1000
+        try:
+            reply = future.result(timeout=budget_s)
+        except concurrent.futures.TimeoutError:
+            log.warning("skill %s over its %d ms budget", item.name, self.config.budgets.skill_ms)
+            return Reply(TOO_SLOW, {}), f"{item.name} exceeded {self.config.budgets.skill_ms} ms"
+        except SkillError as error:
+            log.info("skill %s: %s", item.name, error)
+            return Reply(error.sentence, {}), str(error)
+        except AssistantError as error:
+            log.warning("skill %s: %s", item.name, error)
+            return Reply(BUG.format(skill=item.name), {}), str(error)
+        except Exception as error:  # a bug in a skill must not take the assistant down
+            log.exception("skill %s crashed", item.name)
+            return Reply(BUG.format(skill=item.name), {}), f"{type(error).__name__}: {error}"
+        if not isinstance(reply, Reply):
+            return Reply(BUG.format(skill=item.name), {}), f"{item.name} returned {type(reply).__name__}, not Reply"
+        return reply, ""
+
+    def ask(self, text: str, *, source: str = "text", language: str | None = None, extra_timings: dict[str, float] | None = None) -> Turn:
+        """Route text, run the skill, trace the turn."""
+        started = time.time()
+        route = self.route(text)
+        skill_start = time.perf_counter()
+        reply, error = self.execute(route.call, language)
+        timings = dict(extra_timings or {})
+        timings.update(route.timings_ms)
+        timings["skill_ms"] = (time.perf_counter() - skill_start) * 1000
+        turn = Turn(text, route, reply, timings, error or route.error)
+        if self.traces is not None:
+            turn.trace_id = self.traces.add(
+                TurnRecord(
+                    transcript=text,
+                    call=str(route.call),
+                    path=route.path,
+                    source=source,
+                    language=language or self.language,
+                    prompt_tokens=route.prompt_tokens,
+                    generated_tokens=route.generated_tokens,
+                    result=reply.data,
+                    reply=reply.text,
+                    timings=timings,
+                    over_budget=self.over_budget(timings),
+                    errors=turn.error,
+                    started_at=started,
+                )
+            )
+        return turn
+
+    def over_budget(self, timings: dict[str, float]) -> list[str]:
+        """Stages whose time exceeded the configured budget."""
+        budgets = {
+            "stt_ms": self.config.budgets.stt_ms,
+            "route_ms": self.config.budgets.route_ms,
+            "skill_ms": self.config.budgets.skill_ms,
+            "tts_first_audio_ms": self.config.budgets.tts_first_audio_ms,
+            "speech_end_to_call_ms": self.config.budgets.speech_end_to_call_ms,
+        }
+        return [stage for stage, limit in budgets.items() if timings.get(stage, 0) > limit]
+
+    def close(self) -> None:
+        """Stop background work and close stores."""
+        for service in self.services.values():
+            stop = getattr(service, "close", None)
+            if callable(stop):
+                stop()
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        if self.traces is not None:
+            self.traces.close()

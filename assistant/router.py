@@ -1,0 +1,117 @@
+"""Text to one call: the fast matcher first, the LLM for the rest; bad model output becomes none() with a reason."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from assistant.calls import NONE_CALL, Call
+from assistant.errors import AssistantError, CallSyntaxError, InvalidArguments, UnknownSkill
+from assistant.matcher import FastMatcher
+from assistant.registry import Registry
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Completion:
+    """What an LLM backend produced for one utterance."""
+
+    text: str
+    """The raw call text the model wrote."""
+    prompt_tokens: int = 0
+    """Tokens evaluated for this turn (the cached prefix not counted)."""
+    generated_tokens: int = 0
+    """Tokens sampled."""
+    confidence: float = 1.0
+    """Mean probability of the sampled tokens (1.0 when unknown)."""
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    """Backend stage timings (prompt, generate)."""
+
+
+class LlmBackend(Protocol):
+    """Anything that turns an utterance into call text: llama.cpp in process or a llama-server."""
+
+    def complete(self, text: str, context: dict[str, str]) -> Completion:
+        """Write one call for text; context holds what changes per turn (date, time, home city, playing)."""
+        ...
+
+
+@dataclass
+class Route:
+    """The router's answer for one utterance."""
+
+    call: Call
+    """The validated call (none() when nothing fits)."""
+    path: str
+    """"fast" or "llm" (or "none" when neither ran)."""
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    """route_ms plus backend stages."""
+    prompt_tokens: int = 0
+    """Tokens the model evaluated this turn."""
+    generated_tokens: int = 0
+    """Tokens the model generated."""
+    raw: str = ""
+    """The model's raw output, when the LLM ran."""
+    error: str = ""
+    """Why the call became none(), when it did."""
+
+    def as_json(self) -> dict[str, Any]:
+        """The route --jsonl record fields (without id and transcript)."""
+        return {
+            "call": str(self.call),
+            "skill": self.call.name,
+            "args": dict(self.call.args),
+            "path": self.path,
+            "timings_ms": {k: round(v, 3) for k, v in self.timings_ms.items()},
+            "prompt_tokens": self.prompt_tokens,
+            "generated_tokens": self.generated_tokens,
+            **({"error": self.error} if self.error else {}),
+        }
+
+
+class Router:
+    """Fast path first, then the LLM backend (if any)."""
+
+    def __init__(
+        self, registry: Registry, llm: LlmBackend | None = None, *, fast_path: bool = True, min_confidence: float = 0.0
+    ) -> None:
+        self.registry = registry
+        self.matcher = FastMatcher(registry) if fast_path else None
+        self.llm = llm
+        self.min_confidence = min_confidence
+
+    def route(self, text: str, context: dict[str, str] | None = None) -> Route:
+        """Choose one call for text; never raises for bad model output."""
+        start = time.perf_counter()
+        if self.matcher is not None:
+            call = self.matcher.match(text)
+            if call is not None:
+                return Route(call, "fast", {"route_ms": (time.perf_counter() - start) * 1000})
+        if self.llm is None:
+            route = Route(NONE_CALL, "none", error="no fast-path match and no LLM configured")
+            route.timings_ms["route_ms"] = (time.perf_counter() - start) * 1000
+            return route
+        completion = self.llm.complete(text, context or {})
+        route = Route(
+            NONE_CALL,
+            "llm",
+            dict(completion.timings_ms),
+            completion.prompt_tokens,
+            completion.generated_tokens,
+            completion.text,
+        )
+        try:
+            route.call = self.registry.parse(completion.text)
+            if self.min_confidence and completion.confidence < self.min_confidence and route.call.name != "none":
+                route.error = f"low confidence {completion.confidence:.2f} for {route.call}"
+                route.call = NONE_CALL
+        except (CallSyntaxError, UnknownSkill, InvalidArguments) as error:
+            route.error = f"model output rejected: {error}"
+            log.info("router: %s", route.error)
+        except AssistantError as error:  # a Normalize converter may raise our own errors
+            route.error = f"model output rejected: {error}"
+        route.timings_ms["route_ms"] = (time.perf_counter() - start) * 1000
+        return route

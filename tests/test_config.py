@@ -1,0 +1,41 @@
+"""Configuration: defaults, typos named with a suggestion, wrong types, skill tables."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.config import load_config
+from assistant.errors import ConfigError
+
+
+def write(tmp_path, text):
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    return path
+
+
+def test_defaults_without_file(tmp_path, monkeypatch):
+    config = load_config(None)
+    assert config.vad.silence_ms == 500
+
+
+def test_values_read(tmp_path):
+    config = load_config(write(tmp_path, 'language = "de"\n[vad]\nsilence_ms = 700\n[skills.weather]\nhome_location = "Berlin"\n'))
+    assert (config.language, config.vad.silence_ms, config.skills["weather"]["home_location"]) == ("de", 700, "Berlin")
+
+
+def test_typo_names_key_and_suggests(tmp_path):
+    with pytest.raises(ConfigError, match=r"\[?vad.*unknown key 'silense_ms'; did you mean 'silence_ms'\?"):
+        load_config(write(tmp_path, "[vad]\nsilense_ms = 700\n"))
+
+
+def test_wrong_type(tmp_path):
+    with pytest.raises(ConfigError, match="vad.silence_ms: expected int"):
+        load_config(write(tmp_path, '[vad]\nsilence_ms = "long"\n'))
+
+
+def test_bad_toml_and_missing_file(tmp_path):
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(write(tmp_path, "[vad\n"))
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_config(tmp_path / "nope.toml")

@@ -1,0 +1,41 @@
+"""The fast path: example phrasings become templates; it answers only what it is sure of."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.calls import Call
+from assistant.matcher import FastMatcher, normalize_text
+
+
+@pytest.mark.parametrize(
+    "text, call",
+    [
+        ("What's the weather in Paris?", Call("forecast", {"city": "paris"})),
+        ("will it rain in new york tomorrow", Call("forecast", {"city": "new york", "day": "tomorrow"})),
+        ("will it rain in Oslo today", Call("forecast", {"city": "oslo"})),
+        ("what's the weather", Call("forecast")),
+        ("set the volume to 3", Call("volume", {"level": 3})),
+    ],
+)
+def test_matches(registry, text, call):
+    assert FastMatcher(registry).match(text) == call
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what's the weather in boston tomorrow",  # capture would swallow a Literal word
+        "set the volume to 30",  # out of range: not sure, so leave it to the LLM
+        "what's the weather in the radio",  # not_for word
+        "tell me a joke",
+        "",
+        "what's the weather in a b c d e f g",  # capture too long
+    ],
+)
+def test_declines(registry, text):
+    assert FastMatcher(registry).match(text) is None
+
+
+def test_normalize_keeps_math_and_decimals():
+    assert normalize_text("What's 3.5 + 2, please?") == "what's 3.5 + 2 please"
