@@ -1,0 +1,43 @@
+"""Per-language message catalogues for replies; a missing translation falls back to English and is listed by a check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "ja", "zh")
+"""Languages every built-in catalogue aims to cover."""
+
+_ALL: list[Messages] = []
+
+
+@dataclass
+class Messages:
+    """A skill's reply sentences by language: Messages("weather", {"en": {"rain": "Rain in {place}."}, "de": {...}})."""
+
+    owner: str
+    """Skill or module the catalogue belongs to (for the missing-translation check)."""
+    catalog: dict[str, dict[str, str]] = field(default_factory=dict)
+    """language -> key -> str.format template."""
+
+    def __post_init__(self) -> None:
+        if "en" not in self.catalog:
+            raise ValueError(f"{self.owner}: a message catalogue needs English ('en') as the fallback")
+        _ALL.append(self)
+
+    def say(self, language: str, key: str, **values: object) -> str:
+        """The sentence for key in language (base language of "de-CH" too), else English."""
+        for lang in (language, language.split("-")[0], "en"):
+            template = self.catalog.get(lang, {}).get(key)
+            if template is not None:
+                return template.format(**values)
+        raise KeyError(f"{self.owner}: no message '{key}' in English either")
+
+    def missing(self, languages: tuple[str, ...] = LANGUAGES) -> list[str]:
+        """'owner: lang: key' for every English key without a translation."""
+        keys = self.catalog["en"]
+        return [f"{self.owner}: {lang}: {key}" for lang in languages for key in keys if key not in self.catalog.get(lang, {})]
+
+
+def missing_translations(languages: tuple[str, ...] = LANGUAGES) -> list[str]:
+    """Every missing translation across all loaded catalogues."""
+    return [line for messages in _ALL for line in messages.missing(languages)]

