@@ -1,0 +1,125 @@
+"""One turn end to end with inline skills: replies, errors by who must act, budgets, traces."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import pytest
+
+from assistant.calls import Call
+from assistant.config import BudgetsConfig, Config
+from assistant.errors import ConfigError, SkillError
+from assistant.pipeline import BUG, NOT_FOR_ME, TOO_SLOW, Assistant
+from assistant.registry import Registry, Reply, skill
+from assistant.router import Completion
+from tests.conftest import forecast, volume
+
+
+@skill(examples=[("say hello", "hello()")])
+def hello() -> Reply:
+    """Say hello."""
+    return Reply("Hello!")
+
+
+@skill
+def broken() -> Reply:
+    """A skill with a bug."""
+    raise ZeroDivisionError("oops")
+
+
+@skill
+def refuses() -> Reply:
+    """A skill that tells the user something."""
+    raise SkillError("I couldn't find a place called Atlantis.", cause="geocoder: 0 results")
+
+
+@skill
+def slow() -> Reply:
+    """Takes too long."""
+    time.sleep(0.5)
+    return Reply("late")
+
+
+@skill
+def wrong_type() -> Reply:
+    """Returns a string instead of a Reply."""
+    return "oops"  # type: ignore[return-value]
+
+
+class ScriptedLlm:
+    """A backend that returns fixed text: stands in for the model to test the router's handling of its output."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def complete(self, text, context):
+        return Completion(self.text, prompt_tokens=7, generated_tokens=5, confidence=0.9)
+
+
+def make(tmp_path, llm=None, **config):
+    registry = Registry([forecast, volume, hello, broken, refuses, slow, wrong_type])
+    return Assistant(Config(data_dir=str(tmp_path), **config), registry, llm)
+
+
+def test_fast_path_turn_is_traced(tmp_path):
+    assistant = make(tmp_path)
+    turn = assistant.ask("will it rain in Oslo tomorrow")
+    assert turn.route.path == "fast"
+    assert turn.reply.text == "tomorrow in oslo: sunny"
+    stored = assistant.traces.get(turn.trace_id)
+    assert stored.call == 'forecast(city="oslo", day="tomorrow")'
+    assert "route_ms" in stored.timings and "skill_ms" in stored.timings
+
+
+def test_llm_path_and_bad_output(tmp_path):
+    assistant = make(tmp_path, ScriptedLlm('hello()'))
+    turn = assistant.ask("greet me")
+    assert (turn.route.path, turn.reply.text, turn.route.prompt_tokens) == ("llm", "Hello!", 7)
+    for junk in ["hello(", "import os", 'volume(level="x")', "timer(minutes=3)", "", "forecast(day='yesterday')"]:
+        turn = make(tmp_path, ScriptedLlm(junk)).ask("greet me")
+        assert turn.route.call == Call("none") and turn.reply.text == NOT_FOR_ME
+        assert turn.route.error.startswith("model output rejected")
+
+
+def test_low_confidence_becomes_none(tmp_path):
+    config = Config(data_dir=str(tmp_path))
+    config = replace(config, router=replace(config.router, min_confidence=0.95))
+    assistant = Assistant(config, Registry([hello]), ScriptedLlm("hello()"))
+    turn = assistant.ask("greet me")
+    assert turn.route.call == Call("none") and "low confidence" in turn.route.error
+
+
+def test_errors_by_who_must_act(tmp_path):
+    assistant = make(tmp_path)
+    reply, error = assistant.execute(Call("refuses"))
+    assert reply.text == "I couldn't find a place called Atlantis." and "geocoder" in error
+    reply, error = assistant.execute(Call("broken"))
+    assert reply.text == BUG.format(skill="broken") and "ZeroDivisionError" in error
+    reply, error = assistant.execute(Call("wrong_type"))
+    assert reply.text == BUG.format(skill="wrong_type")
+    reply, error = assistant.execute(Call("nope"))
+    assert reply.text == NOT_FOR_ME and "unknown skill" in error
+    reply, error = assistant.execute(Call("volume", {"level": 99}))
+    assert "0<=x<=10" in error
+
+
+def test_skill_over_budget_is_cut_off(tmp_path):
+    assistant = make(tmp_path, budgets=BudgetsConfig(skill_ms=50))
+    reply, error = assistant.execute(Call("slow"))
+    assert reply.text == TOO_SLOW and "exceeded 50 ms" in error
+
+
+def test_feedback_round_trip(tmp_path):
+    assistant = make(tmp_path)
+    turn = assistant.ask("what's the weather in Lyon")
+    assert assistant.traces.mark(turn.trace_id, "wrong", 'forecast(city="Lyon", day="tomorrow")')
+    assert assistant.traces.corrections() == [("what's the weather in Lyon", 'forecast(city="Lyon", day="tomorrow")')]
+    assert not assistant.traces.mark(9999, "wrong")
+
+
+def test_unknown_skill_table_in_config(tmp_path):
+    with pytest.raises(ConfigError, match="unknown key 'forcast'; did you mean 'forecast'"):
+        make(tmp_path, skills={"forcast": {}})
+    with pytest.raises(ConfigError, match="has no settings"):
+        make(tmp_path, skills={"hello": {"x": 1}})
