@@ -141,6 +141,55 @@ def cmd_traces(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace, config: Config) -> int:
+    """Evaluate the router on a dataset and record the run; or list runs, show one, compare two."""
+    from assistant import report, runs
+    from assistant.evaluate import evaluate, format_summary, load_dataset
+
+    store = runs.RunStore(runs.default_path(config))
+    try:
+        if args.eval_command == "runs":
+            print(runs.format_runs(store.list(args.dataset, args.limit or 50)))
+            return 0
+        if args.eval_command == "compare":
+            print(runs.format_comparison(runs.compare(store.get(args.a), store.get(args.b)), show=args.show))
+            return 0
+        if args.eval_command == "show":
+            run = store.get(args.run)
+            print(json.dumps({"id": run.id, "dataset": run.dataset, "note": run.note, "meta": run.meta,
+                              "metrics": run.metrics}, ensure_ascii=False, indent=1, default=str))
+            if args.html:
+                print(f"report: {report.write(Path(args.html), run, store.list(run.dataset, 200))}")
+            return 0
+        if not args.dataset:
+            print("eval: give --dataset NAME|FILE (golden, quick, full or a .jsonl file), or runs / compare A B",
+                  file=sys.stderr)
+            return 2
+        registry = load_registry(config)
+        dataset = load_dataset(args.dataset, registry)
+        assistant = build_assistant(config, llm=not args.no_llm, trace=False)
+        try:
+            def progress(done: int, total: int) -> None:
+                if sys.stderr.isatty() and (done % 25 == 0 or done == total):
+                    print(f"\r  {done}/{total}", end="\n" if done == total else "", file=sys.stderr, flush=True)
+
+            result = evaluate(assistant.route, dataset, registry, limit=args.limit, tags=args.tag or (),
+                              progress=progress)
+            meta = runs.provenance(config, registry, assistant.router.llm, store.path.parent,
+                                   dataset={"name": dataset.name, "path": str(dataset.path), "kind": dataset.kind,
+                                            "sha256": dataset.sha256, "size": len(dataset.examples)},
+                                   selection=result.selection, wall_s=round(result.wall_s, 2))
+        finally:
+            assistant.close()
+        run_id = store.add(result, meta, args.note or "")
+        print(f"run #{run_id} ({result.wall_s:.1f} s)\n" + format_summary(dataset, result.metrics, result.outcomes))
+        if args.html:
+            print(f"report: {report.write(Path(args.html), store.get(run_id), store.list(dataset.name, 200))}")
+        return 0
+    finally:
+        store.close()
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     top = argparse.ArgumentParser(prog="assistant", description="An offline voice assistant.")
@@ -170,6 +219,26 @@ def parser() -> argparse.ArgumentParser:
     traces.add_argument("--correct", metavar="CALL", help='the call it should have been, e.g. \'weather(location="Oslo")\'')
     traces.add_argument("--good", action="store_true", help="mark the turn right instead of wrong")
     traces.set_defaults(func=cmd_traces)
+
+    evals = sub.add_parser("eval", help="evaluate the router on a dataset; list, show and compare runs")
+    evals.add_argument("--dataset", help="golden, quick, full, or a JSONL file (ours or intent-labelled)")
+    evals.add_argument("--limit", type=int, help="only the first N examples (after --tag)")
+    evals.add_argument("--tag", action="append", help="only examples with this tag (repeatable; lang:de for a language)")
+    evals.add_argument("--no-llm", action="store_true", help="fast path only")
+    evals.add_argument("--html", metavar="OUT.html", help="also write a self-contained HTML report")
+    evals.add_argument("--note", help="a few words on what this run tries (stored with it)")
+    evals.set_defaults(func=cmd_eval, eval_command=None)
+    eval_sub = evals.add_subparsers(dest="eval_command")
+    eval_runs = eval_sub.add_parser("runs", help="list recorded runs, newest first")
+    eval_runs.add_argument("--dataset", help="only runs on this dataset name")
+    eval_runs.add_argument("--limit", type=int, default=50)
+    eval_compare = eval_sub.add_parser("compare", help="B against A: regressions, fixes, metric deltas, significance")
+    eval_compare.add_argument("a", help="run id, last or last~N")
+    eval_compare.add_argument("b", help="run id, last or last~N")
+    eval_compare.add_argument("--show", type=int, default=20, help="examples listed per section")
+    eval_show = eval_sub.add_parser("show", help="one run's provenance and metrics as JSON")
+    eval_show.add_argument("run", help="run id, last or last~N")
+    eval_show.add_argument("--html", metavar="OUT.html", help="also write its HTML report")
     return top
 
 

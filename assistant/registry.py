@@ -187,6 +187,8 @@ class Skill:
     """True when the function takes a ctx: Context keyword."""
     hotwords: Callable[[Context], list[str]] | None = None
     """Optional: words speech recognition should expect for this skill (song titles, city names)."""
+    training_values: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Optional: per parameter, values the fine-tuning generator swaps into the examples (finetune/1_generate.py)."""
 
     def param(self, name: str) -> Param:
         """The parameter called name, or InvalidArguments."""
@@ -260,6 +262,7 @@ def skill(
     needs_network: bool = False,
     settings: type | None = None,
     hotwords: Callable[[Context], list[str]] | None = None,
+    training_values: dict[str, Iterable[str]] | None = None,
 ) -> Any:
     """Register a typed function as a skill; its signature is the whole contract (see docs/skills.md)."""
 
@@ -283,6 +286,10 @@ def skill(
             if pname not in hints:
                 raise SkillDeclarationError(f"skill '{name}', parameter '{pname}': needs a type hint")
             params.append(_param_from_hint(name, pname, hints[pname], parameter.default))
+        values = {key: tuple(str(v) for v in vals) for key, vals in (training_values or {}).items()}
+        for pname in values:
+            if pname not in {p.name for p in params}:
+                raise SkillDeclarationError(f"skill '{name}': training_values names unknown parameter '{pname}'")
         return Skill(
             name=name,
             func=function,
@@ -294,6 +301,7 @@ def skill(
             settings=settings,
             wants_context=wants_context,
             hotwords=hotwords,
+            training_values=values,
         )
 
     return wrap(func) if func is not None else wrap

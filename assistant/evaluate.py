@@ -1,0 +1,472 @@
+"""Evaluation: load a dataset (the project's call-labelled sets or intent-labelled external files), route every
+example, judge the calls, and compute the metrics (accuracy with a Wilson interval, per skill, none() precision
+and recall, confusion matrix, per-language and per-tag breakdowns, latency per path)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import re
+import time
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assistant.calls import Call, CallSyntaxError, parse_call
+from assistant.errors import AssistantError, InvalidArguments, UnknownSkill
+from assistant.registry import Registry
+from assistant.router import Route
+
+log = logging.getLogger(__name__)
+
+EVALS_DIR = Path(__file__).resolve().parent.parent / "evals"
+"""The project's own datasets: golden.jsonl, quick.jsonl, full.jsonl."""
+INTENT_TO_SKILL = {"weather": "weather", "play_music": "play_music", "math": "calculate", "news": "news",
+                   "out_of_scope": "none"}
+"""External intent labels mapped to our skills."""
+ARG_SLOTS = {
+    "weather": ("location", {"place_name", "city", "country", "state", "location", "geographic_poi"}),
+    "play_music": ("query", {"song_name", "artist_name", "music_genre", "playlist_name", "artist", "album", "track",
+                             "playlist", "genre"}),
+    "news": ("topic", {"news_topic"}),
+}
+"""Per skill: the argument a slot value must appear in, and the slot types that count."""
+CALL_KEYS = {"id", "text", "lang", "call", "tags", "note"}
+MAX_REPORTED_ERRORS = 20
+_ARTICLES = re.compile(r"^(the|a|an) ")
+
+
+class DatasetError(AssistantError):
+    """A dataset file is missing or has malformed lines; the message lists each as file:line: reason."""
+
+
+@dataclass(frozen=True)
+class Example:
+    """One utterance to route and what it should give."""
+
+    id: str
+    """Unique within the dataset; runs are compared by id."""
+    text: str
+    """The utterance as the router sees it."""
+    lang: str
+    """ISO 639-1 code (xSID also has dialect codes such as de-ba)."""
+    skill: str
+    """Expected skill name; "none" for not-a-command."""
+    call: Call | None = None
+    """Expected call (call-labelled sets), canonical through the registry when one was given."""
+    slots: tuple[tuple[str, str], ...] = ()
+    """(type, value) slot labels (intent-labelled sets)."""
+    tags: tuple[str, ...] = ()
+    """Free labels for breakdowns: asr, disfluent, hard_negative, child..."""
+    line: int = 0
+    """Line number in the file, for messages."""
+
+    def expected_text(self) -> str:
+        """What the example expects, for people: the call, or skill plus slots."""
+        if self.call is not None:
+            return str(self.call)
+        slots = ", ".join(f"{t}={v!r}" for t, v in self.slots if t in ARG_SLOTS.get(self.skill, ("", set()))[1])
+        return f"{self.skill}[{slots}]" if slots else self.skill
+
+
+@dataclass
+class Dataset:
+    """A loaded dataset file."""
+
+    name: str
+    """Short name: golden, quick, full, or the file's stem."""
+    path: Path
+    """The file it came from."""
+    kind: str
+    """"calls" (expected call per line) or "intents" (intent + slots per line)."""
+    examples: list[Example]
+    """In file order."""
+    sha256: str
+    """Hash of the file's bytes, recorded with every run."""
+
+
+@dataclass
+class Outcome:
+    """How the router did on one example."""
+
+    id: str
+    text: str
+    lang: str
+    tags: list[str]
+    expected: str
+    """Expected call (or skill[slots]) as text."""
+    predicted: str
+    """The router's call as text."""
+    expected_skill: str
+    predicted_skill: str
+    path: str
+    """"fast", "llm" or "none"."""
+    route_ms: float
+    skill_ok: bool
+    args_ok: bool
+    """Arguments right (judged only when the skill is right; False otherwise)."""
+    correct: bool
+    """Skill and arguments right: exact call match, or slot success for intent sets."""
+    error: str = ""
+    raw: str = ""
+    """The model's raw output, when the LLM ran."""
+
+
+def resolve_dataset(name: str) -> tuple[str, Path]:
+    """A built-in set name (golden, quick, full) or a file path, as (short name, path)."""
+    builtin = EVALS_DIR / f"{name}.jsonl"
+    if "/" not in name and not name.endswith(".jsonl") and builtin.is_file():
+        return name, builtin
+    path = Path(name).expanduser()
+    if path.is_file():
+        return path.stem, path
+    known = ", ".join(sorted(p.stem for p in EVALS_DIR.glob("*.jsonl")))
+    raise DatasetError(f"no dataset '{name}': not a built-in set ({known}) and no such file")
+
+
+def load_dataset(name: str, registry: Registry | None = None) -> Dataset:
+    """Read and check a dataset; every malformed line is reported as file:line: reason, none skipped."""
+    short, path = resolve_dataset(name)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise DatasetError(f"{path}: cannot read ({error.strerror})") from None
+    examples: list[Example] = []
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    kind = ""
+    for number, line in enumerate(data.decode("utf-8", errors="replace").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict):
+                raise ValueError("not a JSON object")
+            line_kind = "intents" if "intent" in record else "calls"
+            kind = kind or line_kind
+            if line_kind != kind:
+                raise ValueError(f"a {line_kind} record in a {kind} file (first record decides)")
+            example = _call_example(record, number, registry) if kind == "calls" else _intent_example(record, number)
+            if example.id in seen:
+                raise ValueError(f"id {example.id!r} already used on line {seen[example.id]}")
+            seen[example.id] = number
+            examples.append(example)
+        except (ValueError, CallSyntaxError, UnknownSkill, InvalidArguments) as error:
+            problems.append(f"{path}:{number}: {error}")
+    if problems:
+        shown = "\n".join(problems[:MAX_REPORTED_ERRORS])
+        more = f"\n... and {len(problems) - MAX_REPORTED_ERRORS} more" if len(problems) > MAX_REPORTED_ERRORS else ""
+        raise DatasetError(f"{len(problems)} malformed line(s) in {path}:\n{shown}{more}")
+    if not examples:
+        raise DatasetError(f"{path}: no examples")
+    return Dataset(short, path, kind, examples, hashlib.sha256(data).hexdigest())
+
+
+def _string(record: dict[str, Any], key: str) -> str:
+    value = record.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f'"{key}" must be a non-empty string, got {value!r}')
+    return value
+
+
+def _tags(record: dict[str, Any]) -> tuple[str, ...]:
+    tags = record.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(t, str) and t for t in tags):
+        raise ValueError(f'"tags" must be a list of strings, got {tags!r}')
+    return tuple(tags)
+
+
+def _call_example(record: dict[str, Any], number: int, registry: Registry | None) -> Example:
+    """A line of our own format: {"id", "text", "lang", "call", "tags"}."""
+    unknown = set(record) - CALL_KEYS
+    if unknown:
+        raise ValueError(f"unknown key(s) {', '.join(sorted(unknown))} (allowed: {', '.join(sorted(CALL_KEYS))})")
+    call = parse_call(_string(record, "call"))
+    if registry is not None:
+        call = registry.validate(call)
+    return Example(_string(record, "id"), _string(record, "text"), _string(record, "lang"), call.name, call,
+                   tags=_tags(record), line=number)
+
+
+def _intent_example(record: dict[str, Any], number: int) -> Example:
+    """A line of the shared intent format: {"id", "lang", "text", "intent", "slots": [{"type", "value"}]}."""
+    intent = _string(record, "intent")
+    if intent not in INTENT_TO_SKILL:
+        raise ValueError(f"unknown intent {intent!r} (known: {', '.join(INTENT_TO_SKILL)})")
+    slots = record.get("slots", [])
+    if not isinstance(slots, list) or not all(isinstance(s, dict) and "type" in s and "value" in s for s in slots):
+        raise ValueError('"slots" must be a list of {"type", "value"} objects')
+    tags = [f"source:{record['source']}"] if isinstance(record.get("source"), str) else []
+    if intent == "out_of_scope" and isinstance(record.get("orig_intent"), str):
+        tags.append(f"oos:{record['orig_intent']}")  # which kind of negative fooled the router
+    record_id = record.get("id")
+    if not isinstance(record_id, str | int) or isinstance(record_id, bool) or record_id == "":
+        raise ValueError(f'"id" must be a string or number, got {record_id!r}')
+    return Example(str(record_id), _string(record, "text"), str(record.get("lang") or "en"),
+                   INTENT_TO_SKILL[intent], None, tuple((str(s["type"]), str(s["value"])) for s in slots),
+                   tuple(tags), number)
+
+
+def normalize_value(value: object, *, symbols: bool = False) -> object:
+    """Strings compare casefolded, without punctuation, spacing or a leading article; symbols=True (math) keeps
+    every symbol and drops only spaces. Other values compare as they are."""
+    if not isinstance(value, str):
+        return value
+    text = unicodedata.normalize("NFKC", value).casefold()
+    if symbols:
+        return "".join(text.split())
+    text = "".join(" " if unicodedata.category(ch).startswith("P") else ch for ch in text)
+    return _ARTICLES.sub("", " ".join(text.split()))
+
+
+def same_call(expected: Call, predicted: Call, registry: Registry | None = None) -> bool:
+    """Exact call match: same skill, same arguments in any order, strings normalised."""
+    if expected.name != predicted.name or set(expected.args) != set(predicted.args):
+        return False
+    for name, value in expected.args.items():
+        symbols = False
+        if registry is not None and expected.name in registry.skills:
+            param = next((p for p in registry.skills[expected.name].params if p.name == name), None)
+            symbols = param is not None and param.normalize is not None  # "12*7" must not equal "127"
+        if normalize_value(value, symbols=symbols) != normalize_value(predicted.args[name], symbols=symbols):
+            return False
+    return True
+
+
+def slot_success(example: Example, predicted: Call) -> bool:
+    """Intent sets: a labelled place/music/topic slot value must appear in our argument (case-insensitive).
+
+    Weather without a place slot must have no location (the home location is used). Music and news without a
+    content slot are not judged on arguments.
+    """
+    if example.skill not in ARG_SLOTS:
+        return True
+    argument, types = ARG_SLOTS[example.skill]
+    values = [v for t, v in example.slots if t in types]
+    said = predicted.args.get(argument)
+    if not values:
+        return said is None if example.skill == "weather" else True
+    if not isinstance(said, str):
+        return False
+    haystack = f" {normalize_value(said)} "
+    return any(f" {normalize_value(v)} " in haystack for v in values)
+
+
+def judge(example: Example, predicted: Call, registry: Registry | None = None) -> tuple[bool, bool]:
+    """(skill right, arguments right) for one prediction."""
+    skill_ok = predicted.name == example.skill
+    if not skill_ok:
+        return False, False
+    if example.call is not None:
+        return True, same_call(example.call, predicted, registry)
+    return True, slot_success(example, predicted)
+
+
+def select(examples: Iterable[Example], tags: Iterable[str] = (), limit: int | None = None) -> list[Example]:
+    """Examples carrying every given tag (lang:xx matches the language), the first limit of them."""
+    wanted = list(tags)
+    chosen = [e for e in examples if all(t in e.tags or t == f"lang:{e.lang}" for t in wanted)]
+    return chosen[:limit] if limit is not None else chosen
+
+
+def run(
+    route: Callable[[str], Route],
+    examples: list[Example],
+    registry: Registry | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Outcome]:
+    """Route every example and judge it; a router bug on one example is recorded, not fatal."""
+    outcomes = []
+    for index, example in enumerate(examples, 1):
+        start = time.perf_counter()
+        try:
+            result = route(example.text)
+        except AssistantError as error:
+            result = Route(Call("none"), "none", error=f"router error: {error}")
+        except Exception as error:  # a crash here is a bug to fix, but the other examples still count
+            log.exception("router crashed on %s", example.id)
+            result = Route(Call("none"), "none", error=f"router crashed: {type(error).__name__}: {error}")
+        route_ms = result.timings_ms.get("route_ms", (time.perf_counter() - start) * 1000)
+        skill_ok, args_ok = judge(example, result.call, registry)
+        outcomes.append(Outcome(example.id, example.text, example.lang, list(example.tags), example.expected_text(),
+                                str(result.call), example.skill, result.call.name, result.path, route_ms, skill_ok,
+                                args_ok, skill_ok and args_ok, result.error, result.raw))
+        if progress is not None:
+            progress(index, len(examples))
+    return outcomes
+
+
+def wilson(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """Wilson score interval for a proportion (95% by default); (0, 1) when n is 0."""
+    if n == 0:
+        return 0.0, 1.0
+    p = successes / n
+    denominator = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denominator
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0-100) with linear interpolation; 0.0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * q / 100
+    low = math.floor(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def _rate(k: int, n: int) -> float | None:
+    return k / n if n else None
+
+
+def _breakdown(outcomes: list[Outcome], key: Callable[[Outcome], Iterable[str]]) -> dict[str, dict[str, Any]]:
+    groups: dict[str, list[Outcome]] = defaultdict(list)
+    for outcome in outcomes:
+        for name in key(outcome):
+            groups[name].append(outcome)
+    return {
+        name: {"n": len(group), "accuracy": _rate(sum(o.correct for o in group), len(group)),
+               "skill_accuracy": _rate(sum(o.skill_ok for o in group), len(group))}
+        for name, group in sorted(groups.items())
+    }
+
+
+def latency(outcomes: list[Outcome]) -> dict[str, dict[str, float]]:
+    """Median, p95, mean and max route_ms per path, plus "all"."""
+    by_path: dict[str, list[float]] = defaultdict(list)
+    for outcome in outcomes:
+        by_path[outcome.path].append(outcome.route_ms)
+        by_path["all"].append(outcome.route_ms)
+    return {
+        path: {"n": len(v), "p50_ms": percentile(v, 50), "p95_ms": percentile(v, 95), "mean_ms": sum(v) / len(v),
+               "max_ms": max(v)}
+        for path, v in sorted(by_path.items())
+    }
+
+
+def metrics(outcomes: list[Outcome]) -> dict[str, Any]:
+    """Every number of one run, JSON-ready."""
+    n = len(outcomes)
+    correct = sum(o.correct for o in outcomes)
+    skills = sorted({o.expected_skill for o in outcomes} | {o.predicted_skill for o in outcomes})
+    per_skill = {}
+    for skill in skills:
+        expected = [o for o in outcomes if o.expected_skill == skill]
+        predicted = [o for o in outcomes if o.predicted_skill == skill]
+        hits = [o for o in expected if o.skill_ok]
+        per_skill[skill] = {
+            "n": len(expected),
+            "recall": _rate(len(hits), len(expected)),
+            "precision": _rate(sum(o.skill_ok for o in predicted), len(predicted)),
+            "args_accuracy": _rate(sum(o.args_ok for o in hits), len(hits)),
+            "accuracy": _rate(sum(o.correct for o in expected), len(expected)),
+        }
+    confusion: dict[str, Counter[str]] = defaultdict(Counter)
+    for outcome in outcomes:
+        confusion[outcome.expected_skill][outcome.predicted_skill] += 1
+    none = per_skill.get("none", {})
+    return {
+        "n": n,
+        "correct": correct,
+        "accuracy": _rate(correct, n),
+        "accuracy_ci95": list(wilson(correct, n)),
+        "skill_accuracy": _rate(sum(o.skill_ok for o in outcomes), n),
+        "none_precision": none.get("precision"),
+        "none_recall": none.get("recall"),
+        "per_skill": per_skill,
+        "confusion": {k: dict(v) for k, v in sorted(confusion.items())},
+        "by_lang": _breakdown(outcomes, lambda o: [o.lang]),
+        "by_tag": _breakdown(outcomes, lambda o: o.tags),
+        "latency": latency(outcomes),
+        "paths": dict(Counter(o.path for o in outcomes)),
+        "router_errors": sum(1 for o in outcomes if o.error),
+    }
+
+
+def _pct(value: float | None) -> str:
+    return "   n/a" if value is None else f"{100 * value:5.1f}%"
+
+
+def format_summary(dataset: Dataset, result: dict[str, Any], outcomes: list[Outcome], *, failures: int = 15) -> str:
+    """The run as text for the terminal: headline numbers, breakdowns and the first failures."""
+    lo, hi = result["accuracy_ci95"]
+    exact = "exact call match" if dataset.kind == "calls" else "success (skill + slot)"
+    lines = [
+        f"dataset {dataset.name}: {result['n']} examples ({dataset.kind}, sha256 {dataset.sha256[:12]})",
+        f"  {exact:24} {_pct(result['accuracy'])}  95% CI {100 * lo:.1f}-{100 * hi:.1f}  ({result['correct']}/{result['n']})",
+        f"  {'skill accuracy':24} {_pct(result['skill_accuracy'])}",
+        f"  {'none() precision':24} {_pct(result['none_precision'])}",
+        f"  {'none() recall' if dataset.kind == 'calls' else 'out-of-scope rejection':24} {_pct(result['none_recall'])}",
+        "  per skill                    n  recall  precis.  args   exact",
+    ]
+    for skill, row in result["per_skill"].items():
+        lines.append(f"    {skill:22} {row['n']:6} {_pct(row['recall'])} {_pct(row['precision'])} "
+                     f"{_pct(row['args_accuracy'])} {_pct(row['accuracy'])}")
+    lines.append("  latency (route_ms)      n     p50      p95")
+    for path, row in result["latency"].items():
+        lines.append(f"    {path:16} {row['n']:6} {row['p50_ms']:8.2f} {row['p95_ms']:8.2f}")
+    if len(result["by_lang"]) > 1:
+        lines.append("  by language: " + ", ".join(f"{k} {_pct(v['accuracy']).strip()} (n={v['n']})"
+                                                   for k, v in result["by_lang"].items()))
+    worst = sorted(result["by_tag"].items(), key=lambda kv: (kv[1]["accuracy"] or 0, -kv[1]["n"]))[:12]
+    if worst:
+        lines.append("  weakest tags: " + ", ".join(f"{k} {_pct(v['accuracy']).strip()} (n={v['n']})" for k, v in worst))
+    wrong = [o for o in outcomes if not o.correct]
+    if wrong and failures:
+        lines.append(f"  first {min(failures, len(wrong))} of {len(wrong)} failures:")
+        for o in wrong[:failures]:
+            lines.append(f"    {o.id}: {o.text!r} -> {o.predicted}  (expected {o.expected})"
+                         + (f"  [{o.error}]" if o.error else ""))
+    return "\n".join(lines)
+
+
+def outcome_dicts(outcomes: list[Outcome]) -> list[dict[str, Any]]:
+    """Outcomes as JSON-ready dicts (for the run store)."""
+    return [asdict(o) for o in outcomes]
+
+
+def outcomes_from_dicts(rows: Iterable[dict[str, Any]]) -> list[Outcome]:
+    """Outcomes read back from the run store."""
+    names = {f for f in Outcome.__dataclass_fields__}
+    return [Outcome(**{k: v for k, v in row.items() if k in names}) for row in rows]
+
+
+@dataclass
+class EvalResult:
+    """One evaluation: the dataset, what was selected, every outcome and the metrics."""
+
+    dataset: Dataset
+    outcomes: list[Outcome]
+    metrics: dict[str, Any]
+    selection: dict[str, Any] = field(default_factory=dict)
+    """The --limit and --tag used (so a run says what subset it measured)."""
+    wall_s: float = 0.0
+    """Seconds the whole evaluation took."""
+
+
+def evaluate(
+    route: Callable[[str], Route],
+    dataset: Dataset,
+    registry: Registry | None = None,
+    *,
+    limit: int | None = None,
+    tags: Iterable[str] = (),
+    progress: Callable[[int, int], None] | None = None,
+) -> EvalResult:
+    """Select, route, judge and score: the whole evaluation of one dataset."""
+    tags = list(tags)
+    chosen = select(dataset.examples, tags, limit)
+    if not chosen:
+        raise DatasetError(f"{dataset.path}: no example has tag(s) {', '.join(tags)}")
+    start = time.perf_counter()
+    outcomes = run(route, chosen, registry, progress)
+    return EvalResult(dataset, outcomes, metrics(outcomes), {"limit": limit, "tags": tags, "n": len(chosen)},
+                      time.perf_counter() - start)

@@ -1,0 +1,534 @@
+"""Step 1: a synthetic router training set from the skill registry, deduplicated against every eval set.
+
+Sources, each example {"text", "call", "lang", "source", "tags"}:
+  templates   finetune/templates/<lang>/<skill>.yaml phrasings with slots from <lang>/vocab.yaml and vocab.yaml
+  examples    every registered skill's decorator examples, argument values swapped from its training_values,
+              Literal choices or its other examples (so a new skill gets data without anyone writing templates)
+  corrections (transcript, corrected call) pairs users gave in the trace store
+  extra       optional intent+slots files such as ../shared/data/snips2017_train_full.jsonl
+
+Every call is validated (and made canonical) through the registry; anything whose normalised text occurs in an
+eval set is dropped. Writes train.jsonl, dev.jsonl and manifest.json (sha256, counts, config) to --out.
+
+    .venv/bin/python finetune/1_generate.py --seed 1 --extra ../shared/data/snips2017_train_full.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import random
+import re
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import yaml  # noqa: E402
+
+from assistant.calls import Call, format_value, parse_call  # noqa: E402
+from assistant.errors import AssistantError  # noqa: E402
+from assistant.matcher import normalize_text  # noqa: E402
+from assistant.registry import Registry  # noqa: E402
+
+log = logging.getLogger("finetune.generate")
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+EXTERNAL_EVALS = ("slurp_devel.jsonl", "snips2017_validate.jsonl", "xsid_valid.jsonl")
+NO_SPACE_LANGS = ("ja", "zh")
+SLOT_RE = re.compile(r"\{(\w+?)(?::(said))?\}")
+
+
+# ---------------------------------------------------------------- phrasing templates: (a|b) [optional] {slot}
+
+
+@dataclass
+class Node:
+    """One piece of a phrasing: text, a slot, a choice between sequences, or an optional sequence."""
+
+    kind: str
+    """"text", "slot", "alt" or "opt"."""
+    text: str = ""
+    """The literal text, or the slot name."""
+    items: list[list[Node]] = field(default_factory=list)
+    """Alternatives (alt) or the one optional sequence (opt)."""
+
+
+def parse_template(text: str) -> list[Node]:
+    """Parse hassil-style phrasing syntax: (a|b) picks one, [a] may be left out, {slot} is filled from vocab."""
+    pos = 0
+
+    def sequence(stop: str) -> list[list[Node]]:
+        nonlocal pos
+        alternatives: list[list[Node]] = [[]]
+        while pos < len(text):
+            char = text[pos]
+            if char in stop:
+                return alternatives
+            pos += 1
+            if char == "|":
+                alternatives.append([])
+            elif char in "([":
+                inner = sequence(")" if char == "(" else "]")
+                if pos >= len(text):
+                    raise ValueError(f"unclosed {char!r} in template {text!r}")
+                pos += 1
+                node = Node("alt", items=inner) if char == "(" else Node("opt", items=[[Node("alt", items=inner)]])
+                alternatives[-1].append(node)
+            elif char == "{":
+                end = text.index("}", pos)
+                alternatives[-1].append(Node("slot", text[pos:end]))
+                pos = end + 1
+            elif char in ")]":
+                raise ValueError(f"unbalanced {char!r} in template {text!r}")
+            elif alternatives[-1] and alternatives[-1][-1].kind == "text":
+                alternatives[-1][-1].text += char
+            else:
+                alternatives[-1].append(Node("text", char))
+        return alternatives
+
+    top = sequence("")
+    if len(top) != 1:
+        return [Node("alt", items=top)]
+    return top[0]
+
+
+@dataclass
+class Vocab:
+    """Slot values of one language: name -> [(said, value)], plus the noise words used to roughen phrasings."""
+
+    slots: dict[str, list[tuple[str, str]]]
+    """Slot name to (as said, value in the call) pairs."""
+    unions: dict[str, list[str]]
+    """Slot name to the slot names it picks from."""
+    noise: dict[str, Any]
+    """fillers, prefixes, suffixes, asr (word -> misrecognitions), drop (droppable words)."""
+
+    def pick(self, name: str, rng: random.Random) -> tuple[str, str]:
+        """One (said, value) pair for slot type name."""
+        if name in self.unions:
+            return self.pick(rng.choice(self.unions[name]), rng)
+        if name not in self.slots:
+            raise KeyError(f"no vocabulary for slot '{name}'")
+        return rng.choice(self.slots[name])
+
+
+ONES = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
+TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+
+
+def english_number(n: int) -> str:
+    """0..999 in English words: 342 -> "three hundred and forty two"."""
+    if n < 20:
+        return ONES[n]
+    if n < 100:
+        return TENS[n // 10] + ("" if n % 10 == 0 else " " + ONES[n % 10])
+    rest = n % 100
+    return ONES[n // 100] + " hundred" + ("" if rest == 0 else " and " + english_number(rest))
+
+
+def _entries(raw: list[Any]) -> list[tuple[str, str]]:
+    """Vocabulary entries: "Boston", [said, value] or {range: [lo, hi]} (digits; said: words spells English)."""
+    pairs: list[tuple[str, str]] = []
+    for entry in raw:
+        if isinstance(entry, dict) and "range" in entry:
+            low, high = entry["range"]
+            spell = english_number if entry.get("said") == "words" else str
+            pairs.extend((spell(n), str(n)) for n in range(int(low), int(high) + 1))
+        elif isinstance(entry, list):
+            pairs.append((str(entry[0]), str(entry[1])))
+        else:
+            pairs.append((str(entry), str(entry)))
+    return pairs
+
+
+def load_vocab(templates: Path, lang: str) -> Vocab:
+    """The shared vocab.yaml overlaid with <lang>/vocab.yaml."""
+    slots: dict[str, list[tuple[str, str]]] = {}
+    unions: dict[str, list[str]] = {}
+    noise: dict[str, Any] = {}
+    for path in (templates / "vocab.yaml", templates / lang / "vocab.yaml"):
+        if not path.is_file():
+            continue
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for name, raw in (data.get("slots") or {}).items():
+            if isinstance(raw, dict) and "union" in raw:
+                unions[name] = list(raw["union"])
+            else:
+                slots[name] = _entries(raw)
+        noise.update(data.get("noise") or {})
+    return Vocab(slots, unions, noise)
+
+
+def slot_type(name: str) -> str:
+    """{place_2} is a second place: the type is the name without a numeric suffix."""
+    return re.sub(r"_\d+$", "", name)
+
+
+def render(nodes: list[Node], vocab: Vocab, rng: random.Random, filled: dict[str, tuple[str, str]]) -> list[list[str]]:
+    """Sample one phrasing: a list of [kind, text] segments ("text" or "slot:name"); slot picks go to filled."""
+    out: list[list[str]] = []
+    for node in nodes:
+        if node.kind == "text":
+            out.append(["text", node.text])
+        elif node.kind == "slot":
+            if node.text not in filled:
+                filled[node.text] = vocab.pick(slot_type(node.text), rng)
+            out.append([f"slot:{node.text}", filled[node.text][0]])
+        elif node.kind == "alt":
+            out.extend(render(rng.choice(node.items), vocab, rng, filled))
+        elif rng.random() < 0.5:  # opt
+            out.extend(render(node.items[0], vocab, rng, filled))
+    return out
+
+
+def fill_call(template: str, filled: dict[str, tuple[str, str]]) -> str:
+    """Put slot values (or {slot:said}, the words as said) into a call template; unfilled slots become ""."""
+
+    def value(match: re.Match[str]) -> str:
+        said, val = filled.get(match.group(1), ("", ""))
+        text = said if match.group(2) else val
+        return json.dumps(text, ensure_ascii=False)[1:-1]
+
+    return SLOT_RE.sub(value, template)
+
+
+# ---------------------------------------------------------------- roughening: ASR style, disfluencies, casing
+
+
+def roughen(segments: list[list[str]], lang: str, noise: dict[str, Any], rng: random.Random) -> tuple[str, set[str]]:
+    """Join segments into text with speech-like noise on the template words only (slot values stay intact)."""
+    tags: set[str] = set()
+    sep = "" if lang in NO_SPACE_LANGS else " "
+    if noise.get("asr") and rng.random() < 0.15:
+        for seg in segments:
+            for word, errors in noise["asr"].items() if seg[0] == "text" else ():
+                pattern = rf"(?<!\w){re.escape(word)}(?!\w)"
+                if re.search(pattern, seg[1], re.I) and rng.random() < 0.6:
+                    error = rng.choice(errors)
+                    seg[1] = re.sub(pattern, lambda _, e=error: e, seg[1], count=1, flags=re.I)
+                    tags.add("asr")
+    # Word-sized pieces, so noise goes between words and never inside a slot value.
+    pieces = [[k, t] for k, text in segments for t in (re.split(r"( )", text) if k == "text" and sep else [text]) if t]
+    if noise.get("fillers") and rng.random() < 0.12:
+        spots = [i for i, (k, t) in enumerate(pieces) if i == 0 or t == " " or (not sep and k != pieces[i - 1][0])]
+        pieces.insert(rng.choice(spots), ["text", f"{sep}{rng.choice(noise['fillers'])}{sep}"])
+        tags.add("disfluent")
+    if noise.get("prefixes") and rng.random() < 0.1:
+        pieces.insert(0, ["text", rng.choice(noise["prefixes"]) + (sep or "、")])
+        tags.add("wake")
+    if noise.get("suffixes") and rng.random() < 0.08:
+        pieces.append(["text", sep + rng.choice(noise["suffixes"])])
+    text = "".join(t for _, t in pieces)
+    if sep and rng.random() < 0.05:
+        first = text.split(" ", 1)[0]
+        text = f"{first} {text}"  # a stutter: "what what's the weather"
+        tags.add("disfluent")
+    text = re.sub(r"\s+([,?.!])", r"\1", " ".join(text.split()))
+    style = rng.random()
+    if style < 0.45:  # what a plain transcript or a typed line looks like
+        text = plain(text)
+        tags.add("lower")
+    elif style < 0.8 and text and text[-1] not in "?.!？。！":  # Whisper style: capital and final mark
+        mark = rng.choice("?.") if sep else rng.choice("？。")
+        text = text[0].upper() + text[1:] + mark
+    return text, tags
+
+
+def plain(text: str) -> str:
+    """Lowercase without sentence punctuation (decimal points and math signs stay)."""
+    text = re.sub(r"[?!¿¡。？！、,，]+", " ", text.lower())
+    return " ".join(re.sub(r"(?<!\d)\.|\.(?!\d)", " ", text).split())
+
+
+# ---------------------------------------------------------------- the sources
+
+
+@dataclass
+class Example:
+    """One training example."""
+
+    text: str
+    call: str
+    lang: str
+    source: str
+    tags: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"text": self.text, "call": self.call, "lang": self.lang, "source": self.source, "tags": self.tags}
+
+
+def canonical(registry: Registry, call_text: str) -> str:
+    """The registry's canonical form of a call; raises AssistantError when it does not validate."""
+    return str(registry.parse(call_text))
+
+
+def from_templates(registry: Registry, templates: Path, rng: random.Random, scale: float, rejected: Counter[str]) -> list[Example]:
+    """Examples from every <lang>/<skill>.yaml whose skill is registered (or is none)."""
+    out: list[Example] = []
+    for lang_dir in sorted(p for p in templates.iterdir() if p.is_dir()):
+        lang, vocab = lang_dir.name, load_vocab(templates, lang_dir.name)
+        for path in sorted(lang_dir.glob("*.yaml")):
+            if path.name == "vocab.yaml":
+                continue
+            spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+            skill = spec["skill"]
+            if skill != "none" and skill not in registry.skills:
+                log.info("templates %s: skill %s is not registered, skipped", path.relative_to(templates), skill)
+                continue
+            out.extend(_sample_file(registry, spec, lang, vocab, rng, round(spec["count"] * scale), rejected, path.name))
+    return out
+
+
+def _sample_file(registry: Registry, spec: dict[str, Any], lang: str, vocab: Vocab, rng: random.Random, count: int, rejected: Counter[str], name: str) -> list[Example]:
+    """Draw count distinct examples from one template file, groups weighted by their weight."""
+    groups = []
+    for group in spec["groups"]:
+        call = group.get("call", "none()")
+        texts = group["texts"] if isinstance(group["texts"], list) else [group["texts"]]
+        groups.append((call, [parse_template(t) for t in texts], float(group.get("weight", 1)), list(group.get("tags", []))))
+    weights = [g[2] for g in groups]
+    seen: set[str] = set()
+    out: list[Example] = []
+    for _ in range(count * 20):
+        if len(out) >= count:
+            break
+        call_template, phrasings, _, group_tags = rng.choices(groups, weights)[0]
+        filled: dict[str, tuple[str, str]] = {}
+        segments = render(rng.choice(phrasings), vocab, rng, filled)
+        text, tags = roughen(segments, lang, vocab.noise, rng)
+        key = normalize_text(text)
+        if not key or key in seen:
+            continue
+        if "lower" in tags:  # copied values follow the text's form, so the model learns to copy
+            filled = {k: (plain(s), plain(v) if v == s else v) for k, (s, v) in filled.items()}
+        try:
+            call = canonical(registry, fill_call(call_template, filled))
+        except AssistantError as error:
+            rejected[f"{lang}/{name}: {error}"] += 1
+            continue
+        seen.add(key)
+        out.append(Example(text, call, lang, f"template:{spec['skill']}", sorted(tags | set(group_tags))))
+    if len(out) < count:
+        log.warning("templates %s/%s: only %d distinct of %d wanted", lang, name, len(out), count)
+    return out
+
+
+def from_examples(registry: Registry, rng: random.Random, per_skill: int, vocabs: dict[str, Vocab]) -> list[Example]:
+    """Each skill's decorator examples, plus variants with argument values swapped (training_values, Literal choices)."""
+    out: list[Example] = []
+    noise = vocabs["en"].noise if "en" in vocabs else {}
+    for item in registry.skills.values():
+        parsed = [(utterance, registry.parse(text)) for utterance, text in item.examples]
+        pool: dict[str, list[str]] = {p.name: list(item.training_values.get(p.name, ())) for p in item.params}
+        for param in item.params:
+            if not pool[param.name]:
+                pool[param.name] = list(param.choices) or sorted({str(c.args[param.name]) for _, c in parsed if param.name in c.args})
+        for utterance, call in parsed:
+            out.append(Example(utterance, str(call), "en", f"examples:{item.name}", ["seed"]))
+        swappable = [(u, c) for u, c in parsed if any(_found(str(v), u) for v in c.args.values())]
+        for _ in range(per_skill if swappable else 0):
+            utterance, call = rng.choice(swappable)
+            args = dict(call.args)
+            for name, value in call.args.items():
+                if _found(str(value), utterance) and pool.get(name):
+                    new = rng.choice(pool[name])
+                    utterance = re.sub(rf"(?<!\w){re.escape(str(value))}(?!\w)", new.replace("\\", "\\\\"), utterance, count=1, flags=re.I)
+                    args[name] = new if isinstance(value, str) else type(value)(new)
+            text, tags = roughen([["text", utterance]], "en", noise, rng)
+            try:
+                out.append(Example(text, str(registry.validate(Call(call.name, args))), "en", f"examples:{item.name}", sorted(tags)))
+            except (AssistantError, ValueError):
+                continue
+    return out
+
+
+def _found(value: str, utterance: str) -> bool:
+    return bool(value) and re.search(rf"(?<!\w){re.escape(value)}(?!\w)", utterance, re.I) is not None
+
+
+def from_corrections(registry: Registry, db: Path) -> list[Example]:
+    """What users said the call should have been (assistant traces --mark ID --correct CALL)."""
+    from assistant.trace import TraceStore
+
+    if not db.is_file():
+        return []
+    store = TraceStore(db)
+    out = []
+    for transcript, call_text in store.corrections():
+        try:
+            out.append(Example(transcript, canonical(registry, call_text), "en", "corrections", ["user"]))
+        except AssistantError as error:
+            log.warning("correction %r -> %r does not validate: %s", transcript, call_text, error)
+    store.close()
+    return out
+
+
+WEATHER_PLACE = ("city", "place_name", "location", "state", "country", "geographic_poi")
+MUSIC_QUERY = ("song_name", "track", "artist_name", "artist", "playlist_name", "playlist", "album", "music_genre", "genre")
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def extra_call(record: dict[str, Any]) -> str | None:
+    """An intent+slots record as a call; None when its arguments cannot be said in the call language."""
+    slots: dict[str, str] = {}
+    for slot in record.get("slots", []):
+        slots.setdefault(slot["type"], slot["value"])
+    intent = record["intent"]
+    if intent == "weather":
+        place = next((slots[t] for t in WEATHER_PLACE if t in slots), "")
+        when = (slots.get("timeRange") or slots.get("date") or slots.get("datetime") or "").lower()
+        day = "today"
+        if when:
+            found = [d for d in (*DAYS, "tomorrow", "weekend") if d in when]
+            if len(found) == 1:
+                day = found[0]
+            elif when.strip() not in ("today", "now", "right now", "tonight", "this morning", "this afternoon", "this evening", "currently"):
+                return None  # a date the skill cannot take: leave it out rather than teach a wrong day
+        return f"weather(location={format_value(place)}, day={format_value(day)})" if place else f"weather(day={format_value(day)})"
+    if intent == "play_music":
+        query = next((slots[t] for t in MUSIC_QUERY if t in slots), "")
+        return f"play_music(query={format_value(query)})" if query else "play_music()"
+    if intent == "out_of_scope":
+        return "none()"
+    return None
+
+
+def from_extra(registry: Registry, path: Path, rng: random.Random, per_intent: int) -> list[Example]:
+    """Labelled intent+slots records (English) turned into calls, at most per_intent per intent."""
+    by_intent: dict[str, list[Example]] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        record = json.loads(line)
+        call = extra_call(record)
+        if call is None or record.get("lang", "en") != "en":
+            continue
+        try:
+            call = canonical(registry, call)
+        except AssistantError as error:
+            log.info("%s:%d: %s", path.name, number, error)
+            continue
+        by_intent.setdefault(record["intent"], []).append(Example(record["text"], call, "en", f"extra:{path.stem}", []))
+    out: list[Example] = []
+    for intent in sorted(by_intent):
+        items = by_intent[intent]
+        rng.shuffle(items)
+        out.extend(items[:per_intent])
+    return out
+
+
+def eval_texts(paths: list[Path]) -> set[str]:
+    """Normalised texts of every eval set: none of them may appear in training data."""
+    texts: set[str] = set()
+    for path in paths:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                record = json.loads(line)
+                texts.add(normalize_text(record.get("text") or record.get("utterance") or ""))
+    texts.discard("")
+    return texts
+
+
+def sha256(path: Path) -> str:
+    """Hex sha256 of a file."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def generate(registry: Registry, args: argparse.Namespace) -> dict[str, Any]:
+    """Build the data set, write train/dev JSONL and the manifest; return the manifest."""
+    rng = random.Random(args.seed)
+    templates = Path(args.templates)
+    rejected: Counter[str] = Counter()
+    vocabs = {p.name: load_vocab(templates, p.name) for p in sorted(templates.iterdir()) if p.is_dir()}
+    examples = from_templates(registry, templates, rng, args.scale, rejected)
+    examples += from_examples(registry, rng, args.per_skill, vocabs)
+    for extra in args.extra:
+        examples += from_extra(registry, Path(extra), rng, args.extra_per_intent)
+    corrections = from_corrections(registry, Path(args.corrections)) if args.corrections else []
+    eval_paths = [Path(p) for p in args.evals if Path(p).is_file()]
+    banned = eval_texts(eval_paths)
+    chosen: dict[str, Example] = {}
+    dropped = Counter[str]()
+    for example in examples:
+        key = normalize_text(example.text)
+        if key in banned:
+            dropped["in an eval set"] += 1
+        elif key in chosen:
+            dropped["duplicate"] += 1
+        else:
+            chosen[key] = example
+    for example in corrections:  # the user is right, even over a template
+        chosen[normalize_text(example.text)] = example
+    final = sorted(chosen.values(), key=lambda e: (e.source, e.lang, e.text))
+    rng.shuffle(final)
+    n_dev = int(len(final) * args.dev_fraction)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, part in (("dev.jsonl", final[:n_dev]), ("train.jsonl", final[n_dev:])):
+        with (out / name).open("w", encoding="utf-8") as handle:
+            for example in part:
+                handle.write(json.dumps(example.as_json(), ensure_ascii=False) + "\n")
+    manifest = {
+        "seed": args.seed,
+        "train": {"path": str(out / "train.jsonl"), "examples": len(final) - n_dev, "sha256": sha256(out / "train.jsonl")},
+        "dev": {"path": str(out / "dev.jsonl"), "examples": n_dev, "sha256": sha256(out / "dev.jsonl")},
+        "skills": {s.name: s.signature() for s in registry.skills.values()},
+        "by_skill": dict(Counter(parse_call(e.call).name for e in final).most_common()),
+        "by_lang": dict(Counter(e.lang for e in final).most_common()),
+        "by_source": dict(Counter(e.source.split(":")[0] for e in final).most_common()),
+        "dropped": dict(dropped),
+        "rejected_calls": dict(rejected.most_common(20)),
+        "eval_sets": [str(p) for p in eval_paths],
+        "config": {k: v for k, v in vars(args).items() if k not in ("evals",)},
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return manifest
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line options."""
+    default_evals = [str(p) for p in sorted((ROOT / "evals").glob("*.jsonl"))] + [str(SHARED_DATA / n) for n in EXTERNAL_EVALS]
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seed", type=int, default=1, help="random seed (same seed, same files)")
+    parser.add_argument("--out", default=str(ROOT / "finetune" / "out" / "data"), help="output folder")
+    parser.add_argument("--templates", default=str(TEMPLATES), help="templates folder")
+    parser.add_argument("--scale", type=float, default=1.0, help="multiply every template file's count")
+    parser.add_argument("--per-skill", type=int, default=40, help="swapped variants per skill from decorator examples")
+    parser.add_argument("--extra", action="append", default=[], help="intent+slots JSONL to add (repeatable)")
+    parser.add_argument("--extra-per-intent", type=int, default=300, help="at most this many extra records per intent")
+    parser.add_argument("--corrections", default=None, help="trace database with user corrections (default: the config's)")
+    parser.add_argument("--no-corrections", action="store_true", help="leave user corrections out")
+    parser.add_argument("--skill-dir", action="append", default=None, help="extra skill folder (default: the config's)")
+    parser.add_argument("--evals", nargs="*", default=default_evals, help="eval files whose texts must not be trained on")
+    parser.add_argument("--dev-fraction", type=float, default=0.05, help="share held out for the training loss check")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Generate the data set from the registry of the configured assistant."""
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    args = parse_args(argv)
+    from assistant.config import load_config
+
+    config = load_config()
+    skill_dirs = args.skill_dir if args.skill_dir is not None else config.skill_dirs
+    registry = Registry.load([Path(d) for d in skill_dirs])
+    if args.no_corrections:
+        args.corrections = None
+    elif args.corrections is None:
+        args.corrections = str(config.data_path / "traces.sqlite")
+    manifest = generate(registry, args)
+    print(json.dumps({k: manifest[k] for k in ("train", "dev", "by_skill", "by_lang", "by_source", "dropped")}, indent=1))
+    if manifest["rejected_calls"]:
+        print("rejected calls (template values the registry refused):", json.dumps(manifest["rejected_calls"], indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,272 @@
+"""Calculate: the computer does the math (exact fractions, safe ast evaluator), the reply says it back in words."""
+
+from __future__ import annotations
+
+import logging
+import math
+from fractions import Fraction
+from typing import Annotated, Any
+
+from assistant.errors import SkillError
+from assistant.i18n import Messages
+from assistant.registry import Context, Normalize, Reply, skill
+from assistant.spoken_math import (
+    ATOM_PRECEDENCE,
+    PRECEDENCE,
+    UNARY_PRECEDENCE,
+    Bin,
+    Fn,
+    MathError,
+    Neg,
+    Node,
+    Num,
+    Value,
+    evaluate,
+    format_decimal,
+    parse_expression,
+    precedence,
+    to_expression,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_SPOKEN_OPERATIONS = 6
+"""A longer expression is not read back; the reply gives just the answer."""
+MAX_EXACT_DECIMALS = 6
+"""An exact result with at most this many decimals is said exactly (0.0625); longer ones are rounded."""
+ROUND_SIGNIFICANT = 3
+"""Significant decimals kept when rounding (1/3 -> 0.333, 1/700 -> 0.00143)."""
+SEPARATORS = {"en": (",", "."), "de": (".", ","), "es": (".", ","), "it": (".", ","), "nl": (".", ","), "fr": ("\u00a0", ",")}
+"""Language -> (thousands separator, decimal separator)."""
+
+_OPS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "%": "mod", "**": "pow"}
+MESSAGES = Messages(
+    "calculate",
+    {
+        "en": {
+            "result": "{expression} is {value}.",
+            "result_about": "{expression} is about {value}.",
+            "answer": "The answer is {value}.",
+            "answer_about": "The answer is about {value}.",
+            "too_big": "That number is too big for me to say.",
+            "div_zero": "You can't divide by zero.",
+            "negative_sqrt": "I can't take the square root of a negative number.",
+            "even_root": "I can't take an even root of a negative number.",
+            "bad_round": "I can only round to a whole number of decimal places.",
+            "bad_input": "Sorry, I couldn't work that out.",
+            "add": "{a} plus {b}", "sub": "{a} minus {b}", "mul": "{a} times {b}", "div": "{a} divided by {b}",
+            "mod": "{a} modulo {b}", "pow": "{a} to the power of {b}", "squared": "{a} squared", "cubed": "{a} cubed",
+            "sqrt": "the square root of {a}", "cbrt": "the cube root of {a}", "abs": "the absolute value of {a}",
+            "round": "{a} rounded", "round_to": "{a} rounded to {b} decimal places",
+            "percent_of": "{a} percent of {b}", "neg": "minus {a}",
+        },
+        "de": {
+            "result": "{expression} ist {value}.",
+            "result_about": "{expression} ist ungefähr {value}.",
+            "answer": "Das Ergebnis ist {value}.",
+            "answer_about": "Das Ergebnis ist ungefähr {value}.",
+            "too_big": "Diese Zahl ist zu groß, um sie auszusprechen.",
+            "div_zero": "Durch null kann man nicht teilen.",
+            "negative_sqrt": "Aus einer negativen Zahl kann ich keine Quadratwurzel ziehen.",
+            "even_root": "Aus einer negativen Zahl kann ich keine gerade Wurzel ziehen.",
+            "bad_round": "Ich kann nur auf eine ganze Zahl von Nachkommastellen runden.",
+            "bad_input": "Das konnte ich leider nicht ausrechnen.",
+            "add": "{a} plus {b}", "sub": "{a} minus {b}", "mul": "{a} mal {b}", "div": "{a} geteilt durch {b}",
+            "mod": "{a} modulo {b}", "pow": "{a} hoch {b}", "squared": "{a} zum Quadrat", "cubed": "{a} hoch drei",
+            "sqrt": "die Wurzel aus {a}", "cbrt": "die Kubikwurzel aus {a}", "abs": "der Betrag von {a}",
+            "round": "{a} gerundet", "round_to": "{a} gerundet auf {b} Nachkommastellen",
+            "percent_of": "{a} Prozent von {b}", "neg": "minus {a}",
+        },
+        "fr": {
+            "result": "{expression} égale {value}.",
+            "result_about": "{expression} égale environ {value}.",
+            "answer": "Le résultat est {value}.",
+            "answer_about": "Le résultat est environ {value}.",
+            "too_big": "Ce nombre est trop grand pour que je le dise.",
+            "div_zero": "On ne peut pas diviser par zéro.",
+            "negative_sqrt": "Un nombre négatif n'a pas de racine carrée réelle.",
+            "even_root": "Un nombre négatif n'a pas de racine paire réelle.",
+            "bad_round": "Je ne peux arrondir qu'à un nombre entier de décimales.",
+            "bad_input": "Désolé, je n'ai pas pu faire ce calcul.",
+            "add": "{a} plus {b}", "sub": "{a} moins {b}", "mul": "{a} fois {b}", "div": "{a} divisé par {b}",
+            "mod": "{a} modulo {b}", "pow": "{a} puissance {b}", "squared": "{a} au carré", "cubed": "{a} au cube",
+            "sqrt": "la racine carrée de {a}", "cbrt": "la racine cubique de {a}", "abs": "la valeur absolue de {a}",
+            "round": "{a} arrondi", "round_to": "{a} arrondi à {b} décimales",
+            "percent_of": "{a} pour cent de {b}", "neg": "moins {a}",
+        },
+        "es": {
+            "result": "{expression} es {value}.",
+            "result_about": "{expression} es aproximadamente {value}.",
+            "answer": "El resultado es {value}.",
+            "answer_about": "El resultado es aproximadamente {value}.",
+            "too_big": "Ese número es demasiado grande para decirlo.",
+            "div_zero": "No se puede dividir entre cero.",
+            "negative_sqrt": "Un número negativo no tiene raíz cuadrada real.",
+            "even_root": "Un número negativo no tiene raíz par real.",
+            "bad_round": "Solo puedo redondear a un número entero de decimales.",
+            "bad_input": "Lo siento, no he podido calcularlo.",
+            "add": "{a} más {b}", "sub": "{a} menos {b}", "mul": "{a} por {b}", "div": "{a} dividido entre {b}",
+            "mod": "{a} módulo {b}", "pow": "{a} elevado a {b}", "squared": "{a} al cuadrado", "cubed": "{a} al cubo",
+            "sqrt": "la raíz cuadrada de {a}", "cbrt": "la raíz cúbica de {a}", "abs": "el valor absoluto de {a}",
+            "round": "{a} redondeado", "round_to": "{a} redondeado a {b} decimales",
+            "percent_of": "el {a} por ciento de {b}", "neg": "menos {a}",
+        },
+        "it": {
+            "result": "{expression} fa {value}.",
+            "result_about": "{expression} fa circa {value}.",
+            "answer": "Il risultato è {value}.",
+            "answer_about": "Il risultato è circa {value}.",
+            "too_big": "Questo numero è troppo grande da dire.",
+            "div_zero": "Non si può dividere per zero.",
+            "negative_sqrt": "Un numero negativo non ha una radice quadrata reale.",
+            "even_root": "Un numero negativo non ha una radice pari reale.",
+            "bad_round": "Posso arrotondare solo a un numero intero di decimali.",
+            "bad_input": "Mi dispiace, non sono riuscito a calcolarlo.",
+            "add": "{a} più {b}", "sub": "{a} meno {b}", "mul": "{a} per {b}", "div": "{a} diviso {b}",
+            "mod": "{a} modulo {b}", "pow": "{a} elevato alla {b}", "squared": "{a} al quadrato", "cubed": "{a} al cubo",
+            "sqrt": "la radice quadrata di {a}", "cbrt": "la radice cubica di {a}", "abs": "il valore assoluto di {a}",
+            "round": "{a} arrotondato", "round_to": "{a} arrotondato a {b} decimali",
+            "percent_of": "il {a} per cento di {b}", "neg": "meno {a}",
+        },
+        "nl": {
+            "result": "{expression} is {value}.",
+            "result_about": "{expression} is ongeveer {value}.",
+            "answer": "De uitkomst is {value}.",
+            "answer_about": "De uitkomst is ongeveer {value}.",
+            "too_big": "Dat getal is te groot om uit te spreken.",
+            "div_zero": "Je kunt niet door nul delen.",
+            "negative_sqrt": "Een negatief getal heeft geen echte vierkantswortel.",
+            "even_root": "Een negatief getal heeft geen echte even wortel.",
+            "bad_round": "Ik kan alleen afronden op een heel aantal decimalen.",
+            "bad_input": "Sorry, dat kon ik niet uitrekenen.",
+            "add": "{a} plus {b}", "sub": "{a} min {b}", "mul": "{a} keer {b}", "div": "{a} gedeeld door {b}",
+            "mod": "{a} modulo {b}", "pow": "{a} tot de macht {b}", "squared": "{a} in het kwadraat",
+            "cubed": "{a} tot de derde macht", "sqrt": "de wortel van {a}", "cbrt": "de derdemachtswortel van {a}",
+            "abs": "de absolute waarde van {a}", "round": "{a} afgerond", "round_to": "{a} afgerond op {b} decimalen",
+            "percent_of": "{a} procent van {b}", "neg": "min {a}",
+        },
+    },
+)  # fmt: skip
+
+
+def _round_half_up(value: Fraction, places: int) -> Fraction:
+    """Round half away from zero to a number of decimal places."""
+    scale = 10**places
+    return Fraction(math.floor(abs(value) * scale + Fraction(1, 2)) * (1 if value >= 0 else -1), scale)
+
+
+def _localize(digits: str, language: str) -> str:
+    """'-1234567.5' -> '-1,234,567.5' (en) or '-1.234.567,5' (de): thousands grouping and decimal mark."""
+    group, point = SEPARATORS.get(language.split("-")[0], SEPARATORS["en"])
+    sign, digits = ("-", digits[1:]) if digits.startswith("-") else ("", digits)
+    whole, _, decimals = digits.partition(".")
+    if len(whole) > 4 or (len(whole) == 4 and language.startswith("en")):
+        whole = f"{int(whole):,}".replace(",", group)
+    return sign + whole + (point + decimals if decimals else "")
+
+
+def format_result(value: Value, language: str = "en") -> tuple[str, bool]:
+    """The result as said: digits rounded sensibly, grouped for the language; and whether it was rounded (about)."""
+    exact = Fraction(value)
+    approximate = isinstance(value, float)
+    if not approximate:
+        try:
+            digits = format_decimal(exact)
+            if len(digits.partition(".")[2]) <= MAX_EXACT_DECIMALS:
+                return _localize(digits, language), False
+        except ValueError:
+            pass  # a repeating decimal such as 1/3
+    if exact == 0:
+        return "0", approximate
+    places = max(ROUND_SIGNIFICANT, ROUND_SIGNIFICANT - 1 - math.floor(math.log10(abs(exact))))
+    rounded = _round_half_up(exact, min(places, 12))
+    return _localize(format_decimal(rounded), language), approximate or rounded != exact
+
+
+def say_expression(node: Node, language: str = "en", budget: list[int] | None = None) -> str | None:
+    """The expression in words with digits ('12 times 7'); None when it needs parentheses to be unambiguous."""
+    budget = budget if budget is not None else [MAX_SPOKEN_OPERATIONS]
+
+    def say(child: Node, needed: int) -> str | None:
+        return say_expression(child, language, budget) if precedence(child) >= needed else None
+
+    def fill(key: str, *parts: str | None) -> str | None:
+        budget[0] -= 1
+        if budget[0] < 0 or any(part is None for part in parts):
+            return None
+        return MESSAGES.say(language, key, **dict(zip("ab", parts, strict=False)))
+
+    if isinstance(node, Num):
+        return _localize(format_decimal(node.value), language)
+    if isinstance(node, Neg):
+        return fill("neg", say(node.operand, UNARY_PRECEDENCE))
+    if isinstance(node, Fn):
+        if node.name == "round" and len(node.args) == 2:
+            return fill("round_to", say(node.args[0], UNARY_PRECEDENCE), say(node.args[1], ATOM_PRECEDENCE))
+        return fill(node.name, say(node.args[0], UNARY_PRECEDENCE))
+    left, right = node.left, node.right
+    if node.op == "*" and isinstance(left, Bin) and left.op == "/" and left.right == Num(Fraction(100)):
+        return fill("percent_of", say(left.left, ATOM_PRECEDENCE), say(right, UNARY_PRECEDENCE))
+    if node.op == "**" and right in (Num(Fraction(2)), Num(Fraction(3))):
+        return fill("squared" if right == Num(Fraction(2)) else "cubed", say(left, ATOM_PRECEDENCE))
+    if node.op == "**" and right == Bin("/", Num(Fraction(1)), Num(Fraction(3))):
+        return fill("cbrt", say(left, ATOM_PRECEDENCE))
+    if node.op == "**":
+        return fill("pow", say(left, ATOM_PRECEDENCE), say(right, UNARY_PRECEDENCE))
+    if node.op == "//":
+        return None  # "divided by, rounded down" reads badly; just give the answer
+    level = PRECEDENCE[node.op]
+    return fill(_OPS[node.op], say(left, level), say(right, level + 1))
+
+
+def _value_data(value: Value) -> int | float:
+    """The result for Reply.data: an int when whole and exact, else a float."""
+    if isinstance(value, Fraction) and value.denominator == 1:
+        return int(value)
+    return float(value)
+
+
+@skill(
+    examples=[
+        ("what is 12*7", 'calculate(expression="12*7")'),
+        ("what's 2+2", 'calculate(expression="2+2")'),
+        ("how much is 3+4", 'calculate(expression="3+4")'),
+        ("calculate 144/12", 'calculate(expression="144/12")'),
+        ("what does 6*9 equal", 'calculate(expression="6*9")'),
+        ("9-4", 'calculate(expression="9-4")'),
+        ("what is twelve times seven", 'calculate(expression="12*7")'),
+        ("what's 15 percent of 80", 'calculate(expression="15/100*80")'),
+        ("what is the square root of 144", 'calculate(expression="sqrt(144)")'),
+        ("what is three to the power of four", 'calculate(expression="3**4")'),
+        ("what's half of 97", 'calculate(expression="97/2")'),
+        ("what's 12 x 7", 'calculate(expression="12*7")'),
+        ("how much is one hundred and twenty three plus four", 'calculate(expression="123+4")'),
+        ("what is seven point five divided by two", 'calculate(expression="7.5/2")'),
+        ("what is minus three times four", 'calculate(expression="-3*4")'),
+        ("what's a third of 90", 'calculate(expression="90/3")'),
+        ("what is 10 squared", 'calculate(expression="10**2")'),
+        ("what's 5 cubed", 'calculate(expression="5**3")'),
+    ],
+)
+def calculate(expression: Annotated[str, Normalize(to_expression)], ctx: Context | None = None) -> Reply:
+    """Work out arithmetic: + - * /, powers, percentages, square roots; expression is math like "12*7"."""
+    language = ctx.language if ctx is not None else "en"
+    try:
+        try:
+            value = evaluate(expression)
+        except MathError:
+            raise
+        except ValueError:  # called directly with words ("twelve times seven"), not through the registry
+            expression = to_expression(expression)
+            value = evaluate(expression)
+    except MathError as error:
+        log.info("calculate %r: %s", expression, error)
+        raise SkillError(MESSAGES.say(language, error.kind), cause=f"{expression}: {error.kind}") from None
+    except ValueError as error:
+        raise SkillError(MESSAGES.say(language, "bad_input"), cause=str(error)) from None
+    result, about = format_result(value, language)
+    spoken = say_expression(parse_expression(expression), language)
+    key = ("result" if spoken else "answer") + ("_about" if about else "")
+    text = MESSAGES.say(language, key, expression=spoken or "", value=result)
+    data: dict[str, Any] = {"expression": expression, "value": _value_data(value), "result": result, "exact": not about}
+    return Reply(text[0].upper() + text[1:], data)

@@ -1,0 +1,475 @@
+"""News: the top headlines from configured RSS 2.0 and Atom feeds, by feed name or by the words of a topic."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import datetime as dt
+import email.utils
+import html
+import logging
+import re
+import threading
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.errors import ConfigError, SkillError
+from assistant.i18n import Messages
+from assistant.registry import Context, Reply, skill
+
+log = logging.getLogger(__name__)
+
+DEFAULT_FEEDS = {
+    "general": "https://feeds.bbci.co.uk/news/rss.xml",
+    "world": "https://feeds.bbci.co.uk/news/world/rss.xml",
+    "us": "https://feeds.npr.org/1001/rss.xml",
+    "business": "https://feeds.bbci.co.uk/news/business/rss.xml",
+    "technology": "https://feeds.bbci.co.uk/news/technology/rss.xml",
+    "science": "https://feeds.bbci.co.uk/news/science_and_environment/rss.xml",
+    "health": "https://feeds.bbci.co.uk/news/health/rss.xml",
+    "entertainment": "https://feeds.bbci.co.uk/news/entertainment_and_arts/rss.xml",
+    "sports": "https://feeds.bbci.co.uk/sport/rss.xml",
+}
+ALIASES = {
+    "sport": "sports", "tech": "technology", "economy": "business", "finance": "business", "markets": "business",
+    "international": "world", "national": "us", "america": "us", "american": "us", "npr": "us", "arts": "entertainment",
+}  # fmt: skip
+"""Other names people use for a feed topic; used only when the target feed is configured."""
+GENERAL_WORDS = {"general", "top", "latest", "today", "today's", "headlines", "news", "stories", "the", "main"}
+"""A topic made only of these means the general feed."""
+STOP_WORDS = {"the", "a", "an", "news", "headlines", "about", "on", "of", "in", "for", "latest", "today", "stories"}
+"""Words ignored when filtering headlines by a topic."""
+MAX_FEED_BYTES = 2_000_000
+"""Bigger feed answers are refused: a Pi should not parse a runaway download."""
+USER_AGENT = "pi-assistant/0.1 (news skill)"
+DATE_FIELDS = ("pubDate", "published", "updated", "date")
+"""Item time elements, preferred first: RSS 2.0, Atom, Atom, Dublin Core (RSS 1.0)."""
+
+
+@dataclass(frozen=True)
+class NewsSettings:
+    """[skills.news] settings."""
+
+    feeds: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_FEEDS))
+    """Topic name -> RSS 2.0 or Atom feed URL; "general" (else the first) is read when no topic is said.
+    A table in the config replaces the whole default list."""
+    headlines: int = 3
+    """How many headlines to read out, 1..10."""
+    timeout_ms: int = 2500
+    """Total time to fetch the feeds of one answer, in milliseconds (feeds are fetched in parallel)."""
+    cache_s: int = 300
+    """How long a fetched feed is reused, in seconds (in memory; 0 disables)."""
+
+    def __post_init__(self) -> None:
+        where = "[skills.news]"
+        if not self.feeds:
+            raise ConfigError(f"{where} feeds: needs at least one feed")
+        for topic, url in self.feeds.items():
+            if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+                raise ConfigError(f"{where} feeds.{topic}: must be an http(s) URL, got {url!r}")
+        if not 1 <= self.headlines <= 10:
+            raise ConfigError(f"{where} headlines: must be in 1..10, got {self.headlines}")
+        if self.timeout_ms <= 0:
+            raise ConfigError(f"{where} timeout_ms: must be positive, got {self.timeout_ms}")
+        if self.cache_s < 0:
+            raise ConfigError(f"{where} cache_s: must not be negative, got {self.cache_s}")
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One item of a feed."""
+
+    title: str
+    """Headline text, tags and entities removed."""
+    summary: str = ""
+    """Description or summary text, tags removed."""
+    link: str = ""
+    """Article URL."""
+    published: dt.datetime | None = None
+    """Publication time (timezone-aware) when the feed gives one."""
+    feed: str = ""
+    """Topic name of the feed it came from."""
+
+    def as_data(self) -> dict[str, Any]:
+        """JSON-ready form for Reply.data."""
+        return {
+            "title": self.title,
+            "link": self.link,
+            "published": self.published.isoformat() if self.published else None,
+            "feed": self.feed,
+        }
+
+
+class FeedError(Exception):
+    """A feed could not be fetched or read; key names the sentence the user hears."""
+
+    def __init__(self, key: str, cause: str) -> None:
+        self.key = key
+        self.cause = cause
+        super().__init__(cause)
+
+
+class _TtlCache:
+    """A tiny thread-safe in-memory cache; the age limit is given per lookup."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, tuple[float, Any]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str, max_age_s: float) -> Any:
+        with self._lock:
+            hit = self._items.get(key)
+        return hit[1] if hit and time.monotonic() - hit[0] < max_age_s else None
+
+    def put(self, key: str, value: Any) -> None:
+        with self._lock:
+            self._items[key] = (time.monotonic(), value)
+
+
+def _session() -> Any:
+    """One keep-alive HTTP session per assistant."""
+    import requests  # lazy: importing requests costs ~100 ms at start-up
+
+    session = requests.Session()
+    session.headers["User-Agent"] = USER_AGENT
+    return session
+
+
+def _text(value: str | None) -> str:
+    """Feed text as plain words: tags dropped, entities decoded, whitespace collapsed."""
+    if not value:
+        return ""
+    value = html.unescape(re.sub(r"<[^>]*>", " ", html.unescape(value)))
+    return " ".join(value.split())
+
+
+def _date(value: str | None) -> dt.datetime | None:
+    """RFC 822 (RSS) or ISO 8601 (Atom) time, timezone-aware; None when missing or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            parsed = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def _refuse_dtd(data: bytes) -> None:
+    """Reject any DOCTYPE (and with it ENTITY declarations): feeds need none, and entity expansion is an attack."""
+    import xml.parsers.expat
+
+    def refuse(*_: object) -> None:
+        raise FeedError("bad_feed", "feed declares a DOCTYPE/ENTITY, refused")
+
+    parser = xml.parsers.expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    try:
+        parser.Parse(data, True)
+    except xml.parsers.expat.ExpatError as error:
+        raise FeedError("bad_feed", f"not well-formed XML ({error})") from None
+
+
+def parse_feed(data: bytes, topic: str = "") -> list[Headline]:
+    """Headlines of an RSS 0.9x/1.0/2.0 or Atom document, in feed order; FeedError when it is not a feed."""
+    _refuse_dtd(data)
+    root = ET.fromstring(data)
+    local = root.tag.rsplit("}", 1)[-1].lower()
+    if local not in ("rss", "feed", "rdf"):
+        raise FeedError("bad_feed", f"root element <{local}> is not rss or an Atom feed")
+    items: list[Headline] = []
+    for element in root.iter():
+        if element.tag.rsplit("}", 1)[-1] not in ("item", "entry"):
+            continue
+        fields: dict[str, str] = {}
+        for child in element:
+            name = child.tag.rsplit("}", 1)[-1]
+            if name == "link" and child.get("href"):  # Atom: <link rel="alternate" href="..."/>
+                if child.get("rel", "alternate") == "alternate":
+                    fields.setdefault("link", child.get("href", ""))
+            elif name not in fields:
+                fields[name] = "".join(child.itertext())
+        title = _text(fields.get("title")).rstrip(".")
+        if not title:
+            continue
+        items.append(
+            Headline(
+                title=title,
+                summary=_text(fields.get("description") or fields.get("summary") or fields.get("content")),
+                link=fields.get("link", "").strip(),
+                published=_date(next((fields[k] for k in DATE_FIELDS if fields.get(k)), None)),
+                feed=topic,
+            )
+        )
+    return items
+
+
+def _fetch(ctx: Context, settings: NewsSettings, topic: str, url: str, deadline: float) -> list[Headline]:
+    """One feed's headlines through the shared session and cache; FeedError with the reason otherwise."""
+    import requests
+
+    cache: _TtlCache = ctx.service("news.cache", _TtlCache)
+    cached = cache.get(url, settings.cache_s)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    remaining_s = deadline - time.monotonic()
+    if remaining_s <= 0:
+        raise FeedError("timeout", f"{url}: no time left")
+    try:
+        with ctx.service("news.session", _session).get(url, timeout=remaining_s, stream=True) as response:
+            if response.status_code != 200:
+                raise FeedError("server_error", f"{url}: HTTP {response.status_code}")
+            chunks, size = [], 0
+            for chunk in response.iter_content(64 * 1024):
+                size += len(chunk)
+                if size > MAX_FEED_BYTES:
+                    raise FeedError("bad_feed", f"{url}: larger than {MAX_FEED_BYTES} bytes")
+                if time.monotonic() > deadline:
+                    raise FeedError("timeout", f"{url}: still downloading at the deadline")
+                chunks.append(chunk)
+    except requests.Timeout as error:  # before ConnectionError: ConnectTimeout is both
+        raise FeedError("timeout", f"{url}: {error}") from None
+    except requests.RequestException as error:
+        raise FeedError("offline", f"{url}: {error}") from None
+    try:
+        items = parse_feed(b"".join(chunks), topic)
+    except ET.ParseError as error:
+        raise FeedError("bad_feed", f"{url}: not well-formed XML ({error})") from None
+    except FeedError as error:
+        raise FeedError(error.key, f"{url}: {error.cause}") from None
+    cache.put(url, items)
+    return items
+
+
+def _fetch_all(ctx: Context, settings: NewsSettings, feeds: dict[str, str]) -> tuple[list[Headline], list[FeedError]]:
+    """Fetch feeds in parallel within the deadline; the headlines of those that worked plus the failures."""
+    deadline = time.monotonic() + settings.timeout_ms / 1000
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=min(8, len(feeds)), thread_name_prefix="news")
+    futures = {pool.submit(_fetch, ctx, settings, topic, url, deadline): topic for topic, url in feeds.items()}
+    # A little grace over the deadline: requests' own timeout fires first and reports which feed was slow.
+    done, late = concurrent.futures.wait(futures, timeout=max(0.0, deadline - time.monotonic()) + 0.25)
+    pool.shutdown(wait=False, cancel_futures=True)
+    items: list[Headline] = []
+    failures = [FeedError("timeout", f"{feeds[futures[f]]}: no answer by the deadline") for f in late]
+    for future in futures:  # in configured order, so ties keep the feeds' order
+        if future not in done:
+            continue
+        try:
+            items.extend(future.result())
+        except FeedError as error:
+            failures.append(error)
+    for failure in failures:
+        log.warning("news: %s", failure.cause)
+    return items, failures
+
+
+def _feed_for(topic: str, feeds: dict[str, str]) -> tuple[str | None, bool]:
+    """(the configured feed a topic names or None, True when it asks for the general news only).
+
+    "sport" -> "sports", "tech" -> "technology", "latest" -> "general" (or the first feed when none is called so).
+    """
+    words = [w for w in re.findall(r"[\w']+", topic.lower()) if w not in ("news", "headlines", "the", "stories")]
+    if not words or all(w in GENERAL_WORDS for w in words):
+        return ("general" if "general" in feeds else next(iter(feeds))), True
+    name = " ".join(words)
+    for key in feeds:
+        k = key.lower()
+        if name in (k, k + "s", k.rstrip("s")) or (len(name) >= 4 and k.startswith(name)):
+            return key, False
+    alias = ALIASES.get(name)
+    return (alias if alias in feeds else None), False
+
+
+def _matches(words: list[str], item: Headline) -> tuple[bool, bool]:
+    """(every word in the title, every word in title or summary); long words match as prefixes (election(s))."""
+
+    def found(word: str, text: str) -> bool:
+        tail = r"\w*" if len(word) > 3 else r"\b"
+        return re.search(r"\b" + re.escape(word) + tail, text, re.IGNORECASE) is not None
+
+    return all(found(w, item.title) for w in words), all(found(w, item.title + " " + item.summary) for w in words)
+
+
+def _say(ctx: Context, key: str, **values: object) -> str:
+    """A sentence from the catalogue in the request's language, first letter capitalised."""
+    text = MESSAGES.say(ctx.language, key, **values)
+    return text[:1].upper() + text[1:]
+
+
+def _read_out(ctx: Context, chosen: list[Headline], kind: str, topic: str) -> str:
+    """ "Here are the top sports headlines: one, ...; two, ...; three, ..." """
+    if len(chosen) == 1:
+        return _say(ctx, f"one_{kind}", topic=topic, item=chosen[0].title)
+    numbers = MESSAGES.say(ctx.language, "numbers").split("|")
+    pairs = zip(numbers, chosen, strict=False)  # headlines <= 10 numbers (checked in NewsSettings)
+    items = "; ".join(MESSAGES.say(ctx.language, "item", number=n, title=h.title) for n, h in pairs)
+    return _say(ctx, f"many_{kind}", topic=topic, items=items)
+
+
+def _fail(ctx: Context, error: FeedError) -> SkillError:
+    """The sentence for a failed fetch."""
+    return SkillError(_say(ctx, error.key), cause=error.cause)
+
+
+@skill(
+    examples=[
+        ("what's the news", "news()"),
+        ("what's in the news", "news()"),
+        ("read me the headlines", "news()"),
+        ("give me the latest news", "news()"),
+        ("catch me up on the news", "news()"),
+        ("what's the latest sports news", 'news(topic="sports")'),
+        ("any technology news", 'news(topic="technology")'),
+        ("tell me the business headlines", 'news(topic="business")'),
+        ("give me the world news", 'news(topic="world")'),
+        ("what are the headlines in science", 'news(topic="science")'),
+        ("what's the news about climate change", 'news(topic="climate change")'),
+        ("any news on Ukraine", 'news(topic="Ukraine")'),
+        ("is there any news about the election", 'news(topic="the election")'),
+    ],
+    not_for=["radio", "podcast", "channel", "station", "weather", "forecast", "song", "good", "bad", "my", "your"],
+    needs_network=True,
+    settings=NewsSettings,
+)
+def news(topic: str | None = None, *, ctx: Context) -> Reply:
+    """Read the top news headlines, optionally on a topic (sports, technology, or any subject such as an election)."""
+    settings: NewsSettings = ctx.settings or NewsSettings()
+    key, general = _feed_for(topic or "", settings.feeds)
+    if key is not None:
+        items, failures = _fetch_all(ctx, settings, {key: settings.feeds[key]})
+        if failures:
+            raise _fail(ctx, failures[0])
+        label = "" if general else key
+        kind = "feed" if label else "general"
+        if not items:
+            log.info("news: feed %s has no items", key)
+            raise SkillError(_say(ctx, "empty_feed" if label else "empty", topic=label), cause=f"feed {key} is empty")
+        chosen = items[: settings.headlines]
+    else:
+        assert topic is not None  # _feed_for returns a feed for an empty topic
+        words = [w for w in re.findall(r"[\w']+", topic.lower()) if w not in STOP_WORDS] or [topic.lower()]
+        items, failures = _fetch_all(ctx, settings, settings.feeds)
+        if failures and not items:
+            raise _fail(ctx, failures[0])
+        newest = dt.datetime.min.replace(tzinfo=dt.UTC)
+        scored = [(m, i, h) for i, h in enumerate(items) if (m := _matches(words, h))[1]]
+        # Title matches first, then the newest; equal times keep feed order.
+        scored.sort(key=lambda s: (not s[0][0], -(s[2].published or newest).timestamp(), s[1]))
+        chosen, seen = [], set()
+        for _, _, item in scored:
+            if item.title.lower() not in seen:  # the same story is often in several feeds
+                seen.add(item.title.lower())
+                chosen.append(item)
+        chosen = chosen[: settings.headlines]
+        label, kind = topic, "about"
+        if not chosen:
+            log.info("news: nothing about %r in %d headlines", topic, len(items))
+            raise SkillError(_say(ctx, "no_news_about", topic=topic), cause=f"no headline matches {words}")
+    text = re.sub(r"([?!])\.$", r"\1", _read_out(ctx, chosen, kind, label))  # no "...right?." at the end
+    data = {
+        "topic": topic,
+        "feed": key,
+        "headlines": [h.as_data() for h in chosen],
+        "failed_feeds": [f.cause for f in failures],
+    }
+    return Reply(text, data)
+
+
+# fmt: off
+# Reply sentences; {topic} is the feed name or the user's words, {items} the numbered headlines.
+MESSAGES = Messages("news", {
+    "en": {
+        "many_general": "here are the top headlines: {items}.", "one_general": "here's the top headline: {item}.",
+        "many_feed": "here are the top {topic} headlines: {items}.",
+        "one_feed": "here's the top {topic} headline: {item}.",
+        "many_about": "here are the top headlines about {topic}: {items}.",
+        "one_about": "here's the top headline about {topic}: {item}.",
+        "item": "{number}, {title}", "numbers": "one|two|three|four|five|six|seven|eight|nine|ten",
+        "no_news_about": "I found no news about {topic}.",
+        "empty": "there are no headlines right now.", "empty_feed": "there are no {topic} headlines right now.",
+        "offline": "I can't reach the news right now. Please check the internet connection.",
+        "timeout": "the news is taking too long to load. Please try again in a moment.",
+        "server_error": "the news feed isn't available right now. Please try again later.",
+        "bad_feed": "the news feed sent something I couldn't read.",
+    },
+    "de": {
+        "many_general": "hier sind die wichtigsten Schlagzeilen: {items}.",
+        "one_general": "hier ist die wichtigste Schlagzeile: {item}.",
+        "many_feed": "hier sind die wichtigsten Schlagzeilen zum Thema {topic}: {items}.",
+        "one_feed": "hier ist die wichtigste Schlagzeile zum Thema {topic}: {item}.",
+        "many_about": "hier sind die wichtigsten Schlagzeilen über {topic}: {items}.",
+        "one_about": "hier ist die wichtigste Schlagzeile über {topic}: {item}.",
+        "item": "{number}: {title}", "numbers": "eins|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn",
+        "no_news_about": "ich habe keine Nachrichten über {topic} gefunden.",
+        "empty": "gerade gibt es keine Schlagzeilen.",
+        "empty_feed": "gerade gibt es keine Schlagzeilen zum Thema {topic}.",
+        "offline": "ich erreiche die Nachrichten gerade nicht. Bitte prüfe die Internetverbindung.",
+        "timeout": "die Nachrichten laden zu langsam. Bitte versuche es gleich noch einmal.",
+        "server_error": "der Nachrichten-Feed ist gerade nicht erreichbar. Bitte versuche es später noch einmal.",
+        "bad_feed": "der Nachrichten-Feed hat etwas geschickt, das ich nicht lesen konnte.",
+    },
+    "fr": {
+        "many_general": "voici les principaux titres : {items}.", "one_general": "voici le titre principal : {item}.",
+        "many_feed": "voici les principaux titres, rubrique {topic} : {items}.",
+        "one_feed": "voici le titre principal, rubrique {topic} : {item}.",
+        "many_about": "voici les principaux titres sur {topic} : {items}.",
+        "one_about": "voici le titre principal sur {topic} : {item}.",
+        "item": "{number}, {title}", "numbers": "un|deux|trois|quatre|cinq|six|sept|huit|neuf|dix",
+        "no_news_about": "je n'ai trouvé aucune actualité sur {topic}.",
+        "empty": "il n'y a aucun titre pour le moment.", "empty_feed": "il n'y a aucun titre {topic} pour le moment.",
+        "offline": "je n'arrive pas à joindre les actualités. Vérifiez la connexion Internet.",
+        "timeout": "les actualités mettent trop de temps à charger. Réessayez dans un instant.",
+        "server_error": "le flux d'actualités n'est pas disponible pour le moment. Réessayez plus tard.",
+        "bad_feed": "le flux d'actualités a envoyé quelque chose que je n'ai pas pu lire.",
+    },
+    "es": {
+        "many_general": "estos son los titulares principales: {items}.",
+        "one_general": "este es el titular principal: {item}.",
+        "many_feed": "estos son los titulares principales de {topic}: {items}.",
+        "one_feed": "este es el titular principal de {topic}: {item}.",
+        "many_about": "estos son los titulares principales sobre {topic}: {items}.",
+        "one_about": "este es el titular principal sobre {topic}: {item}.",
+        "item": "{number}, {title}", "numbers": "uno|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez",
+        "no_news_about": "no encontré noticias sobre {topic}.",
+        "empty": "ahora mismo no hay titulares.", "empty_feed": "ahora mismo no hay titulares de {topic}.",
+        "offline": "no puedo acceder a las noticias. Comprueba la conexión a Internet.",
+        "timeout": "las noticias tardan demasiado en cargar. Inténtalo de nuevo en un momento.",
+        "server_error": "la fuente de noticias no está disponible ahora mismo. Inténtalo más tarde.",
+        "bad_feed": "la fuente de noticias envió algo que no pude leer.",
+    },
+    "it": {
+        "many_general": "ecco i titoli principali: {items}.", "one_general": "ecco il titolo principale: {item}.",
+        "many_feed": "ecco i titoli principali di {topic}: {items}.",
+        "one_feed": "ecco il titolo principale di {topic}: {item}.",
+        "many_about": "ecco i titoli principali su {topic}: {items}.",
+        "one_about": "ecco il titolo principale su {topic}: {item}.",
+        "item": "{number}, {title}", "numbers": "uno|due|tre|quattro|cinque|sei|sette|otto|nove|dieci",
+        "no_news_about": "non ho trovato notizie su {topic}.",
+        "empty": "al momento non ci sono titoli.", "empty_feed": "al momento non ci sono titoli di {topic}.",
+        "offline": "non riesco a raggiungere le notizie. Controlla la connessione a Internet.",
+        "timeout": "le notizie ci mettono troppo a caricarsi. Riprova tra un momento.",
+        "server_error": "il feed delle notizie non è disponibile al momento. Riprova più tardi.",
+        "bad_feed": "il feed delle notizie ha inviato qualcosa che non riesco a leggere.",
+    },
+    "nl": {
+        "many_general": "hier zijn de belangrijkste koppen: {items}.",
+        "one_general": "hier is de belangrijkste kop: {item}.",
+        "many_feed": "hier zijn de belangrijkste koppen over {topic}: {items}.",
+        "one_feed": "hier is de belangrijkste kop over {topic}: {item}.",
+        "many_about": "hier zijn de belangrijkste koppen over {topic}: {items}.",
+        "one_about": "hier is de belangrijkste kop over {topic}: {item}.",
+        "item": "{number}, {title}", "numbers": "een|twee|drie|vier|vijf|zes|zeven|acht|negen|tien",
+        "no_news_about": "ik heb geen nieuws gevonden over {topic}.",
+        "empty": "er zijn op dit moment geen koppen.", "empty_feed": "er zijn op dit moment geen koppen over {topic}.",
+        "offline": "ik kan het nieuws nu niet bereiken. Controleer de internetverbinding.",
+        "timeout": "het nieuws laadt te traag. Probeer het zo nog eens.",
+        "server_error": "de nieuwsfeed is op dit moment niet beschikbaar. Probeer het later nog eens.",
+        "bad_feed": "de nieuwsfeed stuurde iets dat ik niet kon lezen.",
+    },
+})
+# fmt: on

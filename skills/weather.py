@@ -1,0 +1,605 @@
+"""Weather: Open-Meteo geocoding and forecast (no API key), answered the way a person would say it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import urlencode
+
+from assistant.errors import ConfigError, SkillError
+from assistant.i18n import Messages
+from assistant.registry import Context, Reply, skill
+
+log = logging.getLogger(__name__)
+
+Day = Literal[
+    "today", "tomorrow", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "weekend"
+]
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+CURRENT_FIELDS = "temperature_2m,weather_code,wind_speed_10m"
+DAILY_FIELDS = "weather_code,temperature_2m_max,temperature_2m_min,precipitation_probability_max,wind_speed_10m_max"
+USER_AGENT = "pi-assistant/0.1 (weather skill)"
+MENTION_CHANCE_PERCENT = 30
+"""A chance of rain or snow at or above this is worth saying; below it is noise."""
+WINDY_KMH = 40.0
+"""Daily maximum wind (km/h) from which the reply warns about wind (about 6 Beaufort, 'strong breeze')."""
+HOME_WORDS = {"home", "here", "outside", "at home", "my house", "my location", "where i am"}
+"""Locations that mean the configured home."""
+EDGE_FILLERS = {"on", "for", "this", "next", "in", "at", "like"}
+"""Words a loose capture may leave at the edge of a place name ("boston on" from "in boston on saturday")."""
+
+# WMO weather interpretation codes (Open-Meteo docs) -> catalogue key of the words for them.
+WMO_CODES = {
+    0: "clear", 1: "mainly_clear", 2: "partly_cloudy", 3: "cloudy", 45: "fog", 48: "fog",
+    51: "drizzle_light", 53: "drizzle", 55: "drizzle", 56: "freezing_drizzle", 57: "freezing_drizzle",
+    61: "rain_light", 63: "rain", 65: "rain_heavy", 66: "freezing_rain", 67: "freezing_rain",
+    71: "snow_light", 73: "snow", 75: "snow_heavy", 77: "snow_grains",
+    80: "showers_light", 81: "showers", 82: "showers_heavy", 85: "snow_showers", 86: "snow_showers",
+    95: "thunderstorm", 96: "thunderstorm_hail", 99: "thunderstorm_hail",
+}  # fmt: skip
+SNOW_CODES = {71, 73, 75, 77, 85, 86}
+
+
+@dataclass(frozen=True)
+class WeatherSettings:
+    """[skills.weather] settings."""
+
+    home_location: str = ""
+    """Place used when none is said ("Boston", "Portland Maine"); empty means ask the user to name one."""
+    units: str = "celsius"
+    """"celsius" (temperatures in °C, wind in km/h) or "fahrenheit" (°F, mph)."""
+    geocoding_url: str = "https://geocoding-api.open-meteo.com/v1/search"
+    """Open-Meteo geocoding endpoint (place name -> coordinates)."""
+    forecast_url: str = "https://api.open-meteo.com/v1/forecast"
+    """Open-Meteo forecast endpoint."""
+    timeout_ms: int = 2500
+    """Total time for all requests of one answer, in milliseconds; below the 3000 ms skill budget so the user
+    hears why it failed instead of a generic apology."""
+    cache_s: int = 600
+    """How long a forecast is reused, in seconds (in memory; 0 disables)."""
+    geocoding_cache_s: int = 86400
+    """How long a place lookup is reused, in seconds (places do not move)."""
+    forecast_days: int = 7
+    """Days of forecast to fetch, 1..16; 7 covers every weekday name."""
+
+    def __post_init__(self) -> None:
+        where = "[skills.weather]"
+        if self.units not in ("celsius", "fahrenheit"):
+            raise ConfigError(f"{where} units: must be 'celsius' or 'fahrenheit', got {self.units!r}")
+        if self.timeout_ms <= 0:
+            raise ConfigError(f"{where} timeout_ms: must be positive, got {self.timeout_ms}")
+        if self.cache_s < 0 or self.geocoding_cache_s < 0:
+            raise ConfigError(f"{where} cache_s/geocoding_cache_s: must not be negative")
+        if not 1 <= self.forecast_days <= 16:
+            raise ConfigError(f"{where} forecast_days: must be in 1..16 (Open-Meteo's range), got {self.forecast_days}")
+        for key in ("geocoding_url", "forecast_url"):
+            if not getattr(self, key).startswith(("http://", "https://")):
+                raise ConfigError(f"{where} {key}: must be an http(s) URL, got {getattr(self, key)!r}")
+
+
+@dataclass(frozen=True)
+class DayForecast:
+    """One day of the daily forecast, in the configured units."""
+
+    date: dt.date
+    """Local date at the place."""
+    code: int
+    """WMO weather code."""
+    high: float
+    """Maximum temperature."""
+    low: float
+    """Minimum temperature."""
+    chance_percent: int | None
+    """Maximum precipitation probability, 0..100 (None when the service has none)."""
+    wind_max: float | None
+    """Maximum wind speed at 10 m (km/h or mph)."""
+
+    def as_data(self) -> dict[str, Any]:
+        """JSON-ready form for Reply.data."""
+        return {
+            "date": self.date.isoformat(),
+            "weekday": WEEKDAYS[self.date.weekday()],
+            "weather_code": self.code,
+            "condition": WMO_CODES.get(self.code, "unknown"),
+            "high": self.high,
+            "low": self.low,
+            "precipitation_probability": self.chance_percent,
+            "wind_speed_max": self.wind_max,
+        }
+
+
+class _TtlCache:
+    """A tiny thread-safe in-memory cache; the age limit is given per lookup."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, tuple[float, Any]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str, max_age_s: float) -> Any:
+        with self._lock:
+            hit = self._items.get(key)
+        return hit[1] if hit and time.monotonic() - hit[0] < max_age_s else None
+
+    def put(self, key: str, value: Any) -> None:
+        with self._lock:
+            self._items[key] = (time.monotonic(), value)
+
+
+def _session() -> Any:
+    """One keep-alive HTTP session per assistant (saves a TLS handshake per request on a Pi)."""
+    import requests  # lazy: importing requests costs ~100 ms at start-up
+
+    session = requests.Session()
+    session.headers["User-Agent"] = USER_AGENT
+    return session
+
+
+def _say(ctx: Context, key: str, **values: object) -> str:
+    """A sentence from the catalogue in the request's language, first letter capitalised."""
+    text = MESSAGES.say(ctx.language, key, **values)
+    return text[:1].upper() + text[1:]
+
+
+def _failure(ctx: Context, key: str, cause: str) -> SkillError:
+    """Log what went wrong and return the sentence the user hears."""
+    log.warning("weather: %s", cause)
+    return SkillError(_say(ctx, key), cause=cause)
+
+
+def _get_json(ctx: Context, url: str, params: dict[str, Any], deadline: float, max_age_s: float) -> dict[str, Any]:
+    """GET url as JSON through the shared session and cache; every failure becomes a sentence for the user."""
+    import requests
+
+    cache: _TtlCache = ctx.service("weather.cache", _TtlCache)
+    key = url + "?" + urlencode(sorted((k, str(v)) for k, v in params.items()))
+    cached = cache.get(key, max_age_s)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    remaining_s = deadline - time.monotonic()
+    if remaining_s <= 0:
+        raise _failure(ctx, "timeout", f"no time left for {url}")
+    try:
+        response = ctx.service("weather.session", _session).get(url, params=params, timeout=remaining_s)
+    except requests.Timeout as error:  # before ConnectionError: ConnectTimeout is both
+        raise _failure(ctx, "timeout", f"{url}: {error}") from None
+    except requests.RequestException as error:
+        raise _failure(ctx, "offline", f"{url}: {error}") from None
+    if response.status_code != 200:
+        raise _failure(ctx, "server_error", f"{url}: HTTP {response.status_code} {response.text[:200]!r}")
+    try:
+        data = response.json()
+    except ValueError as error:
+        raise _failure(ctx, "bad_answer", f"{url}: not JSON ({error})") from None
+    if not isinstance(data, dict):
+        raise _failure(ctx, "bad_answer", f"{url}: expected a JSON object, got {type(data).__name__}")
+    cache.put(key, data)
+    return data
+
+
+def _clean_location(text: str) -> str:
+    """Trim filler words a loose capture left at the edges ("boston on" -> "boston")."""
+    words = text.split()
+    while len(words) > 1 and words[-1].lower() in EDGE_FILLERS:
+        words.pop()
+    while len(words) > 1 and words[0].lower() in EDGE_FILLERS:
+        words.pop(0)
+    return " ".join(words)
+
+
+def _geocode(ctx: Context, settings: WeatherSettings, name: str, deadline: float) -> dict[str, Any]:
+    """The best place for name; "portland maine" retries "portland" and keeps the result in Maine."""
+    language = ctx.language.split("-")[0].lower() or "en"
+
+    def search(text: str, count: int) -> list[dict[str, Any]]:
+        params = {"name": text, "count": count, "language": language, "format": "json"}
+        results = _get_json(ctx, settings.geocoding_url, params, deadline, settings.geocoding_cache_s).get("results")
+        if results is None:
+            return []  # Open-Meteo leaves "results" out when nothing matches
+        if not isinstance(results, list) or not all(isinstance(r, dict) for r in results):
+            raise _failure(ctx, "bad_answer", f"geocoding for {text!r}: 'results' is not a list of objects")
+        return results
+
+    candidates = search(name, 1)
+    words = name.split()
+    # The geocoder searches names only; speech has no comma, so try the last words as region or country.
+    for cut in (1, 2):
+        if candidates or len(words) <= cut:
+            break
+        base, qualifier = " ".join(words[:-cut]), " ".join(words[-cut:]).lower()
+        fields = ("admin1", "admin2", "country", "country_code")
+        candidates = [r for r in search(base, 10) if qualifier in {str(r.get(k, "")).lower() for k in fields}]
+    if not candidates:
+        spoken = name.title() if name.islower() else name
+        log.info("weather: no place called %r", name)
+        raise SkillError(_say(ctx, "not_found", name=spoken), cause=f"geocoding found nothing for {name!r}")
+    place = candidates[0]
+    if not isinstance(place.get("name"), str) or not all(
+        isinstance(place.get(k), int | float) for k in ("latitude", "longitude")
+    ):
+        raise _failure(ctx, "bad_answer", f"geocoding result without name/latitude/longitude: {place!r}")
+    return place
+
+
+def _parse_forecast(ctx: Context, data: dict[str, Any]) -> tuple[dict[str, Any] | None, list[DayForecast]]:
+    """The current conditions and the usable days of an Open-Meteo forecast answer."""
+    try:
+        daily = data["daily"]
+        columns = [daily[k] for k in ("time", *DAILY_FIELDS.split(","))]
+        if len({len(c) for c in columns}) != 1:
+            raise ValueError("daily columns differ in length")
+        days = [
+            DayForecast(dt.date.fromisoformat(t), int(code), float(high), float(low), chance, wind)
+            for t, code, high, low, chance, wind in zip(*columns, strict=True)
+            if None not in (code, high, low)  # Open-Meteo sends null for days it cannot forecast yet
+        ]
+        current = data.get("current")
+        if current is not None:
+            current = {
+                "temperature": float(current["temperature_2m"]),
+                "weather_code": int(current["weather_code"]),
+                "condition": WMO_CODES.get(int(current["weather_code"]), "unknown"),
+                "wind_speed": current.get("wind_speed_10m"),
+                "time": current.get("time"),
+            }
+    except (KeyError, TypeError, ValueError) as error:
+        raise _failure(ctx, "bad_answer", f"forecast answer unreadable: {type(error).__name__}: {error}") from None
+    if not days:
+        raise _failure(ctx, "bad_answer", "forecast answer has no usable day")
+    return current, days
+
+
+def _pick_days(day: str, days: list[DayForecast]) -> list[DayForecast]:
+    """The forecast days the request is about; the forecast's first day is 'today' at the place."""
+    if day == "today":
+        return days[:1]
+    if day == "tomorrow":
+        return days[1:2]
+    if day == "weekend":
+        # The coming Saturday and Sunday; on a Sunday, what is left of this weekend is today.
+        for i, item in enumerate(days):
+            if item.date.weekday() == 6:
+                return [item]
+            if item.date.weekday() == 5:
+                return [d for d in days[i : i + 2] if d.date.weekday() in (5, 6)]
+        return []
+    wanted = WEEKDAYS.index(day)
+    # A weekday name means the next such day, today included ("on Friday" said on a Friday is today).
+    return [d for d in days if d.date.weekday() == wanted][:1]
+
+
+def _temp(ctx: Context, value: float) -> str:
+    """A temperature as spoken: rounded half up, "minus 3" rather than "-3"."""
+    n = math.floor(value + 0.5)
+    return MESSAGES.say(ctx.language, "minus", n=-n) if n < 0 else str(n)
+
+
+def _chance(ctx: Context, item: DayForecast) -> str:
+    """The clause ", chance of rain 80 percent" when worth saying, else an empty string."""
+    if item.chance_percent is None or item.chance_percent < MENTION_CHANCE_PERCENT:
+        return ""
+    key = "chance_snow" if item.code in SNOW_CODES else "chance_rain"
+    return MESSAGES.say(ctx.language, key, percent=int(item.chance_percent))
+
+
+def _sky(ctx: Context, code: int) -> str:
+    """Words for a WMO code."""
+    return MESSAGES.say(ctx.language, WMO_CODES.get(code, "unknown"))
+
+
+def _describe(
+    ctx: Context, settings: WeatherSettings, place: str, day: str, current: Any, chosen: list[DayForecast]
+) -> str:
+    """The reply sentence(s) for the chosen days."""
+    say = MESSAGES.say
+    lang = ctx.language
+    first = chosen[0]
+    if day == "today" and current is not None:
+        text = _say(
+            ctx, "now", place=place, temp=_temp(ctx, current["temperature"]), sky=_sky(ctx, current["weather_code"]),
+            high=_temp(ctx, first.high), extra=_chance(ctx, first),
+        )  # fmt: skip
+    elif day == "weekend":
+        parts = [
+            say(lang, "weekend_part", day=say(lang, WEEKDAYS[d.date.weekday()]), sky=_sky(ctx, d.code),
+                high=_temp(ctx, d.high), low=_temp(ctx, d.low), extra=_chance(ctx, d))
+            for d in chosen
+        ]  # fmt: skip
+        text = _say(ctx, "weekend_reply", place=place, parts="; ".join(parts))
+    else:
+        name = day if day in ("today", "tomorrow") else WEEKDAYS[first.date.weekday()]
+        text = _say(
+            ctx, "day", day=say(lang, name), place=place, sky=_sky(ctx, first.code), high=_temp(ctx, first.high),
+            low=_temp(ctx, first.low), extra=_chance(ctx, first),
+        )  # fmt: skip
+    fahrenheit = settings.units == "fahrenheit"
+    windy = WINDY_KMH / 1.609 if fahrenheit else WINDY_KMH
+    wind = max((d.wind_max for d in chosen if d.wind_max is not None), default=0.0)
+    if wind >= windy:
+        text += " " + _say(ctx, "windy", speed=round(wind), unit=say(lang, "mph" if fahrenheit else "kmh"))
+    return text
+
+
+def hotwords(ctx: Context) -> list[str]:
+    """Words speech recognition should expect for this skill: the home location."""
+    settings = ctx.settings or WeatherSettings()
+    return [settings.home_location] if settings.home_location else []
+
+
+@skill(
+    examples=[
+        ("what's the weather", "weather()"),
+        ("what's the weather like", "weather()"),
+        ("what's the weather like today", 'weather(day="today")'),
+        ("what's the weather in Boston", 'weather(location="Boston")'),
+        ("what's the weather like in Paris", 'weather(location="Paris")'),
+        ("what's the weather in Boston tomorrow", 'weather(location="Boston", day="tomorrow")'),
+        ("what's the weather in Berlin on Saturday", 'weather(location="Berlin", day="saturday")'),
+        ("what's the weather in Denver this weekend", 'weather(location="Denver", day="weekend")'),
+        ("what's the weather like in Rome on Friday", 'weather(location="Rome", day="friday")'),
+        ("how's the weather in Berlin", 'weather(location="Berlin")'),
+        ("will it rain tomorrow", 'weather(day="tomorrow")'),
+        ("will it rain in Seattle on Friday", 'weather(location="Seattle", day="friday")'),
+        ("what's the forecast for tomorrow", 'weather(day="tomorrow")'),
+        ("what's the forecast for Chicago", 'weather(location="Chicago")'),
+        ("what's the weather this weekend", 'weather(day="weekend")'),
+        ("do I need an umbrella today", 'weather(day="today")'),
+        ("will it rain in Boston tomorrow", 'weather(location="Boston", day="tomorrow")'),
+        ("is it going to snow in Oslo on Monday", 'weather(location="Oslo", day="monday")'),
+        ("what's the temperature in Tokyo", 'weather(location="Tokyo")'),
+        ("what's the weather going to be like on Sunday", 'weather(day="sunday")'),
+    ],
+    not_for=[
+        "radio",
+        "traffic",
+        "stock",
+        "stocks",
+        "market",
+        "markets",
+        "shares",
+        "sales",
+        "earnings",
+        "economy",
+        "portfolio",
+        "movie",
+        "film",
+        "song",
+        "game",
+        "story",
+        "book",
+        "oven",
+        "fridge",
+        "freezer",
+        "room",
+        "bedroom",
+        "kitchen",
+        "pool",
+        "cpu",
+        "mars",
+    ],  # fmt: skip
+    needs_network=True,
+    settings=WeatherSettings,
+    hotwords=hotwords,
+)
+def weather(location: str | None = None, day: Day = "today", *, ctx: Context) -> Reply:
+    """Weather now or the forecast for today, tomorrow, a weekday or the weekend; no location means home."""
+    settings: WeatherSettings = ctx.settings or WeatherSettings()
+    deadline = time.monotonic() + settings.timeout_ms / 1000
+    wanted = _clean_location(location or "")
+    if not wanted or wanted.lower() in HOME_WORDS:
+        wanted = settings.home_location
+    if not wanted:
+        log.info("weather: no location said and no home_location configured")
+        raise SkillError(_say(ctx, "no_home"), cause="no location and no [skills.weather] home_location")
+    place = _geocode(ctx, settings, wanted, deadline)
+    params: dict[str, Any] = {
+        "latitude": place["latitude"],
+        "longitude": place["longitude"],
+        "current": CURRENT_FIELDS,
+        "daily": DAILY_FIELDS,
+        "timezone": "auto",  # dates and "today" in the place's own time zone
+        "forecast_days": settings.forecast_days,
+    }
+    if settings.units == "fahrenheit":
+        params |= {"temperature_unit": "fahrenheit", "wind_speed_unit": "mph"}
+    answer = _get_json(ctx, settings.forecast_url, params, deadline, settings.cache_s)
+    current, days = _parse_forecast(ctx, answer)
+    chosen = _pick_days(day, days)
+    if not chosen:
+        last = MESSAGES.say(ctx.language, WEEKDAYS[days[-1].date.weekday()])
+        log.info("weather: %s is beyond the forecast (last day %s)", day, days[-1].date)
+        sentence = _say(ctx, "beyond", day=MESSAGES.say(ctx.language, day), last=last)
+        raise SkillError(sentence, cause=f"{day} is past the forecast's last day {days[-1].date}")
+    name = place["name"]
+    text = _describe(ctx, settings, name, day, current, chosen)
+    fahrenheit = settings.units == "fahrenheit"
+    data = {
+        "location": name,
+        "admin1": place.get("admin1"),
+        "country": place.get("country"),
+        "latitude": place["latitude"],
+        "longitude": place["longitude"],
+        "timezone": answer.get("timezone"),
+        "day": day,
+        "units": settings.units,
+        "temperature_unit": "°F" if fahrenheit else "°C",
+        "wind_unit": "mph" if fahrenheit else "km/h",
+        "current": current if day == "today" else None,
+        "days": [d.as_data() for d in chosen],
+    }
+    return Reply(text, data)
+
+
+# fmt: off
+# Reply sentences. {extra} takes an optional ", chance of rain 80 percent" clause; day names are written the way
+# they read mid-sentence (the first letter of a reply is capitalised in code).
+MESSAGES = Messages("weather", {
+    "en": {
+        "now": "right now in {place} it's {temp} degrees and {sky}; today's high is {high}{extra}.",
+        "day": "{day} in {place}: {sky}, high of {high} degrees, low of {low}{extra}.",
+        "weekend_reply": "this weekend in {place}: {parts}.",
+        "weekend_part": "{day}: {sky}, high of {high} and low of {low}{extra}",
+        "chance_rain": ", chance of rain {percent} percent", "chance_snow": ", chance of snow {percent} percent",
+        "windy": "expect strong wind, up to {speed} {unit}.", "kmh": "kilometers per hour", "mph": "miles per hour",
+        "minus": "minus {n}",
+        "no_home": "which place do you mean? Say a city, or set a home location in the weather settings.",
+        "not_found": "I couldn't find a place called {name}.",
+        "beyond": "I don't have a forecast for {day} yet; it only goes up to {last}.",
+        "offline": "I can't reach the weather service right now. Please check the internet connection.",
+        "timeout": "the weather service is taking too long to answer. Please try again in a moment.",
+        "server_error": "the weather service has a problem right now. Please try again later.",
+        "bad_answer": "the weather service sent an answer I couldn't read. Please try again later.",
+        "today": "today", "tomorrow": "tomorrow", "weekend": "the weekend",
+        "monday": "Monday", "tuesday": "Tuesday", "wednesday": "Wednesday", "thursday": "Thursday",
+        "friday": "Friday", "saturday": "Saturday", "sunday": "Sunday",
+        "clear": "clear", "mainly_clear": "mostly clear", "partly_cloudy": "partly cloudy", "cloudy": "cloudy",
+        "fog": "foggy", "drizzle_light": "light drizzle", "drizzle": "drizzle", "freezing_drizzle": "freezing drizzle",
+        "rain_light": "light rain", "rain": "rain", "rain_heavy": "heavy rain", "freezing_rain": "freezing rain",
+        "snow_light": "light snow", "snow": "snow", "snow_heavy": "heavy snow", "snow_grains": "snow grains",
+        "showers_light": "light showers", "showers": "rain showers", "showers_heavy": "heavy showers",
+        "snow_showers": "snow showers", "thunderstorm": "thunderstorms", "thunderstorm_hail": "thunderstorms with hail",
+        "unknown": "changeable weather",
+    },
+    "de": {
+        "now": "gerade hat es in {place} {temp} Grad, {sky}; heute werden es höchstens {high} Grad{extra}.",
+        "day": "{day} in {place}: {sky}, höchstens {high} Grad, mindestens {low}{extra}.",
+        "weekend_reply": "am Wochenende in {place}: {parts}.",
+        "weekend_part": "{day}: {sky}, höchstens {high} und mindestens {low} Grad{extra}",
+        "chance_rain": ", Regenwahrscheinlichkeit {percent} Prozent",
+        "chance_snow": ", Schneewahrscheinlichkeit {percent} Prozent",
+        "windy": "es wird windig, bis zu {speed} {unit}.", "kmh": "Kilometer pro Stunde", "mph": "Meilen pro Stunde",
+        "minus": "minus {n}",
+        "no_home": "für welchen Ort? Nenne eine Stadt oder lege in den Wetter-Einstellungen einen Heimatort fest.",
+        "not_found": "ich konnte keinen Ort namens {name} finden.",
+        "beyond": "für {day} habe ich noch keine Vorhersage; sie reicht nur bis {last}.",
+        "offline": "ich erreiche den Wetterdienst gerade nicht. Bitte prüfe die Internetverbindung.",
+        "timeout": "der Wetterdienst antwortet zu langsam. Bitte versuche es gleich noch einmal.",
+        "server_error": "der Wetterdienst hat gerade ein Problem. Bitte versuche es später noch einmal.",
+        "bad_answer": "der Wetterdienst hat eine Antwort geschickt, die ich nicht lesen konnte.",
+        "today": "heute", "tomorrow": "morgen", "weekend": "das Wochenende",
+        "monday": "Montag", "tuesday": "Dienstag", "wednesday": "Mittwoch", "thursday": "Donnerstag",
+        "friday": "Freitag", "saturday": "Samstag", "sunday": "Sonntag",
+        "clear": "klar", "mainly_clear": "überwiegend klar", "partly_cloudy": "teilweise bewölkt", "cloudy": "bewölkt",
+        "fog": "neblig", "drizzle_light": "leichter Nieselregen", "drizzle": "Nieselregen",
+        "freezing_drizzle": "gefrierender Nieselregen", "rain_light": "leichter Regen", "rain": "Regen",
+        "rain_heavy": "starker Regen", "freezing_rain": "gefrierender Regen", "snow_light": "leichter Schneefall",
+        "snow": "Schneefall", "snow_heavy": "starker Schneefall", "snow_grains": "Schneegriesel",
+        "showers_light": "leichte Regenschauer", "showers": "Regenschauer", "showers_heavy": "heftige Regenschauer",
+        "snow_showers": "Schneeschauer", "thunderstorm": "Gewitter", "thunderstorm_hail": "Gewitter mit Hagel",
+        "unknown": "wechselhaft",
+    },
+    "fr": {
+        "now": "en ce moment à {place}, il fait {temp} degrés, {sky} ; maximum aujourd'hui {high} degrés{extra}.",
+        "day": "{day} à {place} : {sky}, maximum {high} degrés, minimum {low}{extra}.",
+        "weekend_reply": "ce week-end à {place} : {parts}.",
+        "weekend_part": "{day} : {sky}, maximum {high} et minimum {low}{extra}",
+        "chance_rain": ", risque de pluie {percent} pour cent", "chance_snow": ", risque de neige {percent} pour cent",
+        "windy": "vent fort attendu, jusqu'à {speed} {unit}.", "kmh": "kilomètres par heure", "mph": "miles par heure",
+        "minus": "moins {n}",
+        "no_home": "pour quel endroit ? Dites une ville, ou choisissez une ville par défaut dans les réglages météo.",
+        "not_found": "je n'ai trouvé aucun endroit appelé {name}.",
+        "beyond": "je n'ai pas encore de prévisions pour {day} ; elles vont seulement jusqu'à {last}.",
+        "offline": "je n'arrive pas à joindre le service météo. Vérifiez la connexion Internet.",
+        "timeout": "le service météo met trop de temps à répondre. Réessayez dans un instant.",
+        "server_error": "le service météo a un problème en ce moment. Réessayez plus tard.",
+        "bad_answer": "le service météo a envoyé une réponse que je n'ai pas pu lire.",
+        "today": "aujourd'hui", "tomorrow": "demain", "weekend": "le week-end",
+        "monday": "lundi", "tuesday": "mardi", "wednesday": "mercredi", "thursday": "jeudi",
+        "friday": "vendredi", "saturday": "samedi", "sunday": "dimanche",
+        "clear": "ciel dégagé", "mainly_clear": "plutôt dégagé", "partly_cloudy": "partiellement nuageux",
+        "cloudy": "nuageux", "fog": "brouillard", "drizzle_light": "bruine légère", "drizzle": "bruine",
+        "freezing_drizzle": "bruine verglaçante", "rain_light": "pluie légère", "rain": "pluie",
+        "rain_heavy": "forte pluie", "freezing_rain": "pluie verglaçante", "snow_light": "neige légère",
+        "snow": "neige", "snow_heavy": "forte neige", "snow_grains": "neige en grains",
+        "showers_light": "averses légères", "showers": "averses", "showers_heavy": "fortes averses",
+        "snow_showers": "averses de neige", "thunderstorm": "orages", "thunderstorm_hail": "orages avec grêle",
+        "unknown": "temps variable",
+    },
+    "es": {
+        "now": "ahora mismo en {place} hace {temp} grados, {sky}; la máxima de hoy es de {high}{extra}.",
+        "day": "{day} en {place}: {sky}, máxima de {high} grados, mínima de {low}{extra}.",
+        "weekend_reply": "este fin de semana en {place}: {parts}.",
+        "weekend_part": "{day}, {sky}, máxima de {high} y mínima de {low}{extra}",
+        "chance_rain": ", probabilidad de lluvia del {percent} por ciento",
+        "chance_snow": ", probabilidad de nieve del {percent} por ciento",
+        "windy": "se espera viento fuerte, de hasta {speed} {unit}.", "kmh": "kilómetros por hora",
+        "mph": "millas por hora", "minus": "menos {n}",
+        "no_home": "¿para qué lugar? Di una ciudad o configura una ubicación principal en los ajustes del tiempo.",
+        "not_found": "no encontré ningún lugar llamado {name}.",
+        "beyond": "todavía no tengo el pronóstico para {day}; solo llega hasta {last}.",
+        "offline": "no puedo conectar con el servicio del tiempo. Comprueba la conexión a Internet.",
+        "timeout": "el servicio del tiempo tarda demasiado en responder. Inténtalo de nuevo en un momento.",
+        "server_error": "el servicio del tiempo tiene un problema ahora mismo. Inténtalo más tarde.",
+        "bad_answer": "el servicio del tiempo envió una respuesta que no pude leer.",
+        "today": "hoy", "tomorrow": "mañana", "weekend": "el fin de semana",
+        "monday": "el lunes", "tuesday": "el martes", "wednesday": "el miércoles", "thursday": "el jueves",
+        "friday": "el viernes", "saturday": "el sábado", "sunday": "el domingo",
+        "clear": "despejado", "mainly_clear": "mayormente despejado", "partly_cloudy": "parcialmente nublado",
+        "cloudy": "nublado", "fog": "niebla", "drizzle_light": "llovizna ligera", "drizzle": "llovizna",
+        "freezing_drizzle": "llovizna helada", "rain_light": "lluvia ligera", "rain": "lluvia",
+        "rain_heavy": "lluvia intensa", "freezing_rain": "lluvia helada", "snow_light": "nevada ligera",
+        "snow": "nieve", "snow_heavy": "nevada intensa", "snow_grains": "cinarra",
+        "showers_light": "chubascos ligeros", "showers": "chubascos", "showers_heavy": "chubascos fuertes",
+        "snow_showers": "chubascos de nieve", "thunderstorm": "tormentas", "thunderstorm_hail": "tormentas con granizo",
+        "unknown": "tiempo variable",
+    },
+    "it": {
+        "now": "in questo momento a {place} ci sono {temp} gradi, {sky}; la massima di oggi è {high}{extra}.",
+        "day": "{day} a {place}: {sky}, massima di {high} gradi, minima di {low}{extra}.",
+        "weekend_reply": "questo fine settimana a {place}: {parts}.",
+        "weekend_part": "{day}: {sky}, massima di {high} e minima di {low}{extra}",
+        "chance_rain": ", probabilità di pioggia del {percent} per cento",
+        "chance_snow": ", probabilità di neve del {percent} per cento",
+        "windy": "previsto vento forte, fino a {speed} {unit}.", "kmh": "chilometri orari", "mph": "miglia orarie",
+        "minus": "meno {n}",
+        "no_home": "per quale luogo? Dimmi una città, o imposta una località predefinita nelle impostazioni meteo.",
+        "not_found": "non ho trovato nessun luogo chiamato {name}.",
+        "beyond": "non ho ancora le previsioni per {day}; arrivano solo fino a {last}.",
+        "offline": "non riesco a raggiungere il servizio meteo. Controlla la connessione a Internet.",
+        "timeout": "il servizio meteo ci mette troppo a rispondere. Riprova tra un momento.",
+        "server_error": "il servizio meteo ha un problema in questo momento. Riprova più tardi.",
+        "bad_answer": "il servizio meteo ha inviato una risposta che non riesco a leggere.",
+        "today": "oggi", "tomorrow": "domani", "weekend": "il fine settimana",
+        "monday": "lunedì", "tuesday": "martedì", "wednesday": "mercoledì", "thursday": "giovedì",
+        "friday": "venerdì", "saturday": "sabato", "sunday": "domenica",
+        "clear": "sereno", "mainly_clear": "prevalentemente sereno", "partly_cloudy": "parzialmente nuvoloso",
+        "cloudy": "nuvoloso", "fog": "nebbia", "drizzle_light": "pioviggine leggera", "drizzle": "pioviggine",
+        "freezing_drizzle": "pioviggine gelata", "rain_light": "pioggia leggera", "rain": "pioggia",
+        "rain_heavy": "pioggia forte", "freezing_rain": "pioggia gelata", "snow_light": "neve leggera",
+        "snow": "neve", "snow_heavy": "neve forte", "snow_grains": "nevischio",
+        "showers_light": "rovesci leggeri", "showers": "rovesci", "showers_heavy": "rovesci forti",
+        "snow_showers": "rovesci di neve", "thunderstorm": "temporali", "thunderstorm_hail": "temporali con grandine",
+        "unknown": "tempo variabile",
+    },
+    "nl": {
+        "now": "op dit moment is het in {place} {temp} graden, {sky}; vandaag wordt het maximaal {high} graden{extra}.",
+        "day": "{day} in {place}: {sky}, maximaal {high} graden, minimaal {low}{extra}.",
+        "weekend_reply": "dit weekend in {place}: {parts}.",
+        "weekend_part": "{day}: {sky}, maximaal {high} en minimaal {low}{extra}",
+        "chance_rain": ", kans op regen {percent} procent", "chance_snow": ", kans op sneeuw {percent} procent",
+        "windy": "er wordt harde wind verwacht, tot {speed} {unit}.", "kmh": "kilometer per uur", "mph": "mijl per uur",
+        "minus": "min {n}",
+        "no_home": "voor welke plaats? Noem een stad, of stel een thuislocatie in bij de weerinstellingen.",
+        "not_found": "ik kon geen plaats vinden die {name} heet.",
+        "beyond": "ik heb nog geen verwachting voor {day}; die loopt maar tot {last}.",
+        "offline": "ik kan de weerdienst nu niet bereiken. Controleer de internetverbinding.",
+        "timeout": "de weerdienst doet er te lang over om te antwoorden. Probeer het zo nog eens.",
+        "server_error": "de weerdienst heeft op dit moment een probleem. Probeer het later nog eens.",
+        "bad_answer": "de weerdienst stuurde een antwoord dat ik niet kon lezen.",
+        "today": "vandaag", "tomorrow": "morgen", "weekend": "het weekend",
+        "monday": "maandag", "tuesday": "dinsdag", "wednesday": "woensdag", "thursday": "donderdag",
+        "friday": "vrijdag", "saturday": "zaterdag", "sunday": "zondag",
+        "clear": "helder", "mainly_clear": "overwegend helder", "partly_cloudy": "half bewolkt", "cloudy": "bewolkt",
+        "fog": "mistig", "drizzle_light": "lichte motregen", "drizzle": "motregen",
+        "freezing_drizzle": "onderkoelde motregen", "rain_light": "lichte regen", "rain": "regen",
+        "rain_heavy": "zware regen", "freezing_rain": "ijzel", "snow_light": "lichte sneeuw", "snow": "sneeuw",
+        "snow_heavy": "zware sneeuw", "snow_grains": "motsneeuw", "showers_light": "lichte buien",
+        "showers": "regenbuien", "showers_heavy": "zware buien", "snow_showers": "sneeuwbuien",
+        "thunderstorm": "onweer", "thunderstorm_hail": "onweer met hagel", "unknown": "wisselvallig",
+    },
+})
+# fmt: on
