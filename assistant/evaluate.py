@@ -26,13 +26,20 @@ log = logging.getLogger(__name__)
 
 EVALS_DIR = Path(__file__).resolve().parent.parent / "evals"
 """The project's own datasets: golden.jsonl, quick.jsonl, full.jsonl."""
-INTENT_TO_SKILL = {"weather": "weather", "play_music": "play_music", "math": "calculate", "news": "news",
-                   "out_of_scope": "none"}
+INTENT_TO_SKILL = {
+    "weather": "weather",
+    "play_music": "play_music",
+    "math": "calculate",
+    "news": "news",
+    "out_of_scope": "none",
+}
 """External intent labels mapped to our skills."""
 ARG_SLOTS = {
     "weather": ("location", {"place_name", "city", "country", "state", "location", "geographic_poi"}),
-    "play_music": ("query", {"song_name", "artist_name", "music_genre", "playlist_name", "artist", "album", "track",
-                             "playlist", "genre"}),
+    "play_music": (
+        "query",
+        {"song_name", "artist_name", "music_genre", "playlist_name", "artist", "album", "track", "playlist", "genre"},
+    ),
     "news": ("topic", {"news_topic"}),
 }
 """Per skill: the argument a slot value must appear in, and the slot types that count."""
@@ -189,8 +196,15 @@ def _call_example(record: dict[str, Any], number: int, registry: Registry | None
     call = parse_call(_string(record, "call"))
     if registry is not None:
         call = registry.validate(call)
-    return Example(_string(record, "id"), _string(record, "text"), _string(record, "lang"), call.name, call,
-                   tags=_tags(record), line=number)
+    return Example(
+        _string(record, "id"),
+        _string(record, "text"),
+        _string(record, "lang"),
+        call.name,
+        call,
+        tags=_tags(record),
+        line=number,
+    )
 
 
 def _intent_example(record: dict[str, Any], number: int) -> Example:
@@ -207,9 +221,16 @@ def _intent_example(record: dict[str, Any], number: int) -> Example:
     record_id = record.get("id")
     if not isinstance(record_id, str | int) or isinstance(record_id, bool) or record_id == "":
         raise ValueError(f'"id" must be a string or number, got {record_id!r}')
-    return Example(str(record_id), _string(record, "text"), str(record.get("lang") or "en"),
-                   INTENT_TO_SKILL[intent], None, tuple((str(s["type"]), str(s["value"])) for s in slots),
-                   tuple(tags), number)
+    return Example(
+        str(record_id),
+        _string(record, "text"),
+        str(record.get("lang") or "en"),
+        INTENT_TO_SKILL[intent],
+        None,
+        tuple((str(s["type"]), str(s["value"])) for s in slots),
+        tuple(tags),
+        number,
+    )
 
 
 def normalize_value(value: object, *, symbols: bool = False) -> object:
@@ -220,6 +241,7 @@ def normalize_value(value: object, *, symbols: bool = False) -> object:
     text = unicodedata.normalize("NFKC", value).casefold()
     if symbols:
         return "".join(text.split())
+    text = text.replace("'", "").replace("\u2019", "")  # "don't" = "dont", as recognisers write it
     text = "".join(" " if unicodedata.category(ch).startswith("P") else ch for ch in text)
     return _ARTICLES.sub("", " ".join(text.split()))
 
@@ -293,9 +315,25 @@ def run(
             result = Route(Call("none"), "none", error=f"router crashed: {type(error).__name__}: {error}")
         route_ms = result.timings_ms.get("route_ms", (time.perf_counter() - start) * 1000)
         skill_ok, args_ok = judge(example, result.call, registry)
-        outcomes.append(Outcome(example.id, example.text, example.lang, list(example.tags), example.expected_text(),
-                                str(result.call), example.skill, result.call.name, result.path, route_ms, skill_ok,
-                                args_ok, skill_ok and args_ok, result.error, result.raw))
+        outcomes.append(
+            Outcome(
+                example.id,
+                example.text,
+                example.lang,
+                list(example.tags),
+                example.expected_text(),
+                str(result.call),
+                example.skill,
+                result.call.name,
+                result.path,
+                route_ms,
+                skill_ok,
+                args_ok,
+                skill_ok and args_ok,
+                result.error,
+                result.raw,
+            )
+        )
         if progress is not None:
             progress(index, len(examples))
     return outcomes
@@ -332,11 +370,17 @@ def _breakdown(outcomes: list[Outcome], key: Callable[[Outcome], Iterable[str]])
     for outcome in outcomes:
         for name in key(outcome):
             groups[name].append(outcome)
-    return {
-        name: {"n": len(group), "accuracy": _rate(sum(o.correct for o in group), len(group)),
-               "skill_accuracy": _rate(sum(o.skill_ok for o in group), len(group))}
-        for name, group in sorted(groups.items())
-    }
+    table = {}
+    for name, group in sorted(groups.items()):
+        in_scope = [o for o in group if o.expected_skill != "none"]
+        table[name] = {
+            "n": len(group),
+            "accuracy": _rate(sum(o.correct for o in group), len(group)),
+            "skill_accuracy": _rate(sum(o.skill_ok for o in group), len(group)),
+            "in_scope_n": len(in_scope),
+            "in_scope_accuracy": _rate(sum(o.correct for o in in_scope), len(in_scope)),
+        }
+    return table
 
 
 def latency(outcomes: list[Outcome]) -> dict[str, dict[str, float]]:
@@ -346,8 +390,13 @@ def latency(outcomes: list[Outcome]) -> dict[str, dict[str, float]]:
         by_path[outcome.path].append(outcome.route_ms)
         by_path["all"].append(outcome.route_ms)
     return {
-        path: {"n": len(v), "p50_ms": percentile(v, 50), "p95_ms": percentile(v, 95), "mean_ms": sum(v) / len(v),
-               "max_ms": max(v)}
+        path: {
+            "n": len(v),
+            "p50_ms": percentile(v, 50),
+            "p95_ms": percentile(v, 95),
+            "mean_ms": sum(v) / len(v),
+            "max_ms": max(v),
+        }
         for path, v in sorted(by_path.items())
     }
 
@@ -373,12 +422,18 @@ def metrics(outcomes: list[Outcome]) -> dict[str, Any]:
     for outcome in outcomes:
         confusion[outcome.expected_skill][outcome.predicted_skill] += 1
     none = per_skill.get("none", {})
+    in_scope = [o for o in outcomes if o.expected_skill != "none"]
+    # With 65% negatives (xSID) a router that always says none() scores 65%: report in-scope and macro too.
+    skill_scores = [row["accuracy"] for row in per_skill.values() if row["n"]]
     return {
         "n": n,
         "correct": correct,
         "accuracy": _rate(correct, n),
         "accuracy_ci95": list(wilson(correct, n)),
         "skill_accuracy": _rate(sum(o.skill_ok for o in outcomes), n),
+        "in_scope_n": len(in_scope),
+        "in_scope_accuracy": _rate(sum(o.correct for o in in_scope), len(in_scope)),
+        "macro_accuracy": sum(skill_scores) / len(skill_scores) if skill_scores else None,
         "none_precision": none.get("precision"),
         "none_recall": none.get("recall"),
         "per_skill": per_skill,
@@ -403,28 +458,41 @@ def format_summary(dataset: Dataset, result: dict[str, Any], outcomes: list[Outc
         f"dataset {dataset.name}: {result['n']} examples ({dataset.kind}, sha256 {dataset.sha256[:12]})",
         f"  {exact:24} {_pct(result['accuracy'])}  95% CI {100 * lo:.1f}-{100 * hi:.1f}  ({result['correct']}/{result['n']})",
         f"  {'skill accuracy':24} {_pct(result['skill_accuracy'])}",
+        f"  {'in-scope exact':24} {_pct(result['in_scope_accuracy'])}  (n={result['in_scope_n']}; "
+        f"macro over skills {_pct(result['macro_accuracy']).strip()})",
         f"  {'none() precision':24} {_pct(result['none_precision'])}",
         f"  {'none() recall' if dataset.kind == 'calls' else 'out-of-scope rejection':24} {_pct(result['none_recall'])}",
         "  per skill                    n  recall  precis.  args   exact",
     ]
     for skill, row in result["per_skill"].items():
-        lines.append(f"    {skill:22} {row['n']:6} {_pct(row['recall'])} {_pct(row['precision'])} "
-                     f"{_pct(row['args_accuracy'])} {_pct(row['accuracy'])}")
+        lines.append(
+            f"    {skill:22} {row['n']:6} {_pct(row['recall'])} {_pct(row['precision'])} "
+            f"{_pct(row['args_accuracy'])} {_pct(row['accuracy'])}"
+        )
     lines.append("  latency (route_ms)      n     p50      p95")
     for path, row in result["latency"].items():
         lines.append(f"    {path:16} {row['n']:6} {row['p50_ms']:8.2f} {row['p95_ms']:8.2f}")
     if len(result["by_lang"]) > 1:
-        lines.append("  by language: " + ", ".join(f"{k} {_pct(v['accuracy']).strip()} (n={v['n']})"
-                                                   for k, v in result["by_lang"].items()))
+        lines.append(
+            "  by language (all / in-scope): "
+            + ", ".join(
+                f"{k} {_pct(v['accuracy']).strip()}/{_pct(v['in_scope_accuracy']).strip()} (n={v['n']})"
+                for k, v in result["by_lang"].items()
+            )
+        )
     worst = sorted(result["by_tag"].items(), key=lambda kv: (kv[1]["accuracy"] or 0, -kv[1]["n"]))[:12]
     if worst:
-        lines.append("  weakest tags: " + ", ".join(f"{k} {_pct(v['accuracy']).strip()} (n={v['n']})" for k, v in worst))
+        lines.append(
+            "  weakest tags: " + ", ".join(f"{k} {_pct(v['accuracy']).strip()} (n={v['n']})" for k, v in worst)
+        )
     wrong = [o for o in outcomes if not o.correct]
     if wrong and failures:
         lines.append(f"  first {min(failures, len(wrong))} of {len(wrong)} failures:")
         for o in wrong[:failures]:
-            lines.append(f"    {o.id}: {o.text!r} -> {o.predicted}  (expected {o.expected})"
-                         + (f"  [{o.error}]" if o.error else ""))
+            lines.append(
+                f"    {o.id}: {o.text!r} -> {o.predicted}  (expected {o.expected})"
+                + (f"  [{o.error}]" if o.error else "")
+            )
     return "\n".join(lines)
 
 
@@ -468,5 +536,10 @@ def evaluate(
         raise DatasetError(f"{dataset.path}: no example has tag(s) {', '.join(tags)}")
     start = time.perf_counter()
     outcomes = run(route, chosen, registry, progress)
-    return EvalResult(dataset, outcomes, metrics(outcomes), {"limit": limit, "tags": tags, "n": len(chosen)},
-                      time.perf_counter() - start)
+    return EvalResult(
+        dataset,
+        outcomes,
+        metrics(outcomes),
+        {"limit": limit, "tags": tags, "n": len(chosen)},
+        time.perf_counter() - start,
+    )

@@ -291,6 +291,7 @@ class Library:
         self._scan: threading.Thread | None = None
         self._scanned = 0
         self._done = threading.Event()
+        self._key_cache: tuple[list[Track], dict[str, tuple[list[str], Any, Any]]] | None = None
         self._load_cache()
 
     def _load_cache(self) -> None:
@@ -325,7 +326,7 @@ class Library:
             raise LibraryError("indexing", self.folder, self._scanned)
         if not self._tracks:
             raise LibraryError("empty", self.folder)
-        return list(self._tracks)
+        return self._tracks  # shared and replaced, never changed in place: do not modify
 
     def _refresh(self) -> None:
         """Walk the folder; re-read tags only of new or changed files; save the index if anything changed."""
@@ -343,21 +344,22 @@ class Library:
                     continue
                 seen_dirs.add(real)
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                prefix = Path(top).relative_to(self.folder).as_posix() + "/"
+                prefix = "" if prefix == "./" else prefix
                 for name in sorted(files):
                     if name.startswith(".") or not name.lower().endswith(extensions):
                         continue
-                    path = Path(top) / name
+                    full = os.path.join(top, name)  # strings, not Paths: this loop runs per file on every request
                     try:
-                        stat = path.stat()
-                        key = path.relative_to(self.folder).as_posix()
-                        old = known.get(key)
-                        if old is not None and (old.mtime_ns, old.size) == (stat.st_mtime_ns, stat.st_size):
+                        stat = os.stat(full)
+                        old = known.get(prefix + name)
+                        if old is not None and old.mtime_ns == stat.st_mtime_ns and old.size == stat.st_size:
                             found.append(old)
                         else:
-                            found.append(_with_keys(read_track(path, self.folder)))
+                            found.append(_with_keys(read_track(Path(full), self.folder)))
                             changed = True
                     except OSError as error:
-                        log.warning("library: skipping %s (%s)", path, error)
+                        log.warning("library: skipping %s (%s)", full, error)
                     self._scanned += 1
             changed = changed or len(found) != len(known)
             self._tracks = found
@@ -373,58 +375,84 @@ class Library:
         finally:
             self._done.set()
 
+    def _keys_of(self, tracks: list[Track]) -> dict[str, tuple[list[str], Any, Any]]:
+        """Per field: the distinct search keys, and (track, key) index pairs; cached for the current index."""
+        import numpy as np
+
+        if self._key_cache is not None and self._key_cache[0] is tracks:
+            return self._key_cache[1]
+        table: dict[str, tuple[list[str], Any, Any]] = {}
+        for field_name in SEARCH_FIELDS:
+            position: dict[str, int] = {}
+            pairs = [(i, position.setdefault(k, len(position))) for i, t in enumerate(tracks) for k in t.keys[field_name]]
+            track_idx = np.array([i for i, _ in pairs], dtype=np.int64)
+            key_idx = np.array([k for _, k in pairs], dtype=np.int64)
+            table[field_name] = (list(position), track_idx, key_idx)
+        self._key_cache = (tracks, table)
+        return table
+
     def search(self, query: str, tracks: list[Track] | None = None) -> Match | None:
         """The best match for a spoken query over titles, artists, albums and genres; None when nothing is close."""
-        from rapidfuzz import fuzz
+        import numpy as np
+        from rapidfuzz import fuzz, process
 
         tracks = self.tracks() if tracks is None else tracks
+        if not tracks:
+            return None
         kind, name, artist = parse_query(query)
         plain = fold(strip_filler(query))
         threshold = self.min_score + (10 if len(name) <= SHORT_QUERY_CHARS else 0)
+        table = self._keys_of(tracks)
 
-        def similar(text: str, keys: list[str]) -> float:
-            best = 0.0
-            for key in keys:
-                score = max(fuzz.ratio(text, key), fuzz.token_sort_ratio(text, key))
-                if len(text) >= SHORT_QUERY_CHARS and f" {text} " in f" {key} ":
-                    score = max(score, 85 + 15 * len(text) / len(key))  # "shark" in "baby shark"
-                best = max(best, score)
-            return best
+        def per_track(text: str, field_name: str) -> Any:
+            """Each track's best similarity of text to its keys of one field (0-100, vectorised)."""
+            keys, track_idx, key_idx = table[field_name]
+            scores = np.zeros(len(tracks))
+            if not keys or not text:
+                return scores
+            by_key = np.maximum(
+                process.cdist([text], keys, scorer=fuzz.ratio, workers=1)[0],
+                process.cdist([text], keys, scorer=fuzz.token_sort_ratio, workers=1)[0],
+            ).astype(float)
+            if len(text) >= SHORT_QUERY_CHARS:
+                padded = f" {text} "
+                for k, key in enumerate(keys):
+                    if padded in f" {key} ":  # "shark" in "baby shark": a run of whole words
+                        by_key[k] = max(by_key[k], 85 + 15 * len(text) / len(key))
+            np.maximum.at(scores, track_idx, by_key[key_idx])
+            return scores
 
         hinted = {
             "title": ("title",), "artist": ("artist",), "album": ("album",), "genre_or_artist": ("genre", "artist"),
         }.get(kind, ())  # fmt: skip
-        best: tuple[float, str, Track] | None = None
-        scores: dict[tuple[str, int], float] = {}
-        for i, track in enumerate(tracks):
-            candidates: list[tuple[float, str]] = []
-            if kind == "title_by_artist":
-                both = (similar(name, track.keys["title"]) + similar(artist, track.keys["artist"])) / 2
-                candidates.append((both, "title"))
-            for order, field_name in enumerate(SEARCH_FIELDS):
-                score = similar(plain, track.keys[field_name])  # the words as said: "the alphabet song", "kids songs"
-                if field_name in hinted:  # the phrase's field wins a tie: "the album abbey road" is the album
-                    score = max(score, similar(name, track.keys[field_name]) + 0.5)
-                scores[(field_name, i)] = score
-                candidates.append((score - order * 0.01, field_name))  # ties: title, artist, album, genre
-            for score, field_name in candidates:
-                if best is None or score > best[0]:
-                    best = (score, field_name, track)
-        if best is None or best[0] < threshold:
+        field_scores: dict[str, Any] = {}
+        for field_name in SEARCH_FIELDS:
+            scores = per_track(plain, field_name)  # the words as said: "the alphabet song", "kids songs"
+            if field_name in hinted and name != plain:  # the phrase's field wins a tie: "the album abbey road"
+                scores = np.maximum(scores, per_track(name, field_name) + 0.5)
+            field_scores[field_name] = scores
+        if kind == "title_by_artist":
+            both = (per_track(name, "title") + per_track(artist, "artist")) / 2
+            field_scores["title"] = np.maximum(field_scores["title"], both)
+        # Ties go to the earlier field: a title, then an artist, an album, a genre.
+        field_name, top_index, score = max(
+            ((f, int(np.argmax(field_scores[f])), float(field_scores[f].max()) - order * 0.01)
+             for order, f in enumerate(SEARCH_FIELDS)),
+            key=lambda item: item[2],
+        )  # fmt: skip
+        if score < threshold:
             return None
-        score, field_name, top = best
-        score = min(score, 100.0)
+        score, top = min(score + SEARCH_FIELDS.index(field_name) * 0.01, 100.0), tracks[top_index]
         if field_name == "title":
             return Match("title", top.title, round(score, 1), [top])
         if field_name == "album":
-            album = fold(top.album)
-            chosen = sorted((t for t in tracks if fold(t.album) == album), key=lambda t: (t.track_no, t.key))
+            album = top.keys["album"][:1]
+            chosen = sorted((t for t in tracks if t.keys["album"][:1] == album), key=lambda t: (t.track_no, t.key))
             return Match("album", top.album, round(score, 1), chosen)
         floor = max(threshold, score - 5)
-        chosen = [t for i, t in enumerate(tracks) if scores.get((field_name, i), 0.0) >= floor]
+        chosen = [tracks[i] for i in np.nonzero(field_scores[field_name] >= floor)[0]]
         random.shuffle(chosen)
-        named = top.artist if field_name == "artist" else top.genre
-        return Match(field_name, named, round(score, 1), chosen)
+        return Match(field_name, top.artist if field_name == "artist" else top.genre, round(score, 1), chosen)
 
 
 class History:

@@ -19,6 +19,9 @@ from assistant.registry import Registry
 
 MAX_CAPTURE_WORDS = 5
 """A captured free-text value longer than this is probably a misparse; leave it to the LLM."""
+EDGE_WORDS = frozenset({"on", "for", "at", "in", "to", "this", "next", "of", "and", "by", "with", "please", "um", "uh"})
+"""A capture that starts or ends with one of these swallowed a joining word ("boston for"): not sure, decline."""
+POLITE = re.compile(r"^(?:please |can you |could you )+|(?: please| thanks| thank you)+$")
 
 
 def normalize_text(text: str) -> str:
@@ -97,7 +100,7 @@ class FastMatcher:
 
     def match(self, text: str) -> Call | None:
         """The call for text if a template matches and every value validates; None means "ask the LLM"."""
-        norm = normalize_text(text)
+        norm = POLITE.sub("", normalize_text(text))
         if not norm:
             return None
         words = set(norm.split())
@@ -117,7 +120,10 @@ class FastMatcher:
                 if literal_map is not None:
                     args[name] = literal_map[value]
                     continue
-                if item.param(name).type is str and len(value.split()) > MAX_CAPTURE_WORDS:
+                value_words = value.split()
+                if item.param(name).type is str and (
+                    len(value_words) > MAX_CAPTURE_WORDS or value_words[0] in EDGE_WORDS or value_words[-1] in EDGE_WORDS
+                ):
                     ok = False
                     break
                 # A capture that swallowed a Literal word ("boston tomorrow") is ambiguous: skip it.

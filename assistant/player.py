@@ -88,10 +88,13 @@ class PlayResult:
 class UnplayableFile(Exception):
     """A file that cannot be decoded (missing, damaged, not audio)."""
 
-    def __init__(self, path: Path, reason: str) -> None:
+    def __init__(self, path: Path, reason: str, detail: object = "") -> None:
         self.path = path
         self.reason = reason
-        super().__init__(f"{path}: {reason}")
+        """Why, in words for people: "it is damaged or not an audio file"."""
+        self.detail = " ".join(str(a) for a in getattr(detail, "args", ())) or str(detail)
+        """The decoder's own message, for the log."""
+        super().__init__(f"{path}: {reason}" + (f" ({self.detail})" if self.detail else ""))
 
 
 def _decode_errors() -> tuple[type[BaseException], ...]:
@@ -139,11 +142,11 @@ class Decoder:
                     raise first_error
                 self._blocks = self._soundfile(rate_hz, block_frames)
             except errors:
-                raise UnplayableFile(self.path, f"it is damaged or not an audio file ({first_error})") from None
+                raise UnplayableFile(self.path, "it is damaged or not an audio file", first_error) from None
         try:
             self._first = next(self._blocks, None)
         except errors as error:
-            raise UnplayableFile(self.path, f"it is damaged ({error})") from None
+            raise UnplayableFile(self.path, "it is damaged", error) from None
         if self._first is None:
             raise UnplayableFile(self.path, "it contains no audio")
 
@@ -268,8 +271,11 @@ class Player:
     """A play queue with pause/resume/next/previous, volume 0-10 and ducking, playing in the background."""
 
     def __init__(self, output_device: str = "", *, volume: int = 5, rate_hz: int = SAMPLE_RATE_HZ,
-                 channels: int = CHANNELS, block_frames: int = BLOCK_FRAMES) -> None:
+                 channels: int = CHANNELS, block_frames: int = BLOCK_FRAMES, sink_factory: Callable[..., Any] | None = None) -> None:
+        """output_device: sounddevice name or index, "" for the default, "null" for no sound; sink_factory(callback,
+        rate_hz, channels, block_frames) replaces the sound card (a network stream to a satellite, a recorder)."""
         self.output_device = output_device
+        self._sink_factory = sink_factory
         self.rate_hz, self.channels, self.block_frames = rate_hz, channels, block_frames
         self._cond = threading.Condition(threading.Lock())  # shared with the audio callback: held briefly
         self._control = threading.RLock()  # serialises state changes (callers and the feeder thread)
@@ -418,7 +424,8 @@ class Player:
             try:
                 return Decoder(items[index].path, self.rate_hz, self.channels, self.block_frames), index, skipped
             except UnplayableFile as error:
-                log.warning("player: cannot play %s (%s); skipping it", error.path, error.reason)
+                detail = f" ({error.detail})" if error.detail else ""
+                log.warning("player: cannot play %s: %s%s; skipping it", error.path, error.reason, detail)
                 skipped.append((items[index], error.reason))
                 index += step
         return None, -1, skipped
@@ -479,7 +486,8 @@ class Player:
                 self._thread = threading.Thread(target=self._feed, name="player", daemon=True)
                 self._thread.start()
             if self._sink is None:
-                self._sink = open_sink(self.output_device, self._fill, self.rate_hz, self.channels, self.block_frames)
+                args = (self._fill, self.rate_hz, self.channels, self.block_frames)
+                self._sink = self._sink_factory(*args) if self._sink_factory else open_sink(self.output_device, *args)
             self._sink.start()
         for event in events:
             for listener in list(self._listeners):

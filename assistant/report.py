@@ -33,9 +33,11 @@ def svg_confusion(confusion: dict[str, dict[str, int]]) -> str:
     labels = sorted(set(confusion) | {p for row in confusion.values() for p in row})
     cell, left, top = 44, 120, 110
     size_w, size_h = left + cell * len(labels) + 10, top + cell * len(labels) + 10
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{size_w}" height="{size_h}" font-size="11">',
-             f'<text x="{left}" y="14" font-weight="600">predicted →</text>',
-             f'<text x="4" y="{top - 6}" font-weight="600">expected ↓</text>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size_w}" height="{size_h}" font-size="11">',
+        f'<text x="{left}" y="14" font-weight="600">predicted →</text>',
+        f'<text x="4" y="{top - 6}" font-weight="600">expected ↓</text>',
+    ]
     for j, label in enumerate(labels):
         x = left + j * cell + cell / 2
         parts.append(f'<text transform="translate({x},{top - 8}) rotate(-45)">{_e(label)}</text>')
@@ -50,12 +52,16 @@ def svg_confusion(confusion: dict[str, dict[str, int]]) -> str:
             hue = "42,157,143" if expected == predicted else "231,111,81"
             fill = f"rgba({hue},{0.08 + 0.92 * share:.2f})" if count else "#fafafa"
             x = left + j * cell
-            parts.append(f'<rect x="{x}" y="{y}" width="{cell - 2}" height="{cell - 2}" fill="{fill}">'
-                         f"<title>{_e(expected)} → {_e(predicted)}: {count}</title></rect>")
+            parts.append(
+                f'<rect x="{x}" y="{y}" width="{cell - 2}" height="{cell - 2}" fill="{fill}">'
+                f"<title>{_e(expected)} → {_e(predicted)}: {count}</title></rect>"
+            )
             if count:
                 colour = "#fff" if share > 0.6 else "#222"
-                parts.append(f'<text x="{x + cell / 2 - 1}" y="{y + cell / 2 + 4}" text-anchor="middle" '
-                             f'fill="{colour}">{count}</text>')
+                parts.append(
+                    f'<text x="{x + cell / 2 - 1}" y="{y + cell / 2 + 4}" text-anchor="middle" '
+                    f'fill="{colour}">{count}</text>'
+                )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -77,8 +83,10 @@ def svg_latency(latencies: dict[str, list[float]], bins: int = 30) -> str:
     peak = max(sum(c[i] for c in counts.values()) for i in range(bins)) or 1
     plot_w, plot_h = width - left - 10, height - bottom - 10
     bar = plot_w / bins
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-size="11">',
-             f'<line x1="{left}" y1="{10 + plot_h}" x2="{left + plot_w}" y2="{10 + plot_h}" stroke="#999"/>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-size="11">',
+        f'<line x1="{left}" y1="{10 + plot_h}" x2="{left + plot_w}" y2="{10 + plot_h}" stroke="#999"/>',
+    ]
     for i in range(bins):
         base = 10 + plot_h
         for path in sorted(counts):
@@ -87,19 +95,25 @@ def svg_latency(latencies: dict[str, list[float]], bins: int = 30) -> str:
                 continue
             h = plot_h * count / peak
             base -= h
-            parts.append(f'<rect x="{left + i * bar:.1f}" y="{base:.1f}" width="{bar - 1:.1f}" height="{h:.1f}" '
-                         f'fill="{PATH_COLOURS.get(path, "#555")}"><title>{_e(path)}: {count} at '
-                         f"{10 ** (lo + i * step):.3g}-{10 ** (lo + (i + 1) * step):.3g} ms</title></rect>")
+            parts.append(
+                f'<rect x="{left + i * bar:.1f}" y="{base:.1f}" width="{bar - 1:.1f}" height="{h:.1f}" '
+                f'fill="{PATH_COLOURS.get(path, "#555")}"><title>{_e(path)}: {count} at '
+                f"{10 ** (lo + i * step):.3g}-{10 ** (lo + (i + 1) * step):.3g} ms</title></rect>"
+            )
     for k in range(math.floor(lo), math.ceil(hi) + 1):
         if lo <= k <= hi:
             x = left + (k - lo) / (hi - lo) * plot_w
-            parts.append(f'<line x1="{x:.1f}" y1="{10 + plot_h}" x2="{x:.1f}" y2="{14 + plot_h}" stroke="#999"/>'
-                         f'<text x="{x:.1f}" y="{26 + plot_h}" text-anchor="middle">{10.0 ** k:g} ms</text>')
+            parts.append(
+                f'<line x1="{x:.1f}" y1="{10 + plot_h}" x2="{x:.1f}" y2="{14 + plot_h}" stroke="#999"/>'
+                f'<text x="{x:.1f}" y="{26 + plot_h}" text-anchor="middle">{10.0**k:g} ms</text>'
+            )
     parts.append(f'<text x="{left}" y="{height - 2}">route_ms (log scale); tallest bar = {peak} examples</text>')
     for n, path in enumerate(sorted(counts)):
         x = width - 200 + n * 65
-        parts.append(f'<rect x="{x}" y="4" width="10" height="10" fill="{PATH_COLOURS.get(path, "#555")}"/>'
-                     f'<text x="{x + 14}" y="13">{_e(path)}</text>')
+        parts.append(
+            f'<rect x="{x}" y="4" width="10" height="10" fill="{PATH_COLOURS.get(path, "#555")}"/>'
+            f'<text x="{x + 14}" y="13">{_e(path)}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -121,19 +135,23 @@ def svg_history(runs: list[Run], current_id: int) -> str:
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-size="11">']
     for tick in range(int(floor * 10), 11):
         v = tick / 10
-        parts.append(f'<line x1="{left}" y1="{y(v):.1f}" x2="{left + plot_w}" y2="{y(v):.1f}" stroke="#eee"/>'
-                     f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end">{tick * 10}%</text>')
+        parts.append(
+            f'<line x1="{left}" y1="{y(v):.1f}" x2="{left + plot_w}" y2="{y(v):.1f}" stroke="#eee"/>'
+            f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end">{tick * 10}%</text>'
+        )
     line = []
     for i, run in enumerate(points):
         x = left + (i * gap if len(points) > 1 else plot_w / 2)
         low, high = run.metrics.get("accuracy_ci95", [run.accuracy, run.accuracy])
         colour = "#e76f51" if run.id == current_id else "#264653"
         line.append(f"{x:.1f},{y(run.accuracy or 0):.1f}")
-        parts.append(f'<line x1="{x:.1f}" y1="{y(low):.1f}" x2="{x:.1f}" y2="{y(high):.1f}" stroke="{colour}" '
-                     f'stroke-opacity=".5" stroke-width="3"/>'
-                     f'<circle cx="{x:.1f}" cy="{y(run.accuracy or 0):.1f}" r="4" fill="{colour}"><title>run #{run.id} '
-                     f"{_e(run.when)} {_pct(run.accuracy)} {_e(run.note)}</title></circle>"
-                     f'<text x="{x:.1f}" y="{height - 18}" text-anchor="middle">#{run.id}</text>')
+        parts.append(
+            f'<line x1="{x:.1f}" y1="{y(low):.1f}" x2="{x:.1f}" y2="{y(high):.1f}" stroke="{colour}" '
+            f'stroke-opacity=".5" stroke-width="3"/>'
+            f'<circle cx="{x:.1f}" cy="{y(run.accuracy or 0):.1f}" r="4" fill="{colour}"><title>run #{run.id} '
+            f"{_e(run.when)} {_pct(run.accuracy)} {_e(run.note)}</title></circle>"
+            f'<text x="{x:.1f}" y="{height - 18}" text-anchor="middle">#{run.id}</text>'
+        )
     parts.insert(1, f'<polyline points="{" ".join(line)}" fill="none" stroke="#264653" stroke-opacity=".4"/>')
     parts.append(f'<text x="{left}" y="{height - 2}">accuracy per run (bars: 95% Wilson interval)</text></svg>')
     return "".join(parts)
@@ -146,7 +164,10 @@ def _table(header: list[str], rows: list[list[Any]]) -> str:
 
 
 def _breakdown_rows(table: dict[str, dict[str, Any]]) -> list[list[Any]]:
-    return [[_e(k), v["n"], _pct(v["accuracy"]), _pct(v["skill_accuracy"])] for k, v in table.items()]
+    return [
+        [_e(k), v["n"], _pct(v["accuracy"]), _pct(v["skill_accuracy"]), _pct(v.get("in_scope_accuracy"))]
+        for k, v in table.items()
+    ]
 
 
 def render(run: Run, history: list[Run], max_failures: int = 300) -> str:
@@ -165,34 +186,59 @@ def render(run: Run, history: list[Run], max_failures: int = 300) -> str:
         ["dataset", f"{_e(run.dataset)} ({run.n} examples, sha256 <code>{_e(run.dataset_sha256[:16])}</code>)"],
         ["git", f"<code>{_e(git.get('commit', '?'))}</code>{' (dirty)' if git.get('dirty') else ''}"],
         ["router", _e(", ".join(f"{k}={v}" for k, v in router.items() if not k.endswith("_path")))],
-        ["prompt sha256", f"<code>{_e(meta.get('prompt_sha256', '')[:16])}</code> ({_e(meta.get('prompt_source', ''))})"],
+        [
+            "prompt sha256",
+            f"<code>{_e(meta.get('prompt_sha256', '')[:16])}</code> ({_e(meta.get('prompt_source', ''))})",
+        ],
         ["host", _e(", ".join(f"{k}={v}" for k, v in meta.get("host", {}).items()))],
         ["selection", _e(meta.get("selection", {}))],
     ]
-    skill_rows = [[_e(s), r["n"], _pct(r["recall"]), _pct(r["precision"]), _pct(r["args_accuracy"]), _pct(r["accuracy"])]
-                  for s, r in m.get("per_skill", {}).items()]
-    latency_rows = [[_e(p), r["n"], f"{r['p50_ms']:.2f}", f"{r['p95_ms']:.2f}", f"{r['max_ms']:.1f}"]
-                    for p, r in m.get("latency", {}).items()]
-    failure_rows = [[_e(o.id), _e(o.text), f"<code>{_e(o.predicted)}</code>", f"<code>{_e(o.expected)}</code>",
-                     _e(o.path), _e(o.error)] for o in failures[:max_failures]]
+    skill_rows = [
+        [_e(s), r["n"], _pct(r["recall"]), _pct(r["precision"]), _pct(r["args_accuracy"]), _pct(r["accuracy"])]
+        for s, r in m.get("per_skill", {}).items()
+    ]
+    latency_rows = [
+        [_e(p), r["n"], f"{r['p50_ms']:.2f}", f"{r['p95_ms']:.2f}", f"{r['max_ms']:.1f}"]
+        for p, r in m.get("latency", {}).items()
+    ]
+    failure_rows = [
+        [
+            _e(o.id),
+            _e(o.text),
+            f"<code>{_e(o.predicted)}</code>",
+            f"<code>{_e(o.expected)}</code>",
+            _e(o.path),
+            _e(o.error),
+        ]
+        for o in failures[:max_failures]
+    ]
     body = [
         f"<h1>Eval run #{run.id}: {_e(run.dataset)}</h1>",
         f'<p><span class="big">{_pct(run.accuracy)}</span> exact (95% CI {100 * lo:.1f}-{100 * hi:.1f}) · '
-        f"skill accuracy {_pct(m.get('skill_accuracy'))} · none() precision {_pct(m.get('none_precision'))}, "
+        f"skill accuracy {_pct(m.get('skill_accuracy'))} · in-scope exact {_pct(m.get('in_scope_accuracy'))} · "
+        f"macro {_pct(m.get('macro_accuracy'))} · none() precision {_pct(m.get('none_precision'))}, "
         f"recall {_pct(m.get('none_recall'))}</p>",
         '<table class="meta">' + "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in meta_rows) + "</table>",
-        "<h2>Accuracy across runs on this dataset</h2>", svg_history(history, run.id),
-        "<h2>Confusion matrix (skills)</h2>", svg_confusion(m.get("confusion", {})),
-        "<h2>Per skill</h2>", _table(["skill", "n", "recall", "precision", "args", "exact"], skill_rows),
-        "<h2>Route latency</h2>", svg_latency(latencies),
+        "<h2>Accuracy across runs on this dataset</h2>",
+        svg_history(history, run.id),
+        "<h2>Confusion matrix (skills)</h2>",
+        svg_confusion(m.get("confusion", {})),
+        "<h2>Per skill</h2>",
+        _table(["skill", "n", "recall", "precision", "args", "exact"], skill_rows),
+        "<h2>Route latency</h2>",
+        svg_latency(latencies),
         _table(["path", "n", "p50 ms", "p95 ms", "max ms"], latency_rows),
-        "<h2>By language</h2>", _table(["lang", "n", "exact", "skill"], _breakdown_rows(m.get("by_lang", {}))),
-        "<h2>By tag</h2>", _table(["tag", "n", "exact", "skill"], _breakdown_rows(m.get("by_tag", {}))),
+        "<h2>By language</h2>",
+        _table(["lang", "n", "exact", "skill", "in-scope exact"], _breakdown_rows(m.get("by_lang", {}))),
+        "<h2>By tag</h2>",
+        _table(["tag", "n", "exact", "skill", "in-scope exact"], _breakdown_rows(m.get("by_tag", {}))),
         f"<h2>Failures ({len(failures)}{', first ' + str(max_failures) if len(failures) > max_failures else ''})</h2>",
         _table(["id", "text", "predicted", "expected", "path", "error"], failure_rows),
     ]
-    return (f'<!doctype html><html><head><meta charset="utf-8"><title>eval #{run.id} {_e(run.dataset)}</title>'
-            f"<style>{STYLE}</style></head><body>{''.join(body)}</body></html>")
+    return (
+        f'<!doctype html><html><head><meta charset="utf-8"><title>eval #{run.id} {_e(run.dataset)}</title>'
+        f"<style>{STYLE}</style></head><body>{''.join(body)}</body></html>"
+    )
 
 
 def write(path: Path, run: Run, history: list[Run]) -> Path:

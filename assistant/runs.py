@@ -101,14 +101,24 @@ class RunStore:
             cursor = self.db.execute(
                 "INSERT INTO runs (created_at, dataset, dataset_sha256, n, accuracy, note, meta, metrics)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (time.time(), result.dataset.name, result.dataset.sha256, m["n"], m["accuracy"], note,
-                 json.dumps(meta, ensure_ascii=False, default=str), json.dumps(m, ensure_ascii=False)),
+                (
+                    time.time(),
+                    result.dataset.name,
+                    result.dataset.sha256,
+                    m["n"],
+                    m["accuracy"],
+                    note,
+                    json.dumps(meta, ensure_ascii=False, default=str),
+                    json.dumps(m, ensure_ascii=False),
+                ),
             )
             run_id = int(cursor.lastrowid or 0)
             self.db.executemany(
                 "INSERT INTO outcomes (run_id, position, example_id, correct, data) VALUES (?, ?, ?, ?, ?)",
-                [(run_id, i, row["id"], int(row["correct"]), json.dumps(row, ensure_ascii=False))
-                 for i, row in enumerate(outcome_dicts(result.outcomes))],
+                [
+                    (run_id, i, row["id"], int(row["correct"]), json.dumps(row, ensure_ascii=False))
+                    for i, row in enumerate(outcome_dicts(result.outcomes))
+                ],
             )
         return run_id
 
@@ -117,7 +127,9 @@ class RunStore:
         where, params = ("WHERE dataset = ?", [dataset]) if dataset else ("", [])
         rows = self.db.execute(
             f"SELECT id, created_at, dataset, dataset_sha256, n, accuracy, note, meta, metrics FROM runs {where}"
-            " ORDER BY id DESC LIMIT ?", [*params, limit]).fetchall()
+            " ORDER BY id DESC LIMIT ?",
+            [*params, limit],
+        ).fetchall()
         return [Run(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]), json.loads(r[8])) for r in rows]
 
     def resolve(self, ref: str) -> int:
@@ -138,12 +150,23 @@ class RunStore:
         run_id = self.resolve(str(ref))
         row = self.db.execute(
             "SELECT id, created_at, dataset, dataset_sha256, n, accuracy, note, meta, metrics FROM runs WHERE id = ?",
-            (run_id,)).fetchone()
+            (run_id,),
+        ).fetchone()
         if row is None:
             raise RunNotFound(f"no run {run_id} in {self.path} (see `assistant eval runs`)")
         data = self.db.execute("SELECT data FROM outcomes WHERE run_id = ? ORDER BY position", (run_id,)).fetchall()
-        return Run(row[0], row[1], row[2], row[3], row[4], row[5], row[6], json.loads(row[7]), json.loads(row[8]),
-                   outcomes_from_dicts(json.loads(d[0]) for d in data))
+        return Run(
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            row[4],
+            row[5],
+            row[6],
+            json.loads(row[7]),
+            json.loads(row[8]),
+            outcomes_from_dicts(json.loads(d[0]) for d in data),
+        )
 
     def close(self) -> None:
         """Close the database."""
@@ -233,10 +256,14 @@ def provenance(config: Config, registry: Registry, backend: Any, store_dir: Path
         "prompt_source": source,
         "skills_sha256": skills_hash(registry),
         "config": dataclasses.asdict(config),
-        "host": {"name": socket.gethostname(), "platform": platform.platform(), "python": platform.python_version(),
-                 "cpus": os.cpu_count()},
+        "host": {
+            "name": socket.gethostname(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+        },
         "argv": sys.argv[1:],
-        "timestamp": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         **extra,
     }
 
@@ -307,8 +334,17 @@ def compare(a: Run, b: Run) -> Comparison:
     only_b = [(x, y) for x, y in pairs if y.correct and not x.correct]
     neither = [(x, y) for x, y in pairs if not x.correct and not y.correct]
     counts = (both, len(only_a), len(only_b), len(neither))
-    return Comparison(a, b, len(pairs), counts, only_a, only_b, [(x, y) for x, y in neither if x.predicted != y.predicted],
-                      mcnemar_p(len(only_a), len(only_b)), paired_difference_ci(*counts))
+    return Comparison(
+        a,
+        b,
+        len(pairs),
+        counts,
+        only_a,
+        only_b,
+        [(x, y) for x, y in neither if x.predicted != y.predicted],
+        mcnemar_p(len(only_a), len(only_b)),
+        paired_difference_ci(*counts),
+    )
 
 
 def _pct(value: float | None) -> str:
@@ -324,10 +360,12 @@ def _delta(x: float | None, y: float | None, scale: float = 100, unit: str = " p
 def format_comparison(cmp: Comparison, show: int = 20) -> str:
     """The comparison as text: headline with significance, metric deltas, regressions and fixes."""
     a, b = cmp.a, cmp.b
-    lines = [f"A = run #{a.id} ({a.dataset}, {a.when}, {a.meta.get('git', {}).get('commit', '?')[:10]}"
-             f"{'+dirty' if a.meta.get('git', {}).get('dirty') else ''}) {a.note}".rstrip(),
-             f"B = run #{b.id} ({b.dataset}, {b.when}, {b.meta.get('git', {}).get('commit', '?')[:10]}"
-             f"{'+dirty' if b.meta.get('git', {}).get('dirty') else ''}) {b.note}".rstrip()]
+    lines = [
+        f"A = run #{a.id} ({a.dataset}, {a.when}, {a.meta.get('git', {}).get('commit', '?')[:10]}"
+        f"{'+dirty' if a.meta.get('git', {}).get('dirty') else ''}) {a.note}".rstrip(),
+        f"B = run #{b.id} ({b.dataset}, {b.when}, {b.meta.get('git', {}).get('commit', '?')[:10]}"
+        f"{'+dirty' if b.meta.get('git', {}).get('dirty') else ''}) {b.note}".rstrip(),
+    ]
     if a.dataset_sha256 != b.dataset_sha256:
         lines.append(f"note: the datasets differ; comparing the {cmp.paired} examples both runs have (by id)")
     both, only_a, only_b, neither = cmp.counts
@@ -342,14 +380,19 @@ def format_comparison(cmp: Comparison, show: int = 20) -> str:
             f"B {_pct(acc_b)} (95% CI {100 * lo_b:.1f}-{100 * hi_b:.1f})",
             f"  difference B-A {100 * (acc_b - acc_a):+.1f} pt, 95% CI {100 * lo:+.1f} to {100 * hi:+.1f} pt; "
             f"McNemar exact p = {cmp.p_value:.3g} ({only_b} fixes vs {only_a} regressions)",
-            "  => " + ("within noise: this difference could be chance; do not call it better or worse"
-                       if cmp.within_noise else ("B is significantly better" if only_b > only_a
-                                                 else "B is significantly worse")),
+            "  => "
+            + (
+                "within noise: this difference could be chance; do not call it better or worse"
+                if cmp.within_noise
+                else ("B is significantly better" if only_b > only_a else "B is significantly worse")
+            ),
         ]
     ma, mb = a.metrics, b.metrics
     lines.append("metric                      A          B       delta")
     for key in ("accuracy", "skill_accuracy", "none_precision", "none_recall"):
-        lines.append(f"  {key:22} {_pct(ma.get(key)):>9} {_pct(mb.get(key)):>10} {_delta(ma.get(key), mb.get(key)):>10}")
+        lines.append(
+            f"  {key:22} {_pct(ma.get(key)):>9} {_pct(mb.get(key)):>10} {_delta(ma.get(key), mb.get(key)):>10}"
+        )
     for skill in sorted(set(ma.get("per_skill", {})) | set(mb.get("per_skill", {}))):
         x = ma.get("per_skill", {}).get(skill, {}).get("accuracy")
         y = mb.get("per_skill", {}).get(skill, {}).get("accuracy")
@@ -358,11 +401,15 @@ def format_comparison(cmp: Comparison, show: int = 20) -> str:
         for q in ("p50_ms", "p95_ms"):
             x = ma.get("latency", {}).get(path, {}).get(q)
             y = mb.get("latency", {}).get(path, {}).get(q)
-            lines.append(f"  {path + ' ' + q:22} {'' if x is None else f'{x:.1f}':>9} "
-                         f"{'' if y is None else f'{y:.1f}':>10} {_delta(x, y, 1, ' ms'):>10}")
-    for title, items in (("regressions (right in A, wrong in B)", cmp.regressions),
-                         ("fixes (wrong in A, right in B)", cmp.fixes),
-                         ("still wrong, different call", cmp.changed)):
+            lines.append(
+                f"  {path + ' ' + q:22} {'' if x is None else f'{x:.1f}':>9} "
+                f"{'' if y is None else f'{y:.1f}':>10} {_delta(x, y, 1, ' ms'):>10}"
+            )
+    for title, items in (
+        ("regressions (right in A, wrong in B)", cmp.regressions),
+        ("fixes (wrong in A, right in B)", cmp.fixes),
+        ("still wrong, different call", cmp.changed),
+    ):
         lines.append(f"{title}: {len(items)}")
         for x, y in items[:show]:
             lines.append(f"  {y.id}: {y.text!r}\n      A {x.predicted}  B {y.predicted}  (expected {y.expected})")
@@ -381,6 +428,8 @@ def format_runs(runs: list[Run]) -> str:
         router = run.meta.get("router", {})
         kind = ("fast+llm" if router.get("fast_path") else "llm") if router.get("llm") else "fast only"
         commit = git.get("commit", "?")[:10] + ("+" if git.get("dirty") else "")
-        lines.append(f"{run.id:4}  {run.when}  {run.dataset[:14]:14} {run.n:5}  {_pct(run.accuracy):>8}  "
-                     f"{kind:10} {commit:12} {run.note}")
+        lines.append(
+            f"{run.id:4}  {run.when}  {run.dataset[:14]:14} {run.n:5}  {_pct(run.accuracy):>8}  "
+            f"{kind:10} {commit:12} {run.note}"
+        )
     return "\n".join(lines)

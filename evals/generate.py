@@ -25,25 +25,84 @@ SEED = 20250605
 QUICK_SIZE = 200
 SLOT_RE = re.compile(r"\{(\w+)\}")
 NUMBER_SLOTS = {"a", "b", "c", "n", "level", "sq", "p"}
-QUESTION_WORDS = ("what", "how", "is", "will", "do", "does", "can", "could", "should", "who", "when", "where",
-                  "why", "am", "are", "any", "would")
-IMPERATIVES = ("play", "put", "set", "turn", "give", "tell", "read", "stop", "pause", "skip", "add", "check",
-               "calculate", "multiply", "divide", "start", "resume", "continue", "subtract", "take", "make", "change")
+QUESTION_WORDS = (
+    "what",
+    "how",
+    "is",
+    "will",
+    "do",
+    "does",
+    "can",
+    "could",
+    "should",
+    "who",
+    "when",
+    "where",
+    "why",
+    "am",
+    "are",
+    "any",
+    "would",
+)
+IMPERATIVES = (
+    "play",
+    "put",
+    "set",
+    "turn",
+    "give",
+    "tell",
+    "read",
+    "stop",
+    "pause",
+    "skip",
+    "add",
+    "check",
+    "calculate",
+    "multiply",
+    "divide",
+    "start",
+    "resume",
+    "continue",
+    "subtract",
+    "take",
+    "make",
+    "change",
+)
 
-_ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
-         "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
+_ONES = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
 _TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 SMALL_WORDS = {
     "de": "null eins zwei drei vier fünf sechs sieben acht neun zehn elf zwölf dreizehn vierzehn fünfzehn "
-          "sechzehn siebzehn achtzehn neunzehn zwanzig",
+    "sechzehn siebzehn achtzehn neunzehn zwanzig",
     "fr": "zéro un deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze seize dix-sept "
-          "dix-huit dix-neuf vingt",
+    "dix-huit dix-neuf vingt",
     "es": "cero uno dos tres cuatro cinco seis siete ocho nueve diez once doce trece catorce quince dieciséis "
-          "diecisiete dieciocho diecinueve veinte",
+    "diecisiete dieciocho diecinueve veinte",
     "it": "zero uno due tre quattro cinque sei sette otto nove dieci undici dodici tredici quattordici quindici "
-          "sedici diciassette diciotto diciannove venti",
+    "sedici diciassette diciotto diciannove venti",
     "nl": "nul een twee drie vier vijf zes zeven acht negen tien elf twaalf dertien veertien vijftien zestien "
-          "zeventien achttien negentien twintig",
+    "zeventien achttien negentien twintig",
 }
 _CJK = "〇一二三四五六七八九"
 
@@ -169,8 +228,13 @@ def expand(group: dict[str, Any], vocab: dict[str, Any], rng: random.Random) -> 
         mode = group.get("numbers_as", "any")
         words = mode == "words" or (mode == "any" and rng.random() < 0.5)
         chosen = {slot: _choose(slot, group, vocab, rng, words) for slot in SLOT_RE.findall(template)}
-        item = Item(_render(template, chosen), _fill_call(str(group["call"]), chosen), group.get("lang", "en"),
-                    list(group.get("tags", [])), numbers_as=mode)
+        item = Item(
+            _render(template, chosen),
+            _fill_call(str(group["call"]), chosen),
+            group.get("lang", "en"),
+            list(group.get("tags", [])),
+            numbers_as=mode,
+        )
         item.style = "whisper" if rng.random() < 0.6 else "plain"
         key = item.text().lower()
         if key not in seen:
@@ -276,8 +340,15 @@ def generate(templates: dict[str, Any], golden_texts: set[str], seed: int = SEED
             continue
         seen.add(key)
         tags = sorted(set(item.tags))
-        records.append({"id": example_id(item.call, item.lang, text), "text": text, "lang": item.lang,
-                        "call": item.call, "tags": tags})
+        records.append(
+            {
+                "id": example_id(item.call, item.lang, text),
+                "text": text,
+                "lang": item.lang,
+                "call": item.call,
+                "tags": tags,
+            }
+        )
     return records
 
 
@@ -293,7 +364,9 @@ def quick_subset(records: list[dict[str, Any]], size: int = QUICK_SIZE) -> list[
         chosen.extend(members[:quota])
     # Rounding leaves the total a little off: top up (or trim) in hash order so it is exactly size.
     taken = {r["id"] for r in chosen}
-    rest = sorted((r for r in records if r["id"] not in taken), key=lambda r: hashlib.sha1(r["id"].encode()).hexdigest())
+    rest = sorted(
+        (r for r in records if r["id"] not in taken), key=lambda r: hashlib.sha1(r["id"].encode()).hexdigest()
+    )
     chosen.extend(rest[: max(0, size - len(chosen))])
     chosen.sort(key=lambda r: hashlib.sha1(r["id"].encode()).hexdigest())
     position = {r["id"]: i for i, r in enumerate(records)}

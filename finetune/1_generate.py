@@ -108,7 +108,9 @@ class Vocab:
     unions: dict[str, list[str]]
     """Slot name to the slot names it picks from."""
     noise: dict[str, Any]
-    """fillers, prefixes, suffixes, asr (word -> misrecognitions), drop (droppable words)."""
+    """fillers, prefixes, suffixes, asr (word -> misrecognitions)."""
+    words: set[str] = field(default_factory=set)
+    """Slots that only vary the phrasing ("will it {condition}") and never reach a call."""
 
     def pick(self, name: str, rng: random.Random) -> tuple[str, str]:
         """One (said, value) pair for slot type name."""
@@ -153,22 +155,49 @@ def load_vocab(templates: Path, lang: str) -> Vocab:
     slots: dict[str, list[tuple[str, str]]] = {}
     unions: dict[str, list[str]] = {}
     noise: dict[str, Any] = {}
+    words: set[str] = set()
     for path in (templates / "vocab.yaml", templates / lang / "vocab.yaml"):
         if not path.is_file():
             continue
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for name, raw in (data.get("slots") or {}).items():
+        words |= set(data.get("words") or {})
+        for name, raw in {**(data.get("slots") or {}), **(data.get("words") or {})}.items():
             if isinstance(raw, dict) and "union" in raw:
                 unions[name] = list(raw["union"])
             else:
                 slots[name] = _entries(raw)
         noise.update(data.get("noise") or {})
-    return Vocab(slots, unions, noise)
+    return Vocab(slots, unions, noise, words)
 
 
 def slot_type(name: str) -> str:
-    """{place_2} is a second place: the type is the name without a numeric suffix."""
-    return re.sub(r"_\d+$", "", name)
+    """{place_2} is a second place, {place_wrong} one the user takes back: the type is the name without suffix."""
+    return re.sub(r"_(\d+|wrong)$", "", name)
+
+
+def slot_names(nodes: list[Node]) -> set[str]:
+    """Every slot a parsed phrasing can fill."""
+    names: set[str] = set()
+    for node in nodes:
+        if node.kind == "slot":
+            names.add(node.text)
+        for items in node.items:
+            names |= slot_names(items)
+    return names
+
+
+def check_group(call: str, phrasings: list[list[Node]], texts: list[str], words: set[str], where: str) -> None:
+    """A phrasing's argument slots must reach the call (or end in _wrong); every call slot must be said somewhere."""
+    wanted = {m.group(1) for m in SLOT_RE.finditer(call)}
+    said: set[str] = set()
+    for nodes, text in zip(phrasings, texts, strict=True):
+        names = slot_names(nodes)
+        lost = {n for n in names - wanted if not n.endswith("_wrong") and slot_type(n) not in words}
+        if lost and call != "none()":
+            raise ValueError(f"{where}: {text!r} fills {sorted(lost)} but the call {call!r} does not use them")
+        said |= names
+    if wanted - said:
+        raise ValueError(f"{where}: call {call!r} uses {sorted(wanted - said)}, which no phrasing says")
 
 
 def render(nodes: list[Node], vocab: Vocab, rng: random.Random, filled: dict[str, tuple[str, str]]) -> list[list[str]]:
@@ -269,9 +298,10 @@ def canonical(registry: Registry, call_text: str) -> str:
     return str(registry.parse(call_text))
 
 
-def from_templates(registry: Registry, templates: Path, rng: random.Random, scale: float, rejected: Counter[str]) -> list[Example]:
-    """Examples from every <lang>/<skill>.yaml whose skill is registered (or is none)."""
+def from_templates(registry: Registry, templates: Path, rng: random.Random, scale: float, rejected: Counter[str]) -> tuple[list[Example], set[str]]:
+    """Examples from every <lang>/<skill>.yaml whose skill is registered (or is none), and the skills covered."""
     out: list[Example] = []
+    covered: set[str] = set()
     for lang_dir in sorted(p for p in templates.iterdir() if p.is_dir()):
         lang, vocab = lang_dir.name, load_vocab(templates, lang_dir.name)
         for path in sorted(lang_dir.glob("*.yaml")):
@@ -282,8 +312,9 @@ def from_templates(registry: Registry, templates: Path, rng: random.Random, scal
             if skill != "none" and skill not in registry.skills:
                 log.info("templates %s: skill %s is not registered, skipped", path.relative_to(templates), skill)
                 continue
+            covered.add(skill)
             out.extend(_sample_file(registry, spec, lang, vocab, rng, round(spec["count"] * scale), rejected, path.name))
-    return out
+    return out, covered
 
 
 def _sample_file(registry: Registry, spec: dict[str, Any], lang: str, vocab: Vocab, rng: random.Random, count: int, rejected: Counter[str], name: str) -> list[Example]:
@@ -292,7 +323,9 @@ def _sample_file(registry: Registry, spec: dict[str, Any], lang: str, vocab: Voc
     for group in spec["groups"]:
         call = group.get("call", "none()")
         texts = group["texts"] if isinstance(group["texts"], list) else [group["texts"]]
-        groups.append((call, [parse_template(t) for t in texts], float(group.get("weight", 1)), list(group.get("tags", []))))
+        phrasings = [parse_template(t) for t in texts]
+        check_group(call, phrasings, texts, vocab.words, f"{lang}/{name}")
+        groups.append((call, phrasings, float(group.get("weight", 1)), list(group.get("tags", []))))
     weights = [g[2] for g in groups]
     seen: set[str] = set()
     out: list[Example] = []
@@ -312,6 +345,7 @@ def _sample_file(registry: Registry, spec: dict[str, Any], lang: str, vocab: Voc
             call = canonical(registry, fill_call(call_template, filled))
         except AssistantError as error:
             rejected[f"{lang}/{name}: {error}"] += 1
+            log.debug("rejected %r -> %s: %s", text, call_template, error)
             continue
         seen.add(key)
         out.append(Example(text, call, lang, f"template:{spec['skill']}", sorted(tags | set(group_tags))))
@@ -320,10 +354,10 @@ def _sample_file(registry: Registry, spec: dict[str, Any], lang: str, vocab: Voc
     return out
 
 
-def from_examples(registry: Registry, rng: random.Random, per_skill: int, vocabs: dict[str, Vocab]) -> list[Example]:
-    """Each skill's decorator examples, plus variants with argument values swapped (training_values, Literal choices)."""
+def from_examples(registry: Registry, rng: random.Random, per_skill: int, noise: dict[str, Any], covered: set[str]) -> list[Example]:
+    """Each skill's decorator examples; for skills without templates also variants with argument values swapped
+    from its training_values, Literal choices or its other examples."""
     out: list[Example] = []
-    noise = vocabs["en"].noise if "en" in vocabs else {}
     for item in registry.skills.values():
         parsed = [(utterance, registry.parse(text)) for utterance, text in item.examples]
         pool: dict[str, list[str]] = {p.name: list(item.training_values.get(p.name, ())) for p in item.params}
@@ -332,14 +366,15 @@ def from_examples(registry: Registry, rng: random.Random, per_skill: int, vocabs
                 pool[param.name] = list(param.choices) or sorted({str(c.args[param.name]) for _, c in parsed if param.name in c.args})
         for utterance, call in parsed:
             out.append(Example(utterance, str(call), "en", f"examples:{item.name}", ["seed"]))
-        swappable = [(u, c) for u, c in parsed if any(_found(str(v), u) for v in c.args.values())]
-        for _ in range(per_skill if swappable else 0):
+        swappable = [(u, c) for u, c in parsed if any(_found(_said(v), u) for v in c.args.values())]
+        for _ in range(per_skill if swappable and item.name not in covered else 0):
             utterance, call = rng.choice(swappable)
             args = dict(call.args)
             for name, value in call.args.items():
-                if _found(str(value), utterance) and pool.get(name):
+                if _found(_said(value), utterance) and pool.get(name):
                     new = rng.choice(pool[name])
-                    utterance = re.sub(rf"(?<!\w){re.escape(str(value))}(?!\w)", new.replace("\\", "\\\\"), utterance, count=1, flags=re.I)
+                    pattern = rf"(?<!\w){re.escape(_said(value))}(?!\w)"
+                    utterance = re.sub(pattern, lambda _, n=_said(new): n, utterance, count=1, flags=re.I)
                     args[name] = new if isinstance(value, str) else type(value)(new)
             text, tags = roughen([["text", utterance]], "en", noise, rng)
             try:
@@ -347,6 +382,11 @@ def from_examples(registry: Registry, rng: random.Random, per_skill: int, vocabs
             except (AssistantError, ValueError):
                 continue
     return out
+
+
+def _said(value: object) -> str:
+    """How a value sounds in a sentence: Literal "volume_up" is said "volume up"."""
+    return str(value).replace("_", " ")
 
 
 def _found(value: str, utterance: str) -> bool:
@@ -446,9 +486,8 @@ def generate(registry: Registry, args: argparse.Namespace) -> dict[str, Any]:
     rng = random.Random(args.seed)
     templates = Path(args.templates)
     rejected: Counter[str] = Counter()
-    vocabs = {p.name: load_vocab(templates, p.name) for p in sorted(templates.iterdir()) if p.is_dir()}
-    examples = from_templates(registry, templates, rng, args.scale, rejected)
-    examples += from_examples(registry, rng, args.per_skill, vocabs)
+    examples, covered = from_templates(registry, templates, rng, args.scale, rejected)
+    examples += from_examples(registry, rng, args.per_skill, load_vocab(templates, "en").noise, covered)
     for extra in args.extra:
         examples += from_extra(registry, Path(extra), rng, args.extra_per_intent)
     corrections = from_corrections(registry, Path(args.corrections)) if args.corrections else []

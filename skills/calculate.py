@@ -36,7 +36,14 @@ MAX_EXACT_DECIMALS = 6
 """An exact result with at most this many decimals is said exactly (0.0625); longer ones are rounded."""
 ROUND_SIGNIFICANT = 3
 """Significant decimals kept when rounding (1/3 -> 0.333, 1/700 -> 0.00143)."""
-SEPARATORS = {"en": (",", "."), "de": (".", ","), "es": (".", ","), "it": (".", ","), "nl": (".", ","), "fr": ("\u00a0", ",")}
+SEPARATORS = {
+    "en": (",", "."),
+    "de": (".", ","),
+    "es": (".", ","),
+    "it": (".", ","),
+    "nl": (".", ","),
+    "fr": ("\u00a0", ","),
+}
 """Language -> (thousands separator, decimal separator)."""
 
 _OPS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "%": "mod", "**": "pow"}
@@ -123,7 +130,8 @@ MESSAGES = Messages(
             "bad_round": "Posso arrotondare solo a un numero intero di decimali.",
             "bad_input": "Mi dispiace, non sono riuscito a calcolarlo.",
             "add": "{a} più {b}", "sub": "{a} meno {b}", "mul": "{a} per {b}", "div": "{a} diviso {b}",
-            "mod": "{a} modulo {b}", "pow": "{a} elevato alla {b}", "squared": "{a} al quadrato", "cubed": "{a} al cubo",
+            "mod": "{a} modulo {b}", "pow": "{a} elevato alla {b}", "squared": "{a} al quadrato",
+            "cubed": "{a} al cubo",
             "sqrt": "la radice quadrata di {a}", "cbrt": "la radice cubica di {a}", "abs": "il valore assoluto di {a}",
             "round": "{a} arrotondato", "round_to": "{a} arrotondato a {b} decimali",
             "percent_of": "il {a} per cento di {b}", "neg": "meno {a}",

@@ -249,20 +249,31 @@ def _fetch(ctx: Context, settings: NewsSettings, topic: str, url: str, deadline:
 def _fetch_all(ctx: Context, settings: NewsSettings, feeds: dict[str, str]) -> tuple[list[Headline], list[FeedError]]:
     """Fetch feeds in parallel within the deadline; the headlines of those that worked plus the failures."""
     deadline = time.monotonic() + settings.timeout_ms / 1000
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=min(8, len(feeds)), thread_name_prefix="news")
-    futures = {pool.submit(_fetch, ctx, settings, topic, url, deadline): topic for topic, url in feeds.items()}
-    # A little grace over the deadline: requests' own timeout fires first and reports which feed was slow.
-    done, late = concurrent.futures.wait(futures, timeout=max(0.0, deadline - time.monotonic()) + 0.25)
-    pool.shutdown(wait=False, cancel_futures=True)
-    items: list[Headline] = []
-    failures = [FeedError("timeout", f"{feeds[futures[f]]}: no answer by the deadline") for f in late]
-    for future in futures:  # in configured order, so ties keep the feeds' order
-        if future not in done:
-            continue
-        try:
-            items.extend(future.result())
-        except FeedError as error:
-            failures.append(error)
+    # Create the shared session and cache here, once: Context.service is not meant for racing threads.
+    ctx.service("news.session", _session)
+    cache: _TtlCache = ctx.service("news.cache", _TtlCache)
+    found: dict[str, list[Headline]] = {}
+    for topic, url in feeds.items():
+        hit = cache.get(url, settings.cache_s)
+        if hit is not None:
+            found[topic] = hit
+    missing = {topic: url for topic, url in feeds.items() if topic not in found}
+    failures: list[FeedError] = []
+    if missing:  # no threads at all when everything is cached
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=min(8, len(missing)), thread_name_prefix="news")
+        futures = {pool.submit(_fetch, ctx, settings, t, url, deadline): t for t, url in missing.items()}
+        # A little grace over the deadline: requests' own timeout fires first and reports which feed was slow.
+        done, late = concurrent.futures.wait(futures, timeout=max(0.0, deadline - time.monotonic()) + 0.25)
+        pool.shutdown(wait=False, cancel_futures=True)
+        failures = [FeedError("timeout", f"{missing[futures[f]]}: no answer by the deadline") for f in late]
+        for future in futures:  # configured order, so the first failure reported is the first feed's
+            if future not in done:
+                continue
+            try:
+                found[futures[future]] = future.result()
+            except FeedError as error:
+                failures.append(error)
+    items = [item for topic in feeds for item in found.get(topic, [])]  # configured order: ties keep it
     for failure in failures:
         log.warning("news: %s", failure.cause)
     return items, failures
@@ -344,7 +355,7 @@ def news(topic: str | None = None, *, ctx: Context) -> Reply:
         items, failures = _fetch_all(ctx, settings, {key: settings.feeds[key]})
         if failures:
             raise _fail(ctx, failures[0])
-        label = "" if general else key
+        label = "" if general else (key.upper() if len(key) <= 3 else key)  # "us" is read "US"
         kind = "feed" if label else "general"
         if not items:
             log.info("news: feed %s has no items", key)

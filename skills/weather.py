@@ -225,6 +225,11 @@ def _geocode(ctx: Context, settings: WeatherSettings, name: str, deadline: float
     return place
 
 
+def _optional(kind: type[int] | type[float], value: Any) -> Any:
+    """value converted to kind (ValueError/TypeError when it is not a number), None kept."""
+    return None if value is None else kind(value)
+
+
 def _parse_forecast(ctx: Context, data: dict[str, Any]) -> tuple[dict[str, Any] | None, list[DayForecast]]:
     """The current conditions and the usable days of an Open-Meteo forecast answer."""
     try:
@@ -233,7 +238,14 @@ def _parse_forecast(ctx: Context, data: dict[str, Any]) -> tuple[dict[str, Any] 
         if len({len(c) for c in columns}) != 1:
             raise ValueError("daily columns differ in length")
         days = [
-            DayForecast(dt.date.fromisoformat(t), int(code), float(high), float(low), chance, wind)
+            DayForecast(
+                dt.date.fromisoformat(t),
+                int(code),
+                float(high),
+                float(low),
+                _optional(int, chance),
+                _optional(float, wind),
+            )
             for t, code, high, low, chance, wind in zip(*columns, strict=True)
             if None not in (code, high, low)  # Open-Meteo sends null for days it cannot forecast yet
         ]

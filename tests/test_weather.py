@@ -187,6 +187,7 @@ def _broken_forecast(change) -> bytes:
         _broken_forecast(lambda d: d["daily"]["temperature_2m_max"].pop()),  # columns of different lengths
         _broken_forecast(lambda d: d["daily"].update(time=["yesterday"] * 7)),
         _broken_forecast(lambda d: d["current"].update(temperature_2m="warm")),
+        _broken_forecast(lambda d: d["daily"]["precipitation_probability_max"].__setitem__(0, "lots")),
     ],
 )
 def test_malformed_answers(server, body):
