@@ -43,7 +43,7 @@ eval: install
 eval-full: install
 	.venv/bin/assistant eval --dataset full
 	for f in ../shared/data/slurp_devel.jsonl ../shared/data/snips2017_validate.jsonl ../shared/data/xsid_valid.jsonl; do \
-		[ -f $$f ] && .venv/bin/assistant eval --dataset $$f; done
+		if [ -f $$f ]; then .venv/bin/assistant eval --dataset $$f || exit 1; else echo "skipping $$f (not found)"; fi; done
 
 bench: install
 	.venv/bin/assistant bench --json

@@ -144,7 +144,7 @@ def cmd_traces(args: argparse.Namespace, config: Config) -> int:
 def cmd_eval(args: argparse.Namespace, config: Config) -> int:
     """Evaluate the router on a dataset and record the run; or list runs, show one, compare two."""
     from assistant import report, runs
-    from assistant.evaluate import evaluate, format_summary, load_dataset
+    from assistant.evaluate import evaluate, load_dataset
 
     store = runs.RunStore(runs.default_path(config))
     try:
@@ -182,7 +182,8 @@ def cmd_eval(args: argparse.Namespace, config: Config) -> int:
         finally:
             assistant.close()
         run_id = store.add(result, meta, args.note or "")
-        print(f"run #{run_id} ({result.wall_s:.1f} s)\n" + format_summary(dataset, result.metrics, result.outcomes))
+        print(f"run #{run_id} ({result.wall_s:.1f} s)")
+        print(report.format_summary(dataset, result.metrics, result.outcomes))
         if args.html:
             print(f"report: {report.write(Path(args.html), store.get(run_id), store.list(dataset.name, 200))}")
         return 0
@@ -223,7 +224,7 @@ def parser() -> argparse.ArgumentParser:
     evals = sub.add_parser("eval", help="evaluate the router on a dataset; list, show and compare runs")
     evals.add_argument("--dataset", help="golden, quick, full, or a JSONL file (ours or intent-labelled)")
     evals.add_argument("--limit", type=int, help="only the first N examples (after --tag)")
-    evals.add_argument("--tag", action="append", help="only examples with this tag (repeatable; lang:de for a language)")
+    evals.add_argument("--tag", action="append", help="only examples with this tag (repeatable; lang:de: a language)")
     evals.add_argument("--no-llm", action="store_true", help="fast path only")
     evals.add_argument("--html", metavar="OUT.html", help="also write a self-contained HTML report")
     evals.add_argument("--note", help="a few words on what this run tries (stored with it)")

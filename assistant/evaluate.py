@@ -7,11 +7,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import math
 import re
 import time
 import unicodedata
-from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -19,6 +17,7 @@ from typing import Any
 
 from assistant.calls import Call, CallSyntaxError, parse_call
 from assistant.errors import AssistantError, InvalidArguments, UnknownSkill
+from assistant.metrics import metrics
 from assistant.registry import Registry
 from assistant.router import Route
 
@@ -337,163 +336,6 @@ def run(
         if progress is not None:
             progress(index, len(examples))
     return outcomes
-
-
-def wilson(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """Wilson score interval for a proportion (95% by default); (0, 1) when n is 0."""
-    if n == 0:
-        return 0.0, 1.0
-    p = successes / n
-    denominator = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denominator
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return max(0.0, centre - half), min(1.0, centre + half)
-
-
-def percentile(values: list[float], q: float) -> float:
-    """The q-th percentile (0-100) with linear interpolation; 0.0 for no values."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    rank = (len(ordered) - 1) * q / 100
-    low = math.floor(rank)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
-
-
-def _rate(k: int, n: int) -> float | None:
-    return k / n if n else None
-
-
-def _breakdown(outcomes: list[Outcome], key: Callable[[Outcome], Iterable[str]]) -> dict[str, dict[str, Any]]:
-    groups: dict[str, list[Outcome]] = defaultdict(list)
-    for outcome in outcomes:
-        for name in key(outcome):
-            groups[name].append(outcome)
-    table = {}
-    for name, group in sorted(groups.items()):
-        in_scope = [o for o in group if o.expected_skill != "none"]
-        table[name] = {
-            "n": len(group),
-            "accuracy": _rate(sum(o.correct for o in group), len(group)),
-            "skill_accuracy": _rate(sum(o.skill_ok for o in group), len(group)),
-            "in_scope_n": len(in_scope),
-            "in_scope_accuracy": _rate(sum(o.correct for o in in_scope), len(in_scope)),
-        }
-    return table
-
-
-def latency(outcomes: list[Outcome]) -> dict[str, dict[str, float]]:
-    """Median, p95, mean and max route_ms per path, plus "all"."""
-    by_path: dict[str, list[float]] = defaultdict(list)
-    for outcome in outcomes:
-        by_path[outcome.path].append(outcome.route_ms)
-        by_path["all"].append(outcome.route_ms)
-    return {
-        path: {
-            "n": len(v),
-            "p50_ms": percentile(v, 50),
-            "p95_ms": percentile(v, 95),
-            "mean_ms": sum(v) / len(v),
-            "max_ms": max(v),
-        }
-        for path, v in sorted(by_path.items())
-    }
-
-
-def metrics(outcomes: list[Outcome]) -> dict[str, Any]:
-    """Every number of one run, JSON-ready."""
-    n = len(outcomes)
-    correct = sum(o.correct for o in outcomes)
-    skills = sorted({o.expected_skill for o in outcomes} | {o.predicted_skill for o in outcomes})
-    per_skill = {}
-    for skill in skills:
-        expected = [o for o in outcomes if o.expected_skill == skill]
-        predicted = [o for o in outcomes if o.predicted_skill == skill]
-        hits = [o for o in expected if o.skill_ok]
-        per_skill[skill] = {
-            "n": len(expected),
-            "recall": _rate(len(hits), len(expected)),
-            "precision": _rate(sum(o.skill_ok for o in predicted), len(predicted)),
-            "args_accuracy": _rate(sum(o.args_ok for o in hits), len(hits)),
-            "accuracy": _rate(sum(o.correct for o in expected), len(expected)),
-        }
-    confusion: dict[str, Counter[str]] = defaultdict(Counter)
-    for outcome in outcomes:
-        confusion[outcome.expected_skill][outcome.predicted_skill] += 1
-    none = per_skill.get("none", {})
-    in_scope = [o for o in outcomes if o.expected_skill != "none"]
-    # With 65% negatives (xSID) a router that always says none() scores 65%: report in-scope and macro too.
-    skill_scores = [row["accuracy"] for row in per_skill.values() if row["n"]]
-    return {
-        "n": n,
-        "correct": correct,
-        "accuracy": _rate(correct, n),
-        "accuracy_ci95": list(wilson(correct, n)),
-        "skill_accuracy": _rate(sum(o.skill_ok for o in outcomes), n),
-        "in_scope_n": len(in_scope),
-        "in_scope_accuracy": _rate(sum(o.correct for o in in_scope), len(in_scope)),
-        "macro_accuracy": sum(skill_scores) / len(skill_scores) if skill_scores else None,
-        "none_precision": none.get("precision"),
-        "none_recall": none.get("recall"),
-        "per_skill": per_skill,
-        "confusion": {k: dict(v) for k, v in sorted(confusion.items())},
-        "by_lang": _breakdown(outcomes, lambda o: [o.lang]),
-        "by_tag": _breakdown(outcomes, lambda o: o.tags),
-        "latency": latency(outcomes),
-        "paths": dict(Counter(o.path for o in outcomes)),
-        "router_errors": sum(1 for o in outcomes if o.error),
-    }
-
-
-def _pct(value: float | None) -> str:
-    return "   n/a" if value is None else f"{100 * value:5.1f}%"
-
-
-def format_summary(dataset: Dataset, result: dict[str, Any], outcomes: list[Outcome], *, failures: int = 15) -> str:
-    """The run as text for the terminal: headline numbers, breakdowns and the first failures."""
-    lo, hi = result["accuracy_ci95"]
-    exact = "exact call match" if dataset.kind == "calls" else "success (skill + slot)"
-    lines = [
-        f"dataset {dataset.name}: {result['n']} examples ({dataset.kind}, sha256 {dataset.sha256[:12]})",
-        f"  {exact:24} {_pct(result['accuracy'])}  95% CI {100 * lo:.1f}-{100 * hi:.1f}  ({result['correct']}/{result['n']})",
-        f"  {'skill accuracy':24} {_pct(result['skill_accuracy'])}",
-        f"  {'in-scope exact':24} {_pct(result['in_scope_accuracy'])}  (n={result['in_scope_n']}; "
-        f"macro over skills {_pct(result['macro_accuracy']).strip()})",
-        f"  {'none() precision':24} {_pct(result['none_precision'])}",
-        f"  {'none() recall' if dataset.kind == 'calls' else 'out-of-scope rejection':24} {_pct(result['none_recall'])}",
-        "  per skill                    n  recall  precis.  args   exact",
-    ]
-    for skill, row in result["per_skill"].items():
-        lines.append(
-            f"    {skill:22} {row['n']:6} {_pct(row['recall'])} {_pct(row['precision'])} "
-            f"{_pct(row['args_accuracy'])} {_pct(row['accuracy'])}"
-        )
-    lines.append("  latency (route_ms)      n     p50      p95")
-    for path, row in result["latency"].items():
-        lines.append(f"    {path:16} {row['n']:6} {row['p50_ms']:8.2f} {row['p95_ms']:8.2f}")
-    if len(result["by_lang"]) > 1:
-        lines.append(
-            "  by language (all / in-scope): "
-            + ", ".join(
-                f"{k} {_pct(v['accuracy']).strip()}/{_pct(v['in_scope_accuracy']).strip()} (n={v['n']})"
-                for k, v in result["by_lang"].items()
-            )
-        )
-    worst = sorted(result["by_tag"].items(), key=lambda kv: (kv[1]["accuracy"] or 0, -kv[1]["n"]))[:12]
-    if worst:
-        lines.append(
-            "  weakest tags: " + ", ".join(f"{k} {_pct(v['accuracy']).strip()} (n={v['n']})" for k, v in worst)
-        )
-    wrong = [o for o in outcomes if not o.correct]
-    if wrong and failures:
-        lines.append(f"  first {min(failures, len(wrong))} of {len(wrong)} failures:")
-        for o in wrong[:failures]:
-            lines.append(
-                f"    {o.id}: {o.text!r} -> {o.predicted}  (expected {o.expected})"
-                + (f"  [{o.error}]" if o.error else "")
-            )
-    return "\n".join(lines)
 
 
 def outcome_dicts(outcomes: list[Outcome]) -> list[dict[str, Any]]:

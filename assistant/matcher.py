@@ -26,8 +26,10 @@ POLITE = re.compile(r"^(?:please |can you |could you )+|(?: please| thanks| than
 
 def normalize_text(text: str) -> str:
     """Lowercase, strip punctuation (keeping apostrophes inside words and math symbols), collapse spaces."""
+    # NFKC would turn "10²" into "102": say superscripts as words first.
+    text = text.replace("²", " squared").replace("³", " cubed")
     text = unicodedata.normalize("NFKC", text).lower().replace("’", "'")
-    text = re.sub(r"[^\w\s'+\-*/^%.,]", " ", text)
+    text = re.sub(r"[^\w\s'+\-*/^%.,()×÷]", " ", text)
     text = re.sub(r"[.,](?!\d)|(?<!\d)[.,]", " ", text)  # keep 3.5 and 1,000; drop sentence punctuation
     text = re.sub(r"(^|\s)'|'(\s|$)", " ", text)
     return " ".join(text.split())
@@ -121,8 +123,10 @@ class FastMatcher:
                     args[name] = literal_map[value]
                     continue
                 value_words = value.split()
-                if item.param(name).type is str and (
-                    len(value_words) > MAX_CAPTURE_WORDS or value_words[0] in EDGE_WORDS or value_words[-1] in EDGE_WORDS
+                param = item.param(name)
+                # A Normalize converter (spoken math) checks the whole value itself; a plain string is capped.
+                if param.type is str and (
+                    (len(value_words) > MAX_CAPTURE_WORDS and param.normalize is None) or value_words[0] in EDGE_WORDS or value_words[-1] in EDGE_WORDS
                 ):
                     ok = False
                     break

@@ -3,7 +3,8 @@
 The callback runs on sounddevice's OutputStream, or on a null sink that consumes audio at real-time pace when no
 output device exists (CI, a headless box), so playing/paused/position behave the same either way. Volume uses a
 perceptual curve; duck()/unduck() lower the music while the assistant speaks. One Player per assistant:
-shared_player(services) creates it on first use and keeps services["now_playing"] current for the LLM prompt.
+shared_player(services) creates it on first use and keeps services["now_playing"] current for the LLM prompt
+("Baby Shark by Pinkfong", "" when nothing plays).
 """
 
 from __future__ import annotations
@@ -576,14 +577,16 @@ def shared_player(services: dict[str, Any], output_device: str = "") -> Player:
         player = Player(output_device)
 
         def now_playing(event: PlayerEvent) -> None:
-            # A short string the LLM prompt can mention ("Baby Shark by Pinkfong"); gone when nothing plays.
+            # A short string the LLM prompt can mention ("Baby Shark by Pinkfong"); "" when nothing plays. Keys are
+            # only ever assigned, never added or removed here: Assistant.close() iterates services while we stop.
             if event.kind in ("start", "resume") and event.item is not None:
                 services["now_playing"] = event.item.label
             elif event.kind == "pause" and event.item is not None:
                 services["now_playing"] = f"{event.item.label} (paused)"
             elif event.kind == "stop":
-                services.pop("now_playing", None)
+                services["now_playing"] = ""
 
         player.add_listener(now_playing)
+        services["now_playing"] = ""
         services["player"] = player
         return player

@@ -1,5 +1,6 @@
-"""A self-contained HTML report of one eval run: headline numbers, inline SVG plots (confusion matrix, latency
-histogram per path, accuracy across runs) and tables of breakdowns and failures. No JavaScript, no files."""
+"""Reports of one eval run: a text summary for the terminal, and a self-contained HTML page with the headline
+numbers, inline SVG plots (confusion matrix, latency histogram per path, accuracy across runs) and tables of
+breakdowns and failures. No JavaScript, no external files, no matplotlib."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from assistant.evaluate import Dataset, Outcome
 from assistant.runs import Run
 
 PATH_COLOURS = {"fast": "#2a9d8f", "llm": "#e76f51", "none": "#8d99ae"}
@@ -26,6 +28,10 @@ def _e(value: object) -> str:
 
 def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{100 * value:.1f}%"
+
+
+def _pct_col(value: float | None) -> str:
+    return "   n/a" if value is None else f"{100 * value:5.1f}%"
 
 
 def svg_confusion(confusion: dict[str, dict[str, int]]) -> str:
@@ -239,6 +245,54 @@ def render(run: Run, history: list[Run], max_failures: int = 300) -> str:
         f'<!doctype html><html><head><meta charset="utf-8"><title>eval #{run.id} {_e(run.dataset)}</title>'
         f"<style>{STYLE}</style></head><body>{''.join(body)}</body></html>"
     )
+
+
+def format_summary(dataset: Dataset, result: dict[str, Any], outcomes: list[Outcome], *, failures: int = 15) -> str:
+    """The run as text for the terminal: headline numbers, breakdowns and the first failures."""
+    lo, hi = result["accuracy_ci95"]
+    exact = "exact call match" if dataset.kind == "calls" else "success (skill + slot)"
+    lines = [
+        f"dataset {dataset.name}: {result['n']} examples ({dataset.kind}, sha256 {dataset.sha256[:12]})",
+        f"  {exact:24} {_pct_col(result['accuracy'])}  95% CI {100 * lo:.1f}-{100 * hi:.1f}"
+        f"  ({result['correct']}/{result['n']})",
+        f"  {'skill accuracy':24} {_pct_col(result['skill_accuracy'])}",
+        f"  {'in-scope exact':24} {_pct_col(result['in_scope_accuracy'])}  (n={result['in_scope_n']}; "
+        f"macro over skills {_pct_col(result['macro_accuracy']).strip()})",
+        f"  {'none() precision':24} {_pct_col(result['none_precision'])}",
+        f"  {'none() recall' if dataset.kind == 'calls' else 'out-of-scope rejection':24}"
+        f" {_pct_col(result['none_recall'])}",
+        "  per skill                    n  recall  precis.  args   exact",
+    ]
+    for skill, row in result["per_skill"].items():
+        lines.append(
+            f"    {skill:22} {row['n']:6} {_pct_col(row['recall'])} {_pct_col(row['precision'])} "
+            f"{_pct_col(row['args_accuracy'])} {_pct_col(row['accuracy'])}"
+        )
+    lines.append("  latency (route_ms)      n     p50      p95")
+    for path, row in result["latency"].items():
+        lines.append(f"    {path:16} {row['n']:6} {row['p50_ms']:8.2f} {row['p95_ms']:8.2f}")
+    if len(result["by_lang"]) > 1:
+        lines.append(
+            "  by language (all / in-scope): "
+            + ", ".join(
+                f"{k} {_pct_col(v['accuracy']).strip()}/{_pct_col(v['in_scope_accuracy']).strip()} (n={v['n']})"
+                for k, v in result["by_lang"].items()
+            )
+        )
+    worst = sorted(result["by_tag"].items(), key=lambda kv: (kv[1]["accuracy"] or 0, -kv[1]["n"]))[:12]
+    if worst:
+        lines.append(
+            "  weakest tags: " + ", ".join(f"{k} {_pct_col(v['accuracy']).strip()} (n={v['n']})" for k, v in worst)
+        )
+    wrong = [o for o in outcomes if not o.correct]
+    if wrong and failures:
+        lines.append(f"  first {min(failures, len(wrong))} of {len(wrong)} failures:")
+        for o in wrong[:failures]:
+            lines.append(
+                f"    {o.id}: {o.text!r} -> {o.predicted}  (expected {o.expected})"
+                + (f"  [{o.error}]" if o.error else "")
+            )
+    return "\n".join(lines)
 
 
 def write(path: Path, run: Run, history: list[Run]) -> Path:

@@ -8,7 +8,6 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
-import math
 import os
 import platform
 import socket
@@ -22,7 +21,8 @@ from typing import Any
 
 from assistant.config import Config
 from assistant.errors import AssistantError
-from assistant.evaluate import EvalResult, Outcome, outcome_dicts, outcomes_from_dicts, wilson
+from assistant.evaluate import EvalResult, Outcome, outcome_dicts, outcomes_from_dicts
+from assistant.metrics import mcnemar_p, paired_difference_ci, wilson
 from assistant.registry import Registry
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -269,35 +269,6 @@ def provenance(config: Config, registry: Registry, backend: Any, store_dir: Path
 
 
 # ---------------------------------------------------------------- comparison
-
-
-def mcnemar_p(b: int, c: int) -> float:
-    """Exact two-sided McNemar p-value from the discordant counts (binomial, p = 0.5)."""
-    n = b + c
-    if n == 0:
-        return 1.0
-    k = min(b, c)
-    tail = sum(math.comb(n, i) for i in range(k + 1)) / 2**n
-    return min(1.0, 2 * tail)
-
-
-def paired_difference_ci(a: int, b: int, c: int, d: int, z: float = 1.96) -> tuple[float, float]:
-    """95% CI of accuracy(B) - accuracy(A) for paired outcomes (Newcombe 1998, method 10, Wilson-based).
-
-    a: both right, b: only A right, c: only B right, d: both wrong.
-    """
-    n = a + b + c + d
-    if n == 0:
-        return -1.0, 1.0
-    p1, p2 = (a + b) / n, (a + c) / n
-    l1, u1 = wilson(a + b, n, z)
-    l2, u2 = wilson(a + c, n, z)
-    denominator = (a + b) * (c + d) * (a + c) * (b + d)
-    phi = (a * d - b * c) / math.sqrt(denominator) if denominator else 0.0
-    theta = p2 - p1
-    low = theta - math.sqrt(max(0.0, (p2 - l2) ** 2 - 2 * phi * (p2 - l2) * (u1 - p1) + (u1 - p1) ** 2))
-    high = theta + math.sqrt(max(0.0, (u2 - p2) ** 2 - 2 * phi * (u2 - p2) * (p1 - l1) + (p1 - l1) ** 2))
-    return max(-1.0, low), min(1.0, high)
 
 
 @dataclass

@@ -391,6 +391,7 @@ def music_hotwords(ctx: Context) -> list[str]:
         ("play classical music", 'play_music(query="classical")'),
         ("play the album abbey road", 'play_music(query="abbey road")'),
         ("play the song called let it go", 'play_music(query="let it go")'),
+        ("play", "play_music()"),
         ("play some music", "play_music()"),
         ("play music", "play_music()"),
         ("put on some music", "play_music()"),

@@ -64,9 +64,10 @@ def test_non_math_does_not_route_to_calculate(tester, said):
     assert tester.route(said) is None
 
 
-@pytest.mark.xfail(strict=True, reason="matcher.normalize_text drops '(' ')', so the fast path computes 2+3*4")
-def test_fast_path_keeps_parentheses(tester):
+def test_fast_path_keeps_parentheses_and_superscripts(tester):
     assert tester.route("what is (2+3)*4") == Call("calculate", {"expression": "(2+3)*4"})
+    assert tester.route("what is 10² + 1") == Call("calculate", {"expression": "10**2+1"})
+    assert tester.route("what is two to the power of ten") == Call("calculate", {"expression": "2**10"})
 
 
 @pytest.mark.parametrize(

@@ -17,18 +17,16 @@ from assistant.evaluate import (
     Example,
     Outcome,
     evaluate,
-    format_summary,
     judge,
     load_dataset,
-    metrics,
     normalize_value,
-    percentile,
     resolve_dataset,
     same_call,
     slot_success,
-    wilson,
 )
+from assistant.metrics import metrics, percentile, wilson
 from assistant.registry import Normalize, Registry, Reply, skill
+from assistant.report import format_summary
 from assistant.router import Route, Router
 
 

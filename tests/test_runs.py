@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import main
-from assistant.evaluate import Dataset, EvalResult, Example, Outcome, metrics
+from assistant.evaluate import Dataset, EvalResult, Example, Outcome
+from assistant.metrics import mcnemar_p, metrics, paired_difference_ci
 from assistant.report import render
 from assistant.runs import (
     RunNotFound,
@@ -21,8 +22,6 @@ from assistant.runs import (
     format_comparison,
     format_runs,
     git_state,
-    mcnemar_p,
-    paired_difference_ci,
     prompt_hash,
     provenance,
 )
