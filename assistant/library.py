@@ -7,6 +7,7 @@ import logging
 import os
 import random
 import re
+from stat import S_ISREG
 import tempfile
 import threading
 import time
@@ -28,11 +29,14 @@ MIN_SCORE = 80.0
 SHORT_QUERY_CHARS = 4
 """Queries this short must match more closely ("queen" is not "green")."""
 GENERIC_QUERIES = frozenset(
-    "music|some music|any music|my music|all my music|all music|the music|something|anything|songs|some songs|"
-    "a song|any song|my songs|all songs|the songs|a random song|random songs|random music|some random music|"
-    "some random songs|tunes|some tunes|a tune|stuff|some stuff|everything|all|something nice|some good music|"
-    "some nice music|good music|nice music|music please|a track|some tracks|shuffle|random".split("|")
-)
+    [
+        "music", "some music", "any music", "my music", "all my music", "all music", "the music", "something",
+        "anything", "songs", "some songs", "a song", "any song", "my songs", "all songs", "the songs", "a random song",
+        "random songs", "random music", "some random music", "some random songs", "tunes", "some tunes", "a tune",
+        "stuff", "some stuff", "everything", "all", "something nice", "some good music", "some nice music",
+        "good music", "nice music", "music please", "a track", "some tracks", "shuffle", "random",
+    ]
+)  # fmt: skip
 """What a query may say when no particular music is meant: shuffle the library."""
 
 
@@ -102,7 +106,10 @@ class Match:
 # --- text normalisation and query phrases ---------------------------------------------------------------------
 
 
-_NUMBERS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty".split()
+_NUMBERS = [
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+    "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
+]  # fmt: skip
 
 
 def fold(text: str) -> str:
@@ -126,7 +133,14 @@ _PHRASES: list[tuple[re.Pattern[str], str, bool]] = [
     # (pattern over folded text, kind of match, True when the wrapper carries no meaning of its own)
     (re.compile(r"^(?:the )?album (?:called |named )?(?P<a>.+)$"), "album", True),
     (re.compile(r"^the (?P<a>.+) album$"), "album", True),
-    (re.compile(r"^(?:(?:some|any|a few|the|a) )?(?:songs?|music|something|anything|stuff|tracks?|tunes?) (?:by|from) (?P<a>.+)$"), "artist", True),
+    (
+        re.compile(
+            r"^(?:(?:some|any|a few|the|a) )?(?:songs?|music|something|anything|stuff|tracks?|tunes?) "
+            r"(?:by|from) (?P<a>.+)$"
+        ),
+        "artist",
+        True,
+    ),  # fmt: skip
     (re.compile(r"^by (?P<a>.+)$"), "artist", True),
     (re.compile(r"^(?:the )?(?:song|track|tune) (?:called |named )(?P<a>.+)$"), "title", True),
     (re.compile(r"^the (?:song|track|tune) (?P<a>.+)$"), "title", True),
@@ -142,7 +156,7 @@ _FILLER = re.compile(r"^(?:me|us) |(?: (?:please|pretty please|again|one more ti
 def lighten(text: str) -> str:
     """Lowercase, straight apostrophes, single spaces, no punctuation at the ends: a canonical query's form."""
     text = unicodedata.normalize("NFKC", text).lower().replace("’", "'")
-    return " ".join(text.split()).strip(" .,!?;:\"")
+    return " ".join(text.split()).strip(' .,!?;:"')
 
 
 def strip_filler(text: str) -> str:
@@ -352,6 +366,8 @@ class Library:
                     full = os.path.join(top, name)  # strings, not Paths: this loop runs per file on every request
                     try:
                         stat = os.stat(full)
+                        if not S_ISREG(stat.st_mode):  # a FIFO named song.mp3 would block the tag reader forever
+                            continue
                         old = known.get(prefix + name)
                         if old is not None and old.mtime_ns == stat.st_mtime_ns and old.size == stat.st_size:
                             found.append(old)
@@ -384,7 +400,9 @@ class Library:
         table: dict[str, tuple[list[str], Any, Any]] = {}
         for field_name in SEARCH_FIELDS:
             position: dict[str, int] = {}
-            pairs = [(i, position.setdefault(k, len(position))) for i, t in enumerate(tracks) for k in t.keys[field_name]]
+            pairs = [
+                (i, position.setdefault(k, len(position))) for i, t in enumerate(tracks) for k in t.keys[field_name]
+            ]
             track_idx = np.array([i for i, _ in pairs], dtype=np.int64)
             key_idx = np.array([k for _, k in pairs], dtype=np.int64)
             table[field_name] = (list(position), track_idx, key_idx)
@@ -477,7 +495,9 @@ class History:
                 isinstance(v, dict) and isinstance(v.get("count"), int) for v in plays.values()
             ):
                 raise ValueError("unexpected structure")
-            self.plays = {k: {"count": v["count"], "last_played": float(v.get("last_played", 0))} for k, v in plays.items()}
+            self.plays = {
+                k: {"count": v["count"], "last_played": float(v.get("last_played", 0))} for k, v in plays.items()
+            }
         except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError) as error:
             # Keep the damaged file for a human to look at, and start afresh rather than stop the music.
             corrupt = self.path.with_name(self.path.name + ".corrupt")

@@ -21,6 +21,11 @@ MAX_CAPTURE_WORDS = 5
 """A captured free-text value longer than this is probably a misparse; leave it to the LLM."""
 EDGE_WORDS = frozenset({"on", "for", "at", "in", "to", "this", "next", "of", "and", "by", "with", "please", "um", "uh"})
 """A capture that starts or ends with one of these swallowed a joining word ("boston for"): not sure, decline."""
+NEVER_CAPTURED = frozenset({"now", "tonight", "today", "tomorrow", "morning", "afternoon", "evening", "later", "please", "pretty", "moment", "currently"})
+"""Time words and fillers that belong around a slot, never inside one ("toronto right now"): decline instead."""
+_EXPANSIONS = {"'s": "is", "'re": "are", "'m": "am", "'ll": "will", "'d": "would", "n't": "not"}
+CONTRACTIONS = re.compile(r"\b(what|how|it|that|there|who|where|when|i|you|we|they|is|are|do|does|did|was|should|could|would)('s|'re|'m|'ll|'d|n't)\b")
+"""Spoken contractions expanded so "what's" and "what is" share one template (not possessives: "today's")."""
 POLITE = re.compile(r"^(?:please |can you |could you )+|(?: please| thanks| thank you)+$")
 
 
@@ -32,6 +37,7 @@ def normalize_text(text: str) -> str:
     text = re.sub(r"[^\w\s'+\-*/^%.,()×÷]", " ", text)
     text = re.sub(r"[.,](?!\d)|(?<!\d)[.,]", " ", text)  # keep 3.5 and 1,000; drop sentence punctuation
     text = re.sub(r"(^|\s)'|'(\s|$)", " ", text)
+    text = CONTRACTIONS.sub(lambda m: m.group(1) + " " + _EXPANSIONS[m.group(2)], text)
     return " ".join(text.split())
 
 
@@ -126,7 +132,8 @@ class FastMatcher:
                 param = item.param(name)
                 # A Normalize converter (spoken math) checks the whole value itself; a plain string is capped.
                 if param.type is str and (
-                    (len(value_words) > MAX_CAPTURE_WORDS and param.normalize is None) or value_words[0] in EDGE_WORDS or value_words[-1] in EDGE_WORDS
+                    (len(value_words) > MAX_CAPTURE_WORDS and param.normalize is None)
+                    or (param.normalize is None and NEVER_CAPTURED.intersection(value_words)) or value_words[0] in EDGE_WORDS or value_words[-1] in EDGE_WORDS
                 ):
                     ok = False
                     break

@@ -97,7 +97,7 @@ def metrics(outcomes: list[Outcome]) -> dict[str, Any]:
     none = per_skill.get("none", {})
     in_scope = [o for o in outcomes if o.expected_skill != "none"]
     # With 65% negatives (xSID) a router that always says none() scores 65%: report in-scope and macro too.
-    skill_scores = [row["accuracy"] for row in per_skill.values() if row["n"]]
+    skill_scores = [row["accuracy"] for row in per_skill.values() if row["accuracy"] is not None]
     return {
         "n": n,
         "correct": correct,
@@ -106,7 +106,7 @@ def metrics(outcomes: list[Outcome]) -> dict[str, Any]:
         "skill_accuracy": _rate(sum(o.skill_ok for o in outcomes), n),
         "in_scope_n": len(in_scope),
         "in_scope_accuracy": _rate(sum(o.correct for o in in_scope), len(in_scope)),
-        "macro_accuracy": sum(skill_scores) / len(skill_scores) if skill_scores else None,
+        "macro_accuracy": sum(x for x in skill_scores if x is not None) / len(skill_scores) if skill_scores else None,
         "none_precision": none.get("precision"),
         "none_recall": none.get("recall"),
         "per_skill": per_skill,

@@ -129,7 +129,9 @@ class _Resampler:
 class Decoder:
     """Streams one file as float32 (frames, channels) blocks at the player's rate; UnplayableFile when it cannot."""
 
-    def __init__(self, path: Path, rate_hz: int = SAMPLE_RATE_HZ, channels: int = CHANNELS, block_frames: int = BLOCK_FRAMES) -> None:
+    def __init__(
+        self, path: Path, rate_hz: int = SAMPLE_RATE_HZ, channels: int = CHANNELS, block_frames: int = BLOCK_FRAMES
+    ) -> None:
         self.path = Path(path)
         self.channels = channels
         if not self.path.is_file():
@@ -155,14 +157,13 @@ class Decoder:
         import miniaudio
 
         stream = miniaudio.stream_file(
-            str(self.path), output_format=miniaudio.SampleFormat.FLOAT32, nchannels=self.channels,
-            sample_rate=rate_hz, frames_to_read=block_frames,
+            str(self.path),
+            output_format=miniaudio.SampleFormat.FLOAT32,
+            nchannels=self.channels,
+            sample_rate=rate_hz,
+            frames_to_read=block_frames,
         )
-        return (
-            np.frombuffer(chunk, dtype=np.float32).reshape(-1, self.channels)
-            for chunk in stream
-            if len(chunk)
-        )
+        return (np.frombuffer(chunk, dtype=np.float32).reshape(-1, self.channels) for chunk in stream if len(chunk))
 
     def _soundfile(self, rate_hz: int, block_frames: int) -> Any:
         import soundfile
@@ -177,7 +178,11 @@ class Decoder:
                     if not len(data):
                         return
                     if data.shape[1] != self.channels:
-                        data = np.repeat(data[:, :1], self.channels, axis=1) if data.shape[1] == 1 else data[:, : self.channels]
+                        data = (
+                            np.repeat(data[:, :1], self.channels, axis=1)
+                            if data.shape[1] == 1
+                            else data[:, : self.channels]
+                        )
                     yield resample(data) if resample else data
 
         return blocks()
@@ -233,12 +238,18 @@ class NullSink:
 class DeviceSink:
     """A sounddevice OutputStream whose callback pulls from the player."""
 
-    def __init__(self, callback: Callable[[np.ndarray], None], rate_hz: int, channels: int, block_frames: int, device: str) -> None:
+    def __init__(
+        self, callback: Callable[[np.ndarray], None], rate_hz: int, channels: int, block_frames: int, device: str
+    ) -> None:
         import sounddevice
 
         target: int | str | None = int(device) if device.isdigit() else (device or None)
         self._stream = sounddevice.OutputStream(
-            samplerate=rate_hz, channels=channels, dtype="float32", blocksize=block_frames, device=target,
+            samplerate=rate_hz,
+            channels=channels,
+            dtype="float32",
+            blocksize=block_frames,
+            device=target,
             callback=lambda out, frames, when, status: callback(out),
         )
 
@@ -254,7 +265,9 @@ class DeviceSink:
         self._stream.close()
 
 
-def open_sink(device: str, callback: Callable[[np.ndarray], None], rate_hz: int, channels: int, block_frames: int) -> DeviceSink | NullSink:
+def open_sink(
+    device: str, callback: Callable[[np.ndarray], None], rate_hz: int, channels: int, block_frames: int
+) -> DeviceSink | NullSink:
     """The sound card, or a null sink with a clear log line when there is none (device "null" asks for it)."""
     if device == "null":
         return NullSink(callback, rate_hz, channels, block_frames)
@@ -263,7 +276,8 @@ def open_sink(device: str, callback: Callable[[np.ndarray], None], rate_hz: int,
     except Exception as error:  # ImportError, OSError (no PortAudio), PortAudioError (no device), ValueError
         log.warning(
             "player: no audio output device (%s: %s); music plays into a null sink and will not be heard",
-            type(error).__name__, error,
+            type(error).__name__,
+            error,
         )
         return NullSink(callback, rate_hz, channels, block_frames)
 
@@ -271,8 +285,16 @@ def open_sink(device: str, callback: Callable[[np.ndarray], None], rate_hz: int,
 class Player:
     """A play queue with pause/resume/next/previous, volume 0-10 and ducking, playing in the background."""
 
-    def __init__(self, output_device: str = "", *, volume: int = 5, rate_hz: int = SAMPLE_RATE_HZ,
-                 channels: int = CHANNELS, block_frames: int = BLOCK_FRAMES, sink_factory: Callable[..., Any] | None = None) -> None:
+    def __init__(
+        self,
+        output_device: str = "",
+        *,
+        volume: int = 5,
+        rate_hz: int = SAMPLE_RATE_HZ,
+        channels: int = CHANNELS,
+        block_frames: int = BLOCK_FRAMES,
+        sink_factory: Callable[..., Any] | None = None,
+    ) -> None:
         """output_device: sounddevice name or index, "" for the default, "null" for no sound; sink_factory(callback,
         rate_hz, channels, block_frames) replaces the sound card (a network stream to a satellite, a recorder)."""
         self.output_device = output_device
@@ -302,7 +324,7 @@ class Player:
 
     @property
     def state(self) -> str:
-        """"playing", "paused" or "stopped"."""
+        """ "playing", "paused" or "stopped"."""
         return self._state
 
     @property
@@ -418,7 +440,9 @@ class Player:
 
     # --- internals: callers hold _control; "_cond" notes say when _cond must be held too ---
 
-    def _open_from(self, items: list[Playable], index: int, step: int) -> tuple[Decoder | None, int, list[tuple[Playable, str]]]:
+    def _open_from(
+        self, items: list[Playable], index: int, step: int
+    ) -> tuple[Decoder | None, int, list[tuple[Playable, str]]]:
         """A decoder for the first playable item from index in direction step (decoding outside _cond)."""
         skipped: list[tuple[Playable, str]] = []
         while 0 <= index < len(items):
@@ -501,8 +525,10 @@ class Player:
         """Feeder thread: decode ahead into the buffer; at the end of a track, move on to the next."""
         while True:
             with self._cond:
-                while not self._closed and not self._track_done and (
-                    self._decoder is None or len(self._buffer) >= BUFFER_BLOCKS or self._state == "stopped"
+                while (
+                    not self._closed
+                    and not self._track_done
+                    and (self._decoder is None or len(self._buffer) >= BUFFER_BLOCKS or self._state == "stopped")
                 ):
                     self._cond.wait(0.5)
                 if self._closed:

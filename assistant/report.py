@@ -94,7 +94,7 @@ def svg_latency(latencies: dict[str, list[float]], bins: int = 30) -> str:
         f'<line x1="{left}" y1="{10 + plot_h}" x2="{left + plot_w}" y2="{10 + plot_h}" stroke="#999"/>',
     ]
     for i in range(bins):
-        base = 10 + plot_h
+        base = float(10 + plot_h)
         for path in sorted(counts):
             count = counts[path][i]
             if not count:

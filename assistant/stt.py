@@ -127,6 +127,7 @@ class WhisperStt:
         self.load_ms = 0.0
         self.thread: threading.Thread | None = None
         self.no_repeat_ngram_size = 0
+        self.hotword_joiner, self.hotword_end = ", ", ""
 
     def start(self) -> WhisperStt:
         """Load the model in a background thread so start-up (and the microphone) is not held up."""
@@ -239,7 +240,7 @@ class WhisperStt:
         """<|startofprev|> bias words <|startoftranscript|> (language, task); timestamps stay on (see module doc)."""
         prompt: list[int] = []
         if self.hotwords:
-            bias = tokenizer.encode(" " + ", ".join(self.hotwords))[:MAX_HOTWORD_TOKENS]
+            bias = tokenizer.encode(" " + self.hotword_joiner.join(self.hotwords) + self.hotword_end)[:MAX_HOTWORD_TOKENS]
             prompt = [tokenizer.sot_prev, *bias]
         return prompt + list(tokenizer.sot_sequence)
 

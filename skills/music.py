@@ -79,14 +79,18 @@ MESSAGES = Messages(
             "playing_genre": "Ich spiele {genre}, zuerst {track}.",
             "shuffling": "Ich spiele deine Musik in zufälliger Reihenfolge, zuerst {track}.",
             "favorite": "Ich spiele dein Lieblingslied, {track}.",
-            "no_favorite": "Ich kenne dein Lieblingslied noch nicht, deshalb spiele ich etwas aus deiner Musik, zuerst {track}.",
+            "no_favorite": (
+                "Ich kenne dein Lieblingslied noch nicht, deshalb spiele ich etwas aus deiner Musik, zuerst {track}."
+            ),
             "skipped_one": "Ich konnte {track} nicht abspielen; die Datei scheint beschädigt zu sein.",
             "skipped_many": "Ich habe {count} Lieder übersprungen, die sich nicht abspielen ließen.",
             "all_unplayable": "Ich konnte keines dieser Lieder abspielen; die Dateien scheinen beschädigt zu sein.",
             "not_found": "Ich habe in deiner Musik nichts mit dem Namen {query} gefunden.",
             "no_folder": "Ich finde deinen Musikordner {folder} nicht. Bitte prüfe die Musik-Einstellungen.",
             "empty": "In {folder} ist noch keine Musik. Kopiere ein paar Lieder hinein und frag mich noch einmal.",
-            "indexing": "Ich sehe deine Musik noch durch, bisher {count} Lieder. Bitte frag in einer Minute noch einmal.",
+            "indexing": (
+                "Ich sehe deine Musik noch durch, bisher {count} Lieder. Bitte frag in einer Minute noch einmal."
+            ),
             "stopped": "Gestoppt.",
             "paused": "Pausiert.",
             "resumed": "Weiter mit {track}.",
@@ -109,7 +113,10 @@ MESSAGES = Messages(
             "playing_genre": "Je joue du {genre}, en commençant par {track}.",
             "shuffling": "Je joue ta musique au hasard, en commençant par {track}.",
             "favorite": "Je joue ta chanson préférée, {track}.",
-            "no_favorite": "Je ne connais pas encore ta chanson préférée, alors voici un peu de ta musique, en commençant par {track}.",
+            "no_favorite": (
+                "Je ne connais pas encore ta chanson préférée, alors voici un peu de ta musique, en commençant par "
+                "{track}."
+            ),
             "skipped_one": "Je n'ai pas pu lire {track} ; le fichier semble endommagé.",
             "skipped_many": "J'ai sauté {count} chansons qui ne pouvaient pas être lues.",
             "all_unplayable": "Je n'ai pu lire aucune de ces chansons ; les fichiers semblent endommagés.",
@@ -139,14 +146,19 @@ MESSAGES = Messages(
             "playing_genre": "Reproduciendo {genre}, empezando por {track}.",
             "shuffling": "Reproduciendo tu música en orden aleatorio, empezando por {track}.",
             "favorite": "Reproduciendo tu canción favorita, {track}.",
-            "no_favorite": "Todavía no sé cuál es tu canción favorita, así que aquí tienes algo de tu música, empezando por {track}.",
+            "no_favorite": (
+                "Todavía no sé cuál es tu canción favorita, así que aquí tienes algo de tu música, empezando por "
+                "{track}."
+            ),
             "skipped_one": "No pude reproducir {track}; el archivo parece estar dañado.",
             "skipped_many": "Me salté {count} canciones que no se podían reproducir.",
             "all_unplayable": "No pude reproducir ninguna de esas canciones; los archivos parecen estar dañados.",
             "not_found": "No encontré nada llamado {query} en tu música.",
             "no_folder": "No encuentro tu carpeta de música, {folder}. Revisa los ajustes de música.",
             "empty": "Todavía no hay música en {folder}. Copia algunas canciones y vuelve a preguntarme.",
-            "indexing": "Todavía estoy revisando tu música, {count} canciones hasta ahora. Pregúntame de nuevo en un minuto.",
+            "indexing": (
+                "Todavía estoy revisando tu música, {count} canciones hasta ahora. Pregúntame de nuevo en un minuto."
+            ),
             "stopped": "Detenido.",
             "paused": "En pausa.",
             "resumed": "Continuando con {track}.",
@@ -169,14 +181,19 @@ MESSAGES = Messages(
             "playing_genre": "Riproduco un po' di {genre}, a partire da {track}.",
             "shuffling": "Riproduco la tua musica in ordine casuale, a partire da {track}.",
             "favorite": "Riproduco la tua canzone preferita, {track}.",
-            "no_favorite": "Non conosco ancora la tua canzone preferita, quindi ecco un po' della tua musica, a partire da {track}.",
+            "no_favorite": (
+                "Non conosco ancora la tua canzone preferita, quindi ecco un po' della tua musica, a partire da "
+                "{track}."
+            ),
             "skipped_one": "Non sono riuscito a riprodurre {track}; il file sembra danneggiato.",
             "skipped_many": "Ho saltato {count} canzoni che non si potevano riprodurre.",
             "all_unplayable": "Non sono riuscito a riprodurre nessuna di queste canzoni; i file sembrano danneggiati.",
             "not_found": "Non ho trovato niente che si chiami {query} nella tua musica.",
             "no_folder": "Non trovo la tua cartella della musica, {folder}. Controlla le impostazioni della musica.",
             "empty": "In {folder} non c'è ancora musica. Copiaci qualche canzone e chiedimelo di nuovo.",
-            "indexing": "Sto ancora esaminando la tua musica, finora {count} canzoni. Chiedimelo di nuovo tra un minuto.",
+            "indexing": (
+                "Sto ancora esaminando la tua musica, finora {count} canzoni. Chiedimelo di nuovo tra un minuto."
+            ),
             "stopped": "Fermato.",
             "paused": "In pausa.",
             "resumed": "Riprendo {track}.",
@@ -199,14 +216,19 @@ MESSAGES = Messages(
             "playing_genre": "Ik speel wat {genre}, te beginnen met {track}.",
             "shuffling": "Ik speel je muziek in willekeurige volgorde, te beginnen met {track}.",
             "favorite": "Ik speel je lievelingsnummer, {track}.",
-            "no_favorite": "Ik ken je lievelingsnummer nog niet, dus hier is wat van je muziek, te beginnen met {track}.",
+            "no_favorite": (
+                "Ik ken je lievelingsnummer nog niet, dus hier is wat van je muziek, te beginnen met {track}."
+            ),
             "skipped_one": "Ik kon {track} niet afspelen; het bestand lijkt beschadigd.",
             "skipped_many": "Ik heb {count} nummers overgeslagen die niet afgespeeld konden worden.",
             "all_unplayable": "Ik kon geen van deze nummers afspelen; de bestanden lijken beschadigd.",
             "not_found": "Ik kon niets met de naam {query} vinden in je muziek.",
             "no_folder": "Ik kan je muziekmap {folder} niet vinden. Controleer de muziekinstellingen.",
             "empty": "Er staat nog geen muziek in {folder}. Zet er wat nummers in en vraag het me opnieuw.",
-            "indexing": "Ik ben je muziek nog aan het doorzoeken, tot nu toe {count} nummers. Vraag het over een minuut opnieuw.",
+            "indexing": (
+                "Ik ben je muziek nog aan het doorzoeken, tot nu toe {count} nummers. Vraag het over een minuut "
+                "opnieuw."
+            ),
             "stopped": "Gestopt.",
             "paused": "Gepauzeerd.",
             "resumed": "Verder met {track}.",
@@ -235,10 +257,15 @@ class MusicSettings:
     """How close (0-100) a query must come to a title, artist, album or genre; lower finds more, and more wrongly."""
     hotwords_max: int = 100
     """Most titles and artists handed to speech recognition as hints (most played first)."""
+    index_wait_ms: int = 2000
+    """How long a request waits for the first scan of a big library before saying it is still looking (the scan
+    goes on in the background; later scans only re-read changed files). Below the 3000 ms skill budget."""
 
     def __post_init__(self) -> None:
         if not 50 <= self.min_score <= 100:
             raise ConfigError(f"[skills.play_music] min_score: must be in 50..100, got {self.min_score}")
+        if self.index_wait_ms < 0:
+            raise ConfigError(f"[skills.play_music] index_wait_ms: must not be negative, got {self.index_wait_ms}")
         if self.hotwords_max < 0:
             raise ConfigError(f"[skills.play_music] hotwords_max: must not be negative, got {self.hotwords_max}")
 
@@ -280,7 +307,9 @@ def _library(ctx: Context) -> tuple[Library, History, Player]:
     with _CREATE:
         library = ctx.service(
             "music_library",
-            lambda: Library(Path(settings.folder).expanduser(), ctx.data_dir / "library.json", min_score=settings.min_score),
+            lambda: Library(
+                Path(settings.folder).expanduser(), ctx.data_dir / "library.json", min_score=settings.min_score
+            ),
         )
         history = ctx.services.get("music_history")
         if history is None:
@@ -312,8 +341,9 @@ def _name(ctx: Context, item: Any) -> str:
 
 def _tracks(ctx: Context, library: Library) -> list[Track]:
     """The library's tracks, or a SkillError with the sentence for a missing, empty or still-indexing folder."""
+    settings: MusicSettings = ctx.settings or MusicSettings()
     try:
-        return library.tracks()
+        return library.tracks(wait_s=settings.index_wait_ms / 1000)
     except LibraryError as error:
         key = {"missing": "no_folder", "empty": "empty", "indexing": "indexing"}[error.reason]
         raise SkillError(_say(ctx, key, folder=str(error.folder), count=error.found), cause=str(error)) from None
@@ -343,7 +373,11 @@ def _start(ctx: Context, player: Player, tracks: list[Track], key: str, **values
 
 
 def _data(track: Any, action: str, queue_length: int = 0, result: PlayResult | None = None) -> dict[str, Any]:
-    data: dict[str, Any] = {"action": action, "track": getattr(track, "label", ""), "path": str(getattr(track, "path", ""))}
+    data: dict[str, Any] = {
+        "action": action,
+        "track": getattr(track, "label", ""),
+        "path": str(getattr(track, "path", "")),
+    }
     if isinstance(track, Track):
         data.update(title=track.title, artist=track.artist, album=track.album, genre=track.genre)
     if queue_length:
@@ -398,19 +432,72 @@ def music_hotwords(ctx: Context) -> list[str]:
         ("shuffle my music", "play_music()"),
     ],
     not_for=[
-        "radio", "station", "fm", "npr", "podcast", "podcasts", "episode", "episodes", "audiobook", "audiobooks",
-        "book", "chapter", "story", "stories", "joke", "jokes", "game", "games", "playlist", "playlists", "news",
-        "video", "videos", "movie", "movies", "film", "tv", "television", "youtube", "netflix", "with", "outside",
-        "pretend", "hide", "seek", "catch",
+        "radio",
+        "station",
+        "fm",
+        "npr",
+        "podcast",
+        "podcasts",
+        "episode",
+        "episodes",
+        "audiobook",
+        "audiobooks",
+        "book",
+        "chapter",
+        "story",
+        "stories",
+        "joke",
+        "jokes",
+        "game",
+        "games",
+        "playlist",
+        "playlists",
+        "news",
+        "video",
+        "videos",
+        "movie",
+        "movies",
+        "film",
+        "tv",
+        "television",
+        "youtube",
+        "netflix",
+        "with",
+        "outside",
+        "pretend",
+        "hide",
+        "seek",
+        "catch",
     ],  # fmt: skip
     settings=MusicSettings,
     hotwords=music_hotwords,
     training_values={
         "query": [
-            "baby shark", "let it go", "the wheels on the bus", "twinkle twinkle little star", "old macdonald",
-            "bohemian rhapsody", "yellow submarine", "hey jude", "dancing queen", "shake it off", "despacito",
-            "queen", "the beatles", "abba", "taylor swift", "raffi", "mozart", "jazz", "rock", "classical",
-            "lullabies", "abbey road", "frozen", "thriller", "my favorite song",
+            "baby shark",
+            "let it go",
+            "the wheels on the bus",
+            "twinkle twinkle little star",
+            "old macdonald",
+            "bohemian rhapsody",
+            "yellow submarine",
+            "hey jude",
+            "dancing queen",
+            "shake it off",
+            "despacito",
+            "queen",
+            "the beatles",
+            "abba",
+            "taylor swift",
+            "raffi",
+            "mozart",
+            "jazz",
+            "rock",
+            "classical",
+            "lullabies",
+            "abbey road",
+            "frozen",
+            "thriller",
+            "my favorite song",
         ],
     },  # fmt: skip
 )
@@ -432,7 +519,9 @@ def play_music(query: Query = None, *, ctx: Context) -> Reply:
     if found is None:
         log.info("music: no match for %r among %d tracks", query, len(tracks))
         raise SkillError(_say(ctx, "not_found", query=query), cause=f"no track scored {library.min_score}+")
-    log.info("music: %r -> %s %r (score %.0f, %d tracks)", query, found.kind, found.name, found.score, len(found.tracks))
+    log.info(
+        "music: %r -> %s %r (score %.0f, %d tracks)", query, found.kind, found.name, found.score, len(found.tracks)
+    )
     if found.kind == "artist":
         return _start(ctx, player, found.tracks, "playing_artist", artist=found.name)
     if found.kind == "album":
@@ -474,7 +563,9 @@ def music_control(
         before = player.volume
         level = player.change_volume(1 if action == "volume_up" else -1)
         if level == before:
-            return Reply(_say(ctx, "volume_max" if action == "volume_up" else "volume_min"), {"action": action, "level": level})
+            return Reply(
+                _say(ctx, "volume_max" if action == "volume_up" else "volume_min"), {"action": action, "level": level}
+            )
         return Reply(_say(ctx, "volume", level=level), {"action": action, "level": level})
     if action == "resume":
         if player.resume():
@@ -500,7 +591,9 @@ def music_control(
     key = "next" if action == "next" else "previous"
     if action == "previous" and result.started is before_item and not result.skipped:
         key = "restart"
-    return Reply(_skipped(ctx, result) + _say(ctx, key, track=_name(ctx, result.started)), _data(result.started, action))
+    return Reply(
+        _skipped(ctx, result) + _say(ctx, key, track=_name(ctx, result.started)), _data(result.started, action)
+    )
 
 
 @skill(

@@ -1,7 +1,7 @@
 """Real audio files for the music tests: short tones in WAV, FLAC, OGG, Opus and MP3, tagged with mutagen.
 
-    from tests.music_files import make_library
-    folder = make_library(tmp_path / "Music")
+from tests.music_files import make_library
+folder = make_library(tmp_path / "Music")
 """
 
 from __future__ import annotations
@@ -71,8 +71,9 @@ def make_library(folder: Path) -> Path:
         title="Baby Shark", artist="Pinkfong", album="Kids Songs", genre="Children's Music")  # fmt: skip
     tag(tone(folder / "Kids" / "Baby Shark Dance.ogg", 466),
         title="Baby Shark Dance", artist="Pinkfong", album="Kids Songs", genre="Children's Music")  # fmt: skip
-    tag(tone(folder / "Queen" / "A Night at the Opera" / "11 Bohemian Rhapsody.flac", 494),
-        title="Bohemian Rhapsody", artist="Queen", album="A Night at the Opera", genre="Rock", tracknumber="11")  # fmt: skip
+    opera = folder / "Queen" / "A Night at the Opera"
+    tag(tone(opera / "11 Bohemian Rhapsody.flac", 494),
+        title="Bohemian Rhapsody", artist="Queen", album=opera.name, genre="Rock", tracknumber="11")  # fmt: skip
     tag(tone(folder / "Queen" / "News of the World" / "01 We Will Rock You.ogg", 523),
         title="We Will Rock You", artist="Queen", album="News of the World", genre="Rock", tracknumber="1")  # fmt: skip
     tag(tone(folder / "Jazz" / f"Take Five{mp3}", 587),

@@ -171,6 +171,14 @@ def test_slot_success():
     assert not slot_success(boston, Call("weather"))
     assert slot_success(intent("weather", ("date", "today")), Call("weather"))
     assert not slot_success(intent("weather"), Call("weather", {"location": "Paris"}))  # invented a place
+    outside = intent("weather", ("location", "outside"))  # xSID labels "outside" as a location
+    assert slot_success(outside, Call("weather")) and not slot_success(
+        outside, Call("weather", {"location": "outside"})
+    )
+    assert slot_success(intent("weather", ("location", "现在的位置")), Call("weather"))
+    nearby = intent("weather", ("location", "nearby Moosic"))
+    assert slot_success(nearby, Call("weather", {"location": "Moosic"})) and slot_success(nearby, Call("weather"))
+    assert not slot_success(nearby, Call("weather", {"location": "Scranton"}))
     song = intent("play_music", ("artist", "Queen"), ("service", "spotify"))
     assert slot_success(song, Call("play_music", {"query": "queen"}))
     assert not slot_success(song, Call("play_music", {"query": "spotify"}))

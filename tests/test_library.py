@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
 import pytest
 
@@ -77,7 +78,12 @@ def test_album_plays_in_order_artist_plays_all(library):
     assert [t.title for t in album.tracks] == ["Come Together", "Something"]
     artist = library.search("songs by queen")
     assert sorted(t.title for t in artist.tracks) == ["Bohemian Rhapsody", "We Will Rock You"]
-    assert {t.title for t in library.search("rock").tracks} == {"Bohemian Rhapsody", "We Will Rock You", "Something", "Come Together"}
+    assert {t.title for t in library.search("rock").tracks} == {
+        "Bohemian Rhapsody",
+        "We Will Rock You",
+        "Something",
+        "Come Together",
+    }
 
 
 def test_query_phrases():
@@ -111,6 +117,28 @@ def test_index_is_cached_and_refreshed_when_files_change(folder, tmp_path):
     assert library.search("baby shark").name == "Baby Shark (Remix)"
     cached = json.loads(index.read_text())
     assert "Take Five" not in {t["title"] for t in cached["tracks"]}
+
+
+def test_first_scan_of_a_big_library_does_not_block_the_answer(folder, monkeypatch):
+    import assistant.library as library_module
+
+    real = library_module.read_track
+
+    def slow_disk(path, root):  # an SD card: each file takes a while the first time
+        time.sleep(0.05)
+        return real(path, root)
+
+    monkeypatch.setattr(library_module, "read_track", slow_disk)
+    library = Library(folder)
+    with pytest.raises(LibraryError) as busy:
+        library.tracks(wait_s=0.1)
+    assert busy.value.reason == "indexing" and busy.value.found < 9
+    assert len(library.tracks(wait_s=5)) == 9  # the scan went on in the background
+
+
+def test_special_files_are_not_read(folder):
+    os.mkfifo(folder / "pipe.mp3")  # opening it to read tags would block forever
+    assert "pipe" not in {t.path.stem for t in Library(folder).tracks(wait_s=5)}
 
 
 def test_damaged_index_is_rebuilt(folder, tmp_path):
@@ -158,8 +186,12 @@ def test_history_favorite_is_most_played_still_in_library(folder, tmp_path):
 
 @pytest.mark.parametrize(
     "content",
-    [b'{"version": 1, "tracks": {"a.mp3": {"count": 3, "last_pl', b"\x00\x00\x00", b'["not", "a", "history"]',
-     b'{"version": 1, "tracks": {"a.mp3": {"count": "many"}}}'],  # fmt: skip
+    [
+        b'{"version": 1, "tracks": {"a.mp3": {"count": 3, "last_pl',
+        b"\x00\x00\x00",
+        b'["not", "a", "history"]',
+        b'{"version": 1, "tracks": {"a.mp3": {"count": "many"}}}',
+    ],  # fmt: skip
 )
 def test_corrupt_history_is_kept_aside_and_replaced(tmp_path, content, caplog):
     path = tmp_path / "history.json"

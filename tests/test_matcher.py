@@ -38,7 +38,7 @@ def test_declines(registry, text):
 
 
 def test_normalize_keeps_math_and_decimals():
-    assert normalize_text("What's 3.5 + 2, please?") == "what's 3.5 + 2 please"
+    assert normalize_text("What's 3.5 + 2, please?") == "what is 3.5 + 2 please"
 
 
 def test_capture_that_swallowed_a_joining_word_declines(registry):
@@ -47,3 +47,7 @@ def test_capture_that_swallowed_a_joining_word_declines(registry):
 
 def test_politeness_is_ignored(registry):
     assert FastMatcher(registry).match("please what's the weather in Oslo please") == Call("forecast", {"city": "oslo"})
+
+
+def test_time_words_are_never_captured(registry):
+    assert FastMatcher(registry).match("what's the weather in toronto right now") is None

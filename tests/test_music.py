@@ -160,7 +160,9 @@ def test_play_baby_shark(tester):
     ],
 )
 def test_play_by_title_artist_genre_album(tester, text, reply):
-    assert tester.ask(text).text.startswith(reply)
+    said = tester.ask(text).text
+    # A shuffle may draw the damaged file first: then its sentence comes before the usual one.
+    assert said.startswith(reply) or said.startswith("I couldn't play Damaged Song by Broken") and reply in said
     assert player(tester).state == "playing"
 
 
@@ -184,6 +186,18 @@ def test_empty_folder(tmp_path):
         assert tester.ask("play some music").text.startswith("There's no music in ")
 
 
+def test_first_scan_of_a_slow_library_says_to_ask_again(folder, monkeypatch):
+    import assistant.library as library_module
+
+    real = library_module.read_track
+    monkeypatch.setattr(library_module, "read_track", lambda path, root: time.sleep(0.1) or real(path, root))
+    with SkillTester(*SKILLS, settings={"folder": str(folder), "index_wait_ms": 50}) as tester:
+        shared_player(tester.assistant.services, "null")
+        assert tester.ask("play baby shark").text.startswith("I'm still looking through your music, ")
+        assert tester.assistant.services["music_library"]._done.wait(10)  # the scan goes on in the background
+        assert tester.ask("play baby shark").text == "Playing Baby Shark by Pinkfong."
+
+
 def test_damaged_file_gets_a_sentence(tester):
     turn = tester.turn("play damaged song")
     assert turn.reply.text == "I couldn't play Damaged Song by Broken; the file seems to be damaged."
@@ -192,19 +206,20 @@ def test_damaged_file_gets_a_sentence(tester):
 
 
 def test_damaged_file_in_a_queue_is_skipped(folder):
+    # No tags can be read from garbage: the folder makes it part of the album, the name puts it first.
     (folder / "The Beatles" / "Abbey Road" / "00 Intro.mp3").write_bytes(b"\x00broken" * 100)
-    from tests.music_files import tag
-
     with make_tester(folder) as tester:
-        # Tags cannot be written into garbage; the file name puts it first on the album folder's list.
         reply = tester.ask("play the album abbey road")
-        assert reply.text.startswith("I couldn't play Intro; the file seems to be damaged. Playing the album Abbey Road")
+        assert reply.text.startswith(
+            "I couldn't play Intro; the file seems to be damaged. Playing the album Abbey Road"
+        )
         assert player(tester).current.title == "Come Together"
-    assert tag  # the helper stays importable for other layouts
 
 
 def test_favorite_song_is_the_most_played(tester):
-    assert tester.ask("play my favorite song").text.startswith("I don't know your favorite song yet")
+    assert (
+        "I don't know your favorite song yet, so here's some of your music" in tester.ask("play my favorite song").text
+    )
     tester.ask("stop")
     for text in ["play baby shark", "play take five", "play baby shark"]:
         tester.ask(text)
@@ -222,7 +237,7 @@ def test_corrupt_history_is_kept_aside_and_music_still_plays(folder):
         history_file = tester.data_dir / "skills" / "play_music" / "history.json"
         history_file.parent.mkdir(parents=True)
         history_file.write_bytes(b'{"version": 1, "tracks": {"Kids/Baby Shark.wav": {"cou')
-        assert tester.ask("play my favorite song").text.startswith("I don't know your favorite song yet")
+        assert "I don't know your favorite song yet" in tester.ask("play my favorite song").text
         assert history_file.with_name("history.json.corrupt").exists()
         tester.ask("play baby shark")
         wait_until_stopped(tester)

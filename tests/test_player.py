@@ -66,7 +66,13 @@ def test_plays_queue_to_the_end_at_real_time_pace(player, files):
     elapsed_s = time.monotonic() - started
     assert 3 * TONE_S * 0.9 <= elapsed_s < 3 * TONE_S + 1.0  # consumed at real-time pace, not instantly
     assert kinds(player) == [
-        ("start", "a"), ("leave", "a"), ("start", "b"), ("leave", "b"), ("start", "c"), ("leave", "c"), ("stop", None)
+        ("start", "a"),
+        ("leave", "a"),
+        ("start", "b"),
+        ("leave", "b"),
+        ("start", "c"),
+        ("leave", "c"),
+        ("stop", None),
     ]
     leaves = [e for e in player.events if e.kind == "leave"]
     assert all(e.complete and abs(e.heard_s - TONE_S) < 0.03 for e in leaves)  # resampled Opus keeps its length
@@ -110,7 +116,11 @@ def test_unplayable_files_are_skipped_with_a_reason(player, files, caplog):
 def test_skips_a_damaged_file_in_the_middle_of_the_queue(player, files):
     player.play([files["a"], files["bad"], files["b"]])
     wait_for(lambda: player.state == "stopped")
-    assert [k for k in kinds(player) if k[0] in ("start", "error")] == [("start", "a"), ("error", "bad"), ("start", "b")]
+    assert [k for k in kinds(player) if k[0] in ("start", "error")] == [
+        ("start", "a"),
+        ("error", "bad"),
+        ("start", "b"),
+    ]
 
 
 def test_nothing_playable_stops(player, files, tmp_path):
@@ -160,7 +170,7 @@ def test_volume_and_ducking_change_what_is_played(files):
 
     player = Player("null", volume=10, sink_factory=Recorder)
     try:
-        player.play([AudioFile(tone(files["a"].path.parent / "long.wav", 440, seconds=2.0), "long")])
+        player.play([AudioFile(tone(files["a"].path.parent / "long.wav", 440, seconds=4.0), "long")])
 
         def peak_after(change) -> float:
             change()

@@ -1,0 +1,362 @@
+"""Constrained greedy decoding of one call: only the registry's skills, arguments and values can come out.
+
+The calls a registry accepts are turned into token tries once per model: the fixed text between values
+(` weather(location="`, `", day="`, `")`) in the model's own tokenization, and the Literal values. Decoding walks
+them: a node with one child is forced (fed in the same batch, never sampled); a node with several children is a
+decision made by comparing the logits of those few tokens; strings take any token except quotes, backslashes
+and control characters (or, in copy mode, only pieces of the utterance's words) until a closing token such
+as `",` or `")`; numbers take digits that can still end inside the parameter's Range. This is the same language
+as Registry.grammar(), without llama.cpp's grammar sampler walking 262k tokens per step.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from assistant.registry import MAX_STRING_CHARS, Param, Registry
+
+MAX_DIGITS = 9
+"""Digits in a number (the grammar's limit too)."""
+MAX_CALL_TOKENS = 96
+"""A call longer than this is cut off (and then rejected by the router)."""
+FULL_LOGITS_TOP = 64
+"""In full-vocabulary string mode, how many of the best tokens are checked for one that is allowed."""
+_BAD_STRING_BYTES = frozenset(b'"\\') | frozenset(range(0x20)) | {0x7F}
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Where a value is written: a parameter of a skill."""
+
+    skill: str
+    """Skill name."""
+    index: int
+    """Parameter position in the signature."""
+    kind: str
+    """"str", "lit" (Literal or bool) or "num" (int or float)."""
+    param: Param = field(compare=False)
+    """The parameter itself (for ranges and types)."""
+
+
+END = "end"
+"""Outcome of a trie leaf that completes the call."""
+
+
+@dataclass
+class Node:
+    """A token trie node; a leaf carries what comes next: END, the Slot whose value starts, or ("after", Slot)."""
+
+    children: dict[int, Node] = field(default_factory=dict)
+    outcome: object = None
+
+
+@dataclass(frozen=True)
+class State:
+    """A position in the call: inside a trie (node), or writing a string or number value (slot, value)."""
+
+    node: Node | None = None
+    slot: Slot | None = None
+    value: bytes = b""
+    done: bool = False
+
+
+class ScoresLike(Protocol):
+    """Logits at one position (assistant.engine.Scores)."""
+
+    full: np.ndarray | None
+
+    def of(self, tokens: Sequence[int]) -> np.ndarray: ...
+
+
+class EngineLike(Protocol):
+    """What the decoder needs from a model (assistant.engine.Engine)."""
+
+    n_past: int
+
+    def eval(self, tokens: Sequence[int], outputs: Sequence[int] = (), *, full: bool = False) -> list[ScoresLike]: ...
+
+    def truncate(self, n_tokens: int) -> None: ...
+
+    def piece(self, token: int) -> bytes: ...
+
+
+def _slot_kind(param: Param) -> str:
+    if param.choices or param.type is bool:
+        return "lit"
+    return "str" if param.type is str else "num"
+
+
+def _quoted(slot: Slot) -> bool:
+    return slot.kind == "str" or bool(slot.param.choices)
+
+
+class CallSpace:
+    """Every call a registry accepts, as token tries in one model's tokenization."""
+
+    def __init__(self, registry: Registry, tokenize: Callable[[str], list[int]], piece: Callable[[int], bytes]) -> None:
+        self.piece = piece
+        self.start = Node()
+        self.after: dict[Slot, Node] = {}
+        self.values: dict[Slot, Node] = {}
+        for item in registry.skills.values():
+            slots = [Slot(item.name, i, _slot_kind(p), p) for i, p in enumerate(item.params)]
+            for text, outcome in self._chunks(slots, 0, first=True):
+                self._insert(self.start, tokenize(f" {item.name}(" + text), outcome)
+            for slot in slots:
+                after = self.after[slot] = Node()
+                for text, outcome in self._chunks(slots, slot.index + 1, first=False):
+                    self._insert(after, tokenize(('"' if _quoted(slot) else "") + text), outcome)
+                if slot.kind == "lit":
+                    choices = slot.param.choices or ("True", "False")
+                    self.values[slot] = Node()
+                    for choice in choices:
+                        self._insert(self.values[slot], tokenize(choice), ("after", slot))
+        self._insert(self.start, tokenize(" none()"), END)
+        self.number_tokens: dict[int, str] = {}
+        for char in "-.0123456789":
+            tokens = tokenize(char)
+            if len(tokens) == 1:
+                self.number_tokens[tokens[0]] = char
+
+    @staticmethod
+    def _chunks(slots: list[Slot], i: int, *, first: bool) -> list[tuple[str, object]]:
+        """Fixed texts from parameter i on, up to the next value or the end, in canonical order."""
+        out: list[tuple[str, object]] = []
+        for slot in slots[i:]:
+            sep = "" if first else ", "
+            out.append((f'{sep}{slot.param.name}="' if _quoted(slot) else f"{sep}{slot.param.name}=", slot))
+            if not slot.param.optional:
+                return out
+        out.append((")", END))
+        return out
+
+    @staticmethod
+    def _insert(root: Node, tokens: list[int], outcome: object) -> None:
+        node = root
+        for token in tokens:
+            node = node.children.setdefault(token, Node())
+        node.outcome = outcome
+
+    def initial(self) -> State:
+        """The state before the first token of a call."""
+        return State(node=self.start)
+
+    def _resolve(self, outcome: object) -> State:
+        if outcome == END:
+            return State(done=True)
+        if isinstance(outcome, tuple):  # ("after", slot): a Literal value is complete
+            return State(node=self.after[outcome[1]])
+        assert isinstance(outcome, Slot)
+        if outcome.kind == "lit":
+            return State(node=self.values[outcome], slot=outcome)
+        return State(slot=outcome)
+
+    def _enter(self, node: Node, slot: Slot | None) -> State:
+        """State at a trie node; a leaf is replaced by what its outcome starts."""
+        if not node.children and node.outcome is not None:
+            return self._resolve(node.outcome)
+        return State(node=node, slot=slot)
+
+    def options(self, state: State, content: frozenset[int] = frozenset()) -> dict[int, State]:
+        """Allowed next tokens and where each leads; content lists the string tokens allowed this turn."""
+        if state.done:
+            return {}
+        if state.node is not None:
+            found = {t: self._enter(child, state.slot) for t, child in state.node.children.items()}
+            if state.node.outcome is not None:  # a text that is a token-prefix of another: both continue
+                for t, nxt in self.options(self._resolve(state.node.outcome), content).items():
+                    found.setdefault(t, nxt)
+            return found
+        assert state.slot is not None
+        slot = state.slot
+        closing = self.options(State(node=self.after[slot]), content)
+        if slot.kind == "str":
+            found = {} if len(state.value) >= MAX_STRING_CHARS else self._string_steps(state, content)
+            if state.value.strip():
+                found.update(closing)
+            return found
+        return self._number_options(state, closing)
+
+    def _string_steps(self, state: State, content: frozenset[int]) -> dict[int, State]:
+        found = {}
+        for token in content:
+            piece = self.piece(token)
+            if self.string_piece_ok(state, piece):
+                found[token] = State(slot=state.slot, value=state.value + piece)
+        return found
+
+    @staticmethod
+    def string_piece_ok(state: State, piece: bytes) -> bool:
+        """True when piece may continue the string value of state."""
+        return bool(piece) and len(state.value) + len(piece) <= MAX_STRING_CHARS and not (_BAD_STRING_BYTES & set(piece))
+
+    def _number_options(self, state: State, closing: dict[int, State]) -> dict[int, State]:
+        assert state.slot is not None
+        param, text = state.slot.param, state.value.decode()
+        found = {}
+        for token, char in self.number_tokens.items():
+            new = text + char
+            if _number_prefix_ok(new, param):
+                found[token] = State(slot=state.slot, value=new.encode())
+        if _number_complete(text, param):
+            found.update(closing)
+        return found
+
+    def step(self, state: State, token: int) -> State:
+        """The state after token; KeyError when the token is not allowed (free string tokens are checked here)."""
+        if state.slot is not None and state.slot.kind == "str" and state.node is None:
+            piece = self.piece(token)
+            if len(state.value) < MAX_STRING_CHARS and self.string_piece_ok(state, piece):
+                closing = self.options(State(node=self.after[state.slot]))
+                if token not in closing:
+                    return State(slot=state.slot, value=state.value + piece)
+        return self.options(state)[token]
+
+
+def _number_prefix_ok(text: str, param: Param) -> bool:
+    """Can text still grow into a number literal for param (no leading zeros, inside its Range)?"""
+    negative = text.startswith("-")
+    body = text[1:] if negative else text
+    whole, dot, frac = body.partition(".")
+    if "-" in body or "." in frac or (dot and (param.type is not float or not whole)):
+        return False
+    if len(whole) > MAX_DIGITS or len(frac) > 6 or (len(whole) > 1 and whole.startswith("0")):
+        return False
+    if param.range is None or not whole:
+        return param.range is None or not negative or param.range.min < 0
+    if dot:
+        low = float(f"{whole}.{frac or 0}")
+        spans = [(low, low + 10.0 ** -len(frac))]
+    else:
+        n, room = int(whole), 0 if whole == "0" else MAX_DIGITS - len(whole)
+        spans = [(n * 10**k, (n + 1) * 10**k - (0 if param.type is float else 1)) for k in range(room + 1)]
+        if param.type is float:
+            spans.append((n, n + 1))
+    for low, high in spans:
+        if negative:
+            low, high = -high, -low
+        if low <= param.range.max and high >= param.range.min:
+            return True
+    return False
+
+
+def _number_complete(text: str, param: Param) -> bool:
+    """Is text a whole number literal within the parameter's range?"""
+    if text.lstrip("-") in ("",) or text.endswith(".") or not _number_prefix_ok(text, param):
+        return False
+    value = float(text)
+    return param.range is None or param.range.min <= value <= param.range.max
+
+
+@dataclass
+class Decoded:
+    """One decoded call and what it cost."""
+
+    text: str
+    tokens: list[int]
+    confidence: float
+    evals: int
+    prompt_ms: float
+    generate_ms: float
+    prompt_tokens: int
+
+
+class Decoder:
+    """Greedy decoding over a CallSpace with a model; forced tokens and guessed structure are fed in one batch."""
+
+    def __init__(self, space: CallSpace, engine: EngineLike, *, copy_strings: bool = True, speculate: int = 3) -> None:
+        self.space = space
+        self.engine = engine
+        self.copy_strings = copy_strings
+        self.speculate = speculate
+
+    def _forced(self, state: State, content: frozenset[int], out: list[int]) -> State:
+        """Follow single-option steps (not inside free strings), appending their tokens to out."""
+        while not state.done and not (state.slot is not None and state.slot.kind == "str" and state.node is None):
+            options = self.space.options(state, content)
+            if len(options) != 1:
+                break
+            token, state = next(iter(options.items()))
+            out.append(token)
+        return state
+
+    def _guess(self, state: State) -> int | None:
+        """A cheap guess of the next decision: the first structural option (opening parenthesis, first parameter)."""
+        if state.done or state.node is None or state.slot is not None or state.node is self.space.start:
+            return None
+        return next(iter(state.node.children), None)
+
+    def _choose(self, state: State, scores: ScoresLike, content: frozenset[int]) -> tuple[int, float]:
+        """The best allowed token at state and its probability among the options compared."""
+        options = list(self.space.options(state, content))
+        logits = scores.of(options) if options else np.empty(0)
+        free = state.slot is not None and state.slot.kind == "str" and state.node is None and not self.copy_strings
+        if free and scores.full is not None and len(state.value) < MAX_STRING_CHARS:
+            top = np.argpartition(-scores.full, FULL_LOGITS_TOP)[:FULL_LOGITS_TOP]
+            for token in top[np.argsort(-scores.full[top])]:
+                if self.space.string_piece_ok(state, self.space.piece(int(token))):
+                    options.append(int(token))
+                    logits = np.append(logits, scores.full[token])
+                    break
+        if not options:
+            raise ValueError("no allowed token")  # cannot happen for a well-formed CallSpace
+        best = int(np.argmax(logits))
+        shifted = np.exp(logits - logits[best])
+        return options[best], float(1.0 / shifted.sum())
+
+    def decode(self, prompt: Sequence[int], content: frozenset[int] = frozenset()) -> Decoded:
+        """Evaluate prompt (after what the engine holds) and write one call."""
+        space, engine = self.space, self.engine
+        content = content if self.copy_strings else frozenset()
+        out: list[int] = []
+        probs: list[float] = []
+        feed = list(prompt)
+        state = space.initial()
+        evals, prompt_ms, started = 0, 0.0, time.perf_counter()
+        while not state.done and len(out) < MAX_CALL_TOKENS:
+            # The decision point is the end of feed; guess a few structural steps past it and mark each point.
+            marks, states, guesses, out_at = [len(feed) - 1], [state], [], [len(out)]
+            tentative, spec = list(out), state
+            while len(guesses) < self.speculate:
+                guess = self._guess(spec)
+                if guess is None:
+                    break
+                guesses.append(guess)
+                feed.append(guess)
+                tentative.append(guess)
+                before = len(tentative)
+                spec = self._forced(space.step(spec, guess), content, tentative)
+                feed.extend(tentative[before:])
+                if spec.done:
+                    break
+                marks.append(len(feed) - 1)
+                states.append(spec)
+                out_at.append(len(tentative))
+            base = engine.n_past
+            full = not self.copy_strings and any(s.slot is not None and s.slot.kind == "str" for s in states)
+            results = engine.eval(feed, marks, full=full)
+            evals += 1
+            if evals == 1:
+                prompt_ms = (time.perf_counter() - started) * 1000
+            for k, (mark, at_state) in enumerate(zip(marks, states, strict=True)):
+                choice, prob = self._choose(at_state, results[k], content)
+                probs.append(prob)
+                if k < len(guesses) and choice == guesses[k]:
+                    continue
+                engine.truncate(base + mark + 1)  # drop guesses after the mistaken one
+                out = tentative[: out_at[k]] + [choice]
+                state = self._forced(space.step(at_state, choice), content, out)
+                feed = out[out_at[k] :]
+                break
+            else:  # every guess was right and the last one finished the call
+                out, state = tentative, spec
+        confidence = math.fsum(probs) / len(probs) if probs else 0.0
+        text = b"".join(engine.piece(t) for t in out).decode("utf-8", "replace").strip()
+        total_ms = (time.perf_counter() - started) * 1000
+        return Decoded(text, out, confidence, evals, prompt_ms, total_ms - prompt_ms, len(prompt))

@@ -1,0 +1,96 @@
+"""The router's prompt for a base (not instruction-tuned) model: a static few-shot prefix and a short per-turn tail.
+
+The prefix (instruction, the registry's skill list, a few examples from the skills' own examples) is the same
+every turn, so its KV cache is computed once. What changes goes at the end, one short line each:
+
+    Playing: Baby Shark
+    Request: skip this one
+    Call:
+"""
+
+from __future__ import annotations
+
+from assistant.calls import format_call
+from assistant.registry import Registry
+
+INSTRUCTION = "Each request becomes one call of these functions, or none() when no function fits."
+EXAMPLES_PER_SKILL = 2
+"""Few-shot examples taken from each skill's examples (more examples: longer start-up, slower on a Pi)."""
+NONE_EXAMPLES = (
+    ("set an alarm for seven", "none()"),
+    ("thanks, that's all", "none()"),
+    ("turn on the kitchen lights", "none()"),
+)
+"""Requests no built-in skill handles; skipped when a skill of the registry declares the same utterance."""
+CONTEXT_LABELS = {"date": "Date", "time": "Time", "home": "Home", "playing": "Playing"}
+"""Prompt label of each per-turn context key."""
+DEFAULT_CONTEXT_KEYS = ("playing",)
+"""Context keys written into the prompt. Date, time and home are left out: no built-in skill argument depends
+on them, each costs prompt tokens every turn, and a base model copies the home city into weather() calls."""
+MAX_UTTERANCE_CHARS = 300
+"""Longer input is cut: a spoken request is a sentence, and prompt tokens cost time."""
+
+
+def few_shot(registry: Registry, per_skill: int = EXAMPLES_PER_SKILL) -> list[tuple[str, str]]:
+    """Examples for the prompt: per skill the richest one and one with other arguments, interleaved, plus none()."""
+    picked: list[list[tuple[str, str]]] = []
+    negatives: list[tuple[str, str]] = []
+    for item in registry.skills.values():
+        chosen: list[tuple[str, str]] = []
+        shapes: set[tuple[str, ...]] = set()
+        canonical = []
+        for utterance, text in item.examples:
+            call = registry.parse(text)
+            if call.name == "none":
+                negatives.append((utterance, "none()"))
+            else:
+                canonical.append((utterance, call))
+        # Richest first (sorted is stable, so a skill author's order breaks ties), then different argument sets.
+        for utterance, call in sorted(canonical, key=lambda pair: -len(pair[1].args)):
+            shape = tuple(call.args)
+            if len(chosen) < per_skill and shape not in shapes:
+                chosen.append((utterance, format_call(call)))
+                shapes.add(shape)
+        picked.append(chosen)
+    declared = {utterance.lower() for item in registry.skills.values() for utterance, _ in item.examples}
+    negatives += [pair for pair in NONE_EXAMPLES if pair[0] not in declared]
+    examples = [pair for rank in range(per_skill) for chosen in picked if rank < len(chosen) for pair in [chosen[rank]]]
+    # Spread the none() examples through the list: the model favours what it read last.
+    negatives = negatives[:3]
+    for i in reversed(range(len(negatives))):
+        examples.insert(round((i + 1) * len(examples) / (len(negatives) + 1)), negatives[i])
+    return examples
+
+
+def static_prefix(registry: Registry) -> str:
+    """The part of the prompt that never changes for a registry."""
+    lines = [INSTRUCTION, "", registry.prompt_listing(), ""]
+    for utterance, call in few_shot(registry):
+        lines += [f"Request: {utterance}", f"Call: {call}"]
+    return "\n".join(lines) + "\n"
+
+
+def clean_utterance(text: str) -> str:
+    """One line of at most MAX_UTTERANCE_CHARS: a newline in the input must not start a fake prompt line."""
+    return " ".join(text.split())[:MAX_UTTERANCE_CHARS]
+
+
+def context_lines(context: dict[str, str], keys: tuple[str, ...] = DEFAULT_CONTEXT_KEYS) -> str:
+    """The per-turn context as prompt lines ("Playing: Baby Shark\\n"), in a fixed key order."""
+    lines = []
+    for key in keys:
+        value = clean_utterance(str(context.get(key) or ""))
+        if value:
+            lines.append(f"{CONTEXT_LABELS.get(key, key.capitalize())}: {value}\n")
+    return "".join(lines)
+
+
+def request_lines(text: str) -> str:
+    """The utterance and the cue for the call; the model continues right after "Call:"."""
+    return f"Request: {clean_utterance(text)}\nCall:"
+
+
+def utterance_words(text: str) -> list[str]:
+    """Words of the utterance as a string argument may copy them (punctuation around words removed)."""
+    words = [word.strip(".,!?;:\"'()[]") for word in clean_utterance(text).split()]
+    return [word for word in words if word]
