@@ -162,7 +162,7 @@ class Assistant:
 
     def close(self) -> None:
         """Stop background work and close stores."""
-        for service in self.services.values():
+        for service in list(self.services.values()):
             stop = getattr(service, "close", None)
             if callable(stop):
                 stop()

@@ -199,7 +199,7 @@ class WhisperStt:
                 encoded,
                 [prompt],
                 beam_size=self.beam_size,
-                max_length=len(prompt) + int(min(200, 24 + 10 * speech_s)),  # counts the prompt too
+                max_length=len(prompt) + int(min(200, 8 + 6 * speech_s)),  # counts the prompt too
                 return_scores=True,
                 return_no_speech_prob=True,
                 suppress_blank=True,

@@ -284,13 +284,98 @@ class Example:
     """One training example."""
 
     text: str
+    """The utterance."""
     call: str
+    """The canonical call (what the registry makes of the target; what evaluation compares)."""
     lang: str
+    """ISO 639-1 code."""
     source: str
+    """template:<skill>, examples:<skill>, corrections or extra:<file>."""
     tags: list[str] = field(default_factory=list)
+    """asr, disfluent, child, lower, wake, hard_negative..."""
+    target: str = ""
+    """The call as the model is trained to write it when it differs from call: string values copied from the
+    text (the router's decoder copies words), which the registry normalises to call ("twelve times seven")."""
 
     def as_json(self) -> dict[str, Any]:
-        return {"text": self.text, "call": self.call, "lang": self.lang, "source": self.source, "tags": self.tags}
+        row = {"text": self.text, "call": self.call, "lang": self.lang, "source": self.source, "tags": self.tags}
+        return {**row, "target": self.target} if self.target else row
+
+
+MATH_CHARS = set("0123456789+-*/.()%^")
+"""Characters the router's decoder always allows in a copied string (assistant.llm.MATH_CHARACTERS)."""
+EDGE_WORDS = set(
+    "what what's whats is are how much many the a an please hey um uh so ok okay computer calculate tell me can could "
+    "you play again thanks thank now for and was ist wie viel bitte quanto fa è qual cuánto cuántos es son combien font "
+    "fait c'est wat hoeveel hvad er hvor meget make makes equal equals come comes to compute solve work out figure "
+    "quick question la el le les il der die das de het den".split()
+)
+"""Words a copied span does not grow over: question words, politeness and fillers around the value."""
+
+
+def _units(text: str, lang: str) -> list[str]:
+    """Words of the text as the decoder may copy them (characters for languages written without spaces)."""
+    words = [w.strip(".,!?;:\"'()[]¿¡。？！、，") for w in text.split()]
+    words = [w for w in words if w]
+    return [c for w in words for c in w] if lang in NO_SPACE_LANGS else words
+
+
+def _copyable(value: str, text: str, lang: str, *, math: bool = True) -> bool:
+    """Can the decoder write value from the words of text (any case), and math characters when math is set?"""
+    if lang in NO_SPACE_LANGS:
+        return all(part in text or (math and set(part) <= MATH_CHARS) for part in value.split())
+    forms = {form for w in _units(text, lang) for form in (w, w.lower(), w.capitalize(), w.upper())}
+    return all(w in forms or (math and set(w) <= MATH_CHARS) for w in value.split(" "))
+
+
+def copy_target(registry: Registry, text: str, lang: str, call: Call, raw: Call | None) -> str:
+    """The call with every free string value copied from the text, where the registry maps the copy to the same call.
+
+    Order: the value as filled in or the canonical value when the text has it word for word; else the shortest
+    span of the text that maps to the call, grown over neighbouring words that keep it mapping and are not
+    question words or fillers ("what's the square root of 144" -> "square root of 144"); else the value as is.
+    Returns "" when the target is the call itself.
+    """
+    if call.name == "none":
+        return ""
+    item = registry.get(call.name)
+    args = dict(call.args)
+
+    def maps(name: str, option: str) -> bool:
+        try:
+            return registry.validate(Call(call.name, {**args, name: option})) == call
+        except AssistantError:
+            return False
+
+    joiner = "" if lang in NO_SPACE_LANGS else " "
+    units = _units(text, lang)
+    for param in item.params:
+        value = call.args.get(param.name)
+        if not isinstance(value, str) or param.choices:
+            continue
+        given = [v for v in ((raw.args.get(param.name) if raw else None), value) if isinstance(v, str)]
+        choice = next((v for v in given if _copyable(v, text, lang, math=False) and maps(param.name, v)), None)
+        if choice is None:
+            found = next(
+                ((i, n) for n in range(1, min(len(units), 14) + 1) for i in range(len(units) - n + 1)
+                 if maps(param.name, joiner.join(units[i : i + n]))),
+                None,
+            )
+            if found:
+                i, end = found[0], found[0] + found[1]
+                while True:
+                    if i > 0 and units[i - 1].lower() not in EDGE_WORDS and maps(param.name, joiner.join(units[i - 1 : end])):
+                        i -= 1
+                    elif end < len(units) and units[end].lower() not in EDGE_WORDS and maps(param.name, joiner.join(units[i : end + 1])):
+                        end += 1
+                    else:
+                        break
+                choice = joiner.join(units[i:end])
+        if choice is None:
+            choice = next((v for v in given if _copyable(v, text, lang) and maps(param.name, v)), value)
+        args[param.name] = choice
+    target = str(Call(call.name, args))
+    return "" if target == str(call) else target
 
 
 def canonical(registry: Registry, call_text: str) -> str:
@@ -342,13 +427,15 @@ def _sample_file(registry: Registry, spec: dict[str, Any], lang: str, vocab: Voc
         if "lower" in tags:  # copied values follow the text's form, so the model learns to copy
             filled = {k: (plain(s), plain(v) if v == s else v) for k, (s, v) in filled.items()}
         try:
-            call = canonical(registry, fill_call(call_template, filled))
+            raw = parse_call(fill_call(call_template, filled))
+            call = registry.validate(raw)
         except AssistantError as error:
             rejected[f"{lang}/{name}: {error}"] += 1
             log.debug("rejected %r -> %s: %s", text, call_template, error)
             continue
         seen.add(key)
-        out.append(Example(text, call, lang, f"template:{spec['skill']}", sorted(tags | set(group_tags))))
+        target = copy_target(registry, text, lang, call, raw)
+        out.append(Example(text, str(call), lang, f"template:{call.name}", sorted(tags | set(group_tags)), target))
     if len(out) < count:
         log.warning("templates %s/%s: only %d distinct of %d wanted", lang, name, len(out), count)
     return out
@@ -507,6 +594,14 @@ def generate(registry: Registry, args: argparse.Namespace) -> dict[str, Any]:
         chosen[normalize_text(example.text)] = example
     final = sorted(chosen.values(), key=lambda e: (e.source, e.lang, e.text))
     rng.shuffle(final)
+    not_copyable: Counter[str] = Counter()
+    for example in final:
+        call = registry.parse(example.call)
+        example.target = example.target or copy_target(registry, example.text, example.lang, call, None)
+        written = parse_call(example.target or example.call)
+        free = [p.name for p in registry.get(call.name).params if p.type is str and not p.choices] if call.name != "none" else []
+        if any(not _copyable(str(written.args[n]), example.text, example.lang) for n in free if n in written.args):
+            not_copyable[call.name] += 1
     n_dev = int(len(final) * args.dev_fraction)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -523,6 +618,8 @@ def generate(registry: Registry, args: argparse.Namespace) -> dict[str, Any]:
         "by_lang": dict(Counter(e.lang for e in final).most_common()),
         "by_source": dict(Counter(e.source.split(":")[0] for e in final).most_common()),
         "dropped": dict(dropped),
+        "not_copyable": dict(not_copyable.most_common()),
+        "with_target": sum(bool(e.target) for e in final),
         "rejected_calls": dict(rejected.most_common(20)),
         "eval_sets": [str(p) for p in eval_paths],
         "config": {k: v for k, v in vars(args).items() if k not in ("evals",)},
@@ -564,7 +661,8 @@ def main(argv: list[str] | None = None) -> None:
     elif args.corrections is None:
         args.corrections = str(config.data_path / "traces.sqlite")
     manifest = generate(registry, args)
-    print(json.dumps({k: manifest[k] for k in ("train", "dev", "by_skill", "by_lang", "by_source", "dropped")}, indent=1))
+    keys = ("train", "dev", "by_skill", "by_lang", "by_source", "dropped", "not_copyable", "with_target")
+    print(json.dumps({k: manifest[k] for k in keys}, indent=1, ensure_ascii=False))
     if manifest["rejected_calls"]:
         print("rejected calls (template values the registry refused):", json.dumps(manifest["rejected_calls"], indent=1))
 
