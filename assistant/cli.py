@@ -191,6 +191,85 @@ def cmd_eval(args: argparse.Namespace, config: Config) -> int:
         store.close()
 
 
+def _voice_parts(config: Config, args: argparse.Namespace, sink: Any = None) -> tuple[Any, Any, Any]:
+    """Assistant, Whisper (loading in the background, biased toward the skills' words) and Speaker."""
+    from assistant.stt import registry_hotwords, stt_from_config
+    from assistant.tts import Speaker
+
+    assistant = build_assistant(config, llm=not args.no_llm)
+    stt = stt_from_config(config, registry_hotwords(assistant) if config.stt.use_hotwords else ())
+    speaker = Speaker(config, assistant.services, sink=sink)
+    return assistant, stt, speaker
+
+
+def cmd_listen(args: argparse.Namespace, config: Config) -> int:
+    """One turn from a WAV file standing in for the microphone: transcript, call, reply, timings."""
+    from assistant.audio import WavSource
+    from assistant.tts import WavSink
+    from assistant.voice import StatusLine, VoiceLoop
+
+    source = WavSource(args.wav)  # a bad file fails here, before any model loads
+    sink = WavSink(Path(args.speak_to)) if args.speak_to else None
+    assistant, stt, speaker = _voice_parts(config, args, sink)
+    try:
+        # Both models load now (Whisper in its thread, the voice here) so the turn's timings are its own.
+        speaker.warm_up()
+        stt.wait_ready()
+        loop = VoiceLoop(assistant, stt, speaker, source, trigger=args.trigger, source_name="wav",
+                         status=StatusLine(quiet=args.json), save_audio=args.save_audio)
+        turns = loop.run()
+    finally:
+        speaker.close()
+        assistant.close()
+    if not turns:
+        print("listen: no speech found in the file (silence or noise only)", file=sys.stderr)
+        return 1
+    for turn in turns:
+        record = {"outcome": turn.outcome, "transcript": turn.transcript, "command": turn.command, "call": turn.call,
+                  "reply": turn.reply, "timings_ms": {k: round(v, 1) for k, v in turn.timings_ms.items()}}
+        if turn.message:
+            record["message"] = turn.message
+        if args.json:
+            print(json.dumps(record, ensure_ascii=False))
+        else:
+            print(f"transcript: {turn.transcript}\ncall: {turn.call or '-'}\nreply: {turn.reply or '-'}")
+            print("timings: " + " ".join(f"{k}={v:.0f}" for k, v in turn.timings_ms.items()))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, config: Config) -> int:
+    """The live loop on the microphone (or a WAV file played in real time)."""
+    from assistant.audio import WavSource
+    from assistant.voice import StatusLine, VoiceLoop, open_microphone
+
+    status = StatusLine()
+    assistant, stt, speaker = _voice_parts(config, args)
+    try:
+        speaker.warm_up()
+        if args.wav:
+            source: Any = WavSource(args.wav, realtime=True)
+        else:
+            status.show("starting", "opening the microphone")
+            source = open_microphone(config.audio.input_device, status)
+        loop = VoiceLoop(assistant, stt, speaker, source, trigger=args.trigger, status=status,
+                         barge_in=args.barge_in, source_name="wav" if args.wav else "mic", save_audio=args.save_audio)
+        try:
+            stt.wait_ready()
+        except AssistantError as error:
+            # Keep listening: every utterance will say why it cannot be understood, and the log names the file.
+            status.show("error", f"{error}")
+        try:
+            loop.run()
+        except KeyboardInterrupt:
+            status.show("bye")
+        finally:
+            source.close()
+    finally:
+        speaker.close()
+        assistant.close()
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     top = argparse.ArgumentParser(prog="assistant", description="An offline voice assistant.")
@@ -240,6 +319,23 @@ def parser() -> argparse.ArgumentParser:
     eval_show = eval_sub.add_parser("show", help="one run's provenance and metrics as JSON")
     eval_show.add_argument("run", help="run id, last or last~N")
     eval_show.add_argument("--html", metavar="OUT.html", help="also write its HTML report")
+    run = sub.add_parser("run", help="the live voice loop on the microphone")
+    run.add_argument("--trigger", choices=["wake", "push", "always"], help="how a turn starts (default: audio.trigger)")
+    run.add_argument("--wav", metavar="FILE", help="play a WAV file in real time instead of the microphone")
+    run.add_argument("--barge-in", action="store_true", help="while speaking, listen for 'stop' (headsets)")
+    run.add_argument("--save-audio", action="store_true", help="keep each utterance's audio with its trace")
+    run.add_argument("--no-llm", action="store_true", help="fast path only")
+    run.set_defaults(func=cmd_run)
+
+    listen = sub.add_parser("listen", help="one turn from a WAV file: transcript, call, reply, timings")
+    listen.add_argument("--wav", metavar="FILE", required=True, help="the recording (any rate; mono or stereo)")
+    listen.add_argument("--trigger", choices=["wake", "always"], default="always",
+                        help="'wake' requires the wake phrase, as live (default: always)")
+    listen.add_argument("--speak-to", metavar="OUT.wav", help="write the spoken reply to a WAV file")
+    listen.add_argument("--save-audio", action="store_true", help="keep the utterance audio with its trace")
+    listen.add_argument("--json", action="store_true", help="one JSON line per turn")
+    listen.add_argument("--no-llm", action="store_true", help="fast path only")
+    listen.set_defaults(func=cmd_listen)
     return top
 
 

@@ -163,25 +163,46 @@ class CallSpace:
             return self._resolve(node.outcome)
         return State(node=node, slot=slot)
 
-    def options(self, state: State, content: frozenset[int] = frozenset()) -> dict[int, State]:
-        """Allowed next tokens and where each leads; content lists the string tokens allowed this turn."""
+    def options(self, state: State, content: frozenset[int] | None = None) -> dict[int, State]:
+        """Allowed next tokens and where each leads.
+
+        content: the string tokens allowed this turn (copy mode), or None for any string piece (offered by the
+        decoder from the model's best tokens, not listed here). Options that could only end in a string with
+        nothing to write are left out, so decoding never gets stuck.
+        """
         if state.done:
             return {}
         if state.node is not None:
-            found = {t: self._enter(child, state.slot) for t, child in state.node.children.items()}
+            found = {}
+            for token, child in state.node.children.items():
+                nxt = self._enter(child, state.slot)
+                if self._viable(nxt, content):
+                    found[token] = nxt
             if state.node.outcome is not None:  # a text that is a token-prefix of another: both continue
-                for t, nxt in self.options(self._resolve(state.node.outcome), content).items():
-                    found.setdefault(t, nxt)
+                for token, nxt in self.options(self._resolve(state.node.outcome), content).items():
+                    found.setdefault(token, nxt)
             return found
         assert state.slot is not None
         slot = state.slot
         closing = self.options(State(node=self.after[slot]), content)
         if slot.kind == "str":
-            found = {} if len(state.value) >= MAX_STRING_CHARS else self._string_steps(state, content)
+            found = self._string_steps(state, content or frozenset())
             if state.value.strip():
                 found.update(closing)
             return found
         return self._number_options(state, closing)
+
+    def _viable(self, state: State, content: frozenset[int] | None) -> bool:
+        """Can a call be finished from state? Only a string with nothing to write can fail."""
+        if state.done or state.slot is None or state.slot.kind != "str" or state.node is not None:
+            if state.node is None or state.slot is not None:
+                return True
+            return any(self._viable(self._enter(c, None), content) for c in state.node.children.values()) or (
+                state.node.outcome is not None and self._viable(self._resolve(state.node.outcome), content)
+            )
+        if content is None or state.value.strip():
+            return True
+        return any(self.string_piece_ok(state, self.piece(t)) for t in content)
 
     def _string_steps(self, state: State, content: frozenset[int]) -> dict[int, State]:
         found = {}
@@ -193,8 +214,10 @@ class CallSpace:
 
     @staticmethod
     def string_piece_ok(state: State, piece: bytes) -> bool:
-        """True when piece may continue the string value of state."""
-        return bool(piece) and len(state.value) + len(piece) <= MAX_STRING_CHARS and not (_BAD_STRING_BYTES & set(piece))
+        """True when piece may continue the string value of state (a value never starts with blanks only)."""
+        if not piece or len(state.value) + len(piece) > MAX_STRING_CHARS or _BAD_STRING_BYTES & set(piece):
+            return False
+        return bool(piece.strip() or state.value.strip())
 
     def _number_options(self, state: State, closing: dict[int, State]) -> dict[int, State]:
         assert state.slot is not None
@@ -212,10 +235,8 @@ class CallSpace:
         """The state after token; KeyError when the token is not allowed (free string tokens are checked here)."""
         if state.slot is not None and state.slot.kind == "str" and state.node is None:
             piece = self.piece(token)
-            if len(state.value) < MAX_STRING_CHARS and self.string_piece_ok(state, piece):
-                closing = self.options(State(node=self.after[state.slot]))
-                if token not in closing:
-                    return State(slot=state.slot, value=state.value + piece)
+            if self.string_piece_ok(state, piece):
+                return State(slot=state.slot, value=state.value + piece)
         return self.options(state)[token]
 
 
@@ -276,7 +297,7 @@ class Decoder:
         self.copy_strings = copy_strings
         self.speculate = speculate
 
-    def _forced(self, state: State, content: frozenset[int], out: list[int]) -> State:
+    def _forced(self, state: State, content: frozenset[int] | None, out: list[int]) -> State:
         """Follow single-option steps (not inside free strings), appending their tokens to out."""
         while not state.done and not (state.slot is not None and state.slot.kind == "str" and state.node is None):
             options = self.space.options(state, content)
@@ -292,12 +313,12 @@ class Decoder:
             return None
         return next(iter(state.node.children), None)
 
-    def _choose(self, state: State, scores: ScoresLike, content: frozenset[int]) -> tuple[int, float]:
+    def _choose(self, state: State, scores: ScoresLike, content: frozenset[int] | None) -> tuple[int, float]:
         """The best allowed token at state and its probability among the options compared."""
         options = list(self.space.options(state, content))
         logits = scores.of(options) if options else np.empty(0)
-        free = state.slot is not None and state.slot.kind == "str" and state.node is None and not self.copy_strings
-        if free and scores.full is not None and len(state.value) < MAX_STRING_CHARS:
+        free = state.slot is not None and state.slot.kind == "str" and state.node is None and content is None
+        if free and scores.full is not None:
             top = np.argpartition(-scores.full, FULL_LOGITS_TOP)[:FULL_LOGITS_TOP]
             for token in top[np.argsort(-scores.full[top])]:
                 if self.space.string_piece_ok(state, self.space.piece(int(token))):
@@ -313,7 +334,7 @@ class Decoder:
     def decode(self, prompt: Sequence[int], content: frozenset[int] = frozenset()) -> Decoded:
         """Evaluate prompt (after what the engine holds) and write one call."""
         space, engine = self.space, self.engine
-        content = content if self.copy_strings else frozenset()
+        allowed = content if self.copy_strings else None
         out: list[int] = []
         probs: list[float] = []
         feed = list(prompt)
@@ -331,7 +352,7 @@ class Decoder:
                 feed.append(guess)
                 tentative.append(guess)
                 before = len(tentative)
-                spec = self._forced(space.step(spec, guess), content, tentative)
+                spec = self._forced(space.step(spec, guess), allowed, tentative)
                 feed.extend(tentative[before:])
                 if spec.done:
                     break
@@ -345,13 +366,13 @@ class Decoder:
             if evals == 1:
                 prompt_ms = (time.perf_counter() - started) * 1000
             for k, (mark, at_state) in enumerate(zip(marks, states, strict=True)):
-                choice, prob = self._choose(at_state, results[k], content)
+                choice, prob = self._choose(at_state, results[k], allowed)
                 probs.append(prob)
                 if k < len(guesses) and choice == guesses[k]:
                     continue
                 engine.truncate(base + mark + 1)  # drop guesses after the mistaken one
                 out = tentative[: out_at[k]] + [choice]
-                state = self._forced(space.step(at_state, choice), content, out)
+                state = self._forced(space.step(at_state, choice), allowed, out)
                 feed = out[out_at[k] :]
                 break
             else:  # every guess was right and the last one finished the call

@@ -413,8 +413,9 @@ class Registry:
         """A GBNF grammar that accepts exactly the well-formed calls of this registry (canonical order)."""
         rules = ['root ::= call', "call ::= " + " | ".join([f"{_rule(s.name)}-call" for s in self.skills.values()] + ['"none()"'])]
         rules.append(f'str ::= "\\"" [^"\\\\\\x00-\\x1f]{{1,{MAX_STRING_CHARS}}} "\\""')
-        rules.append('int ::= "-"? [0-9]{1,9}')
-        rules.append('float ::= "-"? [0-9]{1,9} ("." [0-9]{1,6})?')
+        # No leading zeros: Python rejects 05 as a literal, so the grammar must not let a model write it.
+        rules.append('int ::= "-"? ("0" | [1-9] [0-9]{0,8})')
+        rules.append('float ::= "-"? ("0" | [1-9] [0-9]{0,8}) ("." [0-9]{1,6})?')
         rules.append('bool ::= "True" | "False"')
         for item in self.skills.values():
             base = _rule(item.name)

@@ -94,7 +94,13 @@ class Router:
             route = Route(NONE_CALL, "none", error="no fast-path match and no LLM configured")
             route.timings_ms["route_ms"] = (time.perf_counter() - start) * 1000
             return route
-        completion = self.llm.complete(text, context or {})
+        try:
+            completion = self.llm.complete(text, context or {})
+        except AssistantError as error:  # a model that fails or a server that is down: none() with the reason
+            log.warning("router: %s", error)
+            route = Route(NONE_CALL, "llm", error=f"LLM unavailable: {error}")
+            route.timings_ms["route_ms"] = (time.perf_counter() - start) * 1000
+            return route
         route = Route(
             NONE_CALL,
             "llm",

@@ -12,6 +12,11 @@ from __future__ import annotations
 
 import logging
 import os
+
+# CTranslate2's OpenMP threads spin while waiting; on two cores shared with the LLM and the music decoder that
+# spinning starved everyone (measured under load: p50 1104 ms, 1349 ms CPU per utterance; passive: 536 ms, 161 ms).
+# libgomp reads this when ctranslate2 is first imported, so it is set before faster_whisper is.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import re
 import threading
 import time
@@ -126,8 +131,6 @@ class WhisperStt:
         self.whisper: Any = None
         self.load_ms = 0.0
         self.thread: threading.Thread | None = None
-        self.no_repeat_ngram_size = 0
-        self.hotword_joiner, self.hotword_end = ", ", ""
 
     def start(self) -> WhisperStt:
         """Load the model in a background thread so start-up (and the microphone) is not held up."""
@@ -203,7 +206,6 @@ class WhisperStt:
                 return_scores=True,
                 return_no_speech_prob=True,
                 suppress_blank=True,
-                no_repeat_ngram_size=self.no_repeat_ngram_size,
                 suppress_tokens=list(get_suppressed_tokens(tokenizer, [-1]) or []),
             )[0]
         t_decode = time.perf_counter()
@@ -240,7 +242,9 @@ class WhisperStt:
         """<|startofprev|> bias words <|startoftranscript|> (language, task); timestamps stay on (see module doc)."""
         prompt: list[int] = []
         if self.hotwords:
-            bias = tokenizer.encode(" " + self.hotword_joiner.join(self.hotwords) + self.hotword_end)[:MAX_HOTWORD_TOKENS]
+            # As sentences ("Baby Shark. Boston."), not a comma list: measured 5.3 % vs 17 % word error (list style
+            # primes tiny.en into lower-case run-on text that repeats itself).
+            bias = tokenizer.encode(" " + ". ".join(self.hotwords) + ".")[:MAX_HOTWORD_TOKENS]
             prompt = [tokenizer.sot_prev, *bias]
         return prompt + list(tokenizer.sot_sequence)
 
@@ -263,13 +267,24 @@ class WhisperStt:
         return _drop_periodic(" ".join(_drop_repeats(sentences)).strip())
 
 
+def registry_hotwords(assistant: Any) -> list[str]:
+    """Bias words from the registry: the skills' own names (song titles, artists, cities), not Literal values.
+
+    Literal values ("tomorrow", "volume_up") are everyday words tiny.en already gets right; as bias they
+    measured no gain (11.0 % vs 10.2 % word error) and made the decoder loop, so they are left out.
+    """
+    registry = assistant.registry
+    choices = {str(c).lower() for item in registry.skills.values() for p in item.params for c in p.choices}
+    return [w for w in clean_hotwords(registry.hotwords(assistant.context)) if w.lower() not in choices]
+
+
 def skill_hotwords(config: Config) -> list[str]:
-    """Bias words from the skill registry (Literal values, song titles, configured cities)."""
+    """registry_hotwords for a config, with a throw-away Assistant (no LLM, no trace)."""
     from assistant.pipeline import Assistant
 
     assistant = Assistant(config, trace=False)
     try:
-        return clean_hotwords(assistant.registry.hotwords(assistant.context))
+        return registry_hotwords(assistant)
     finally:
         assistant.close()
 

@@ -118,6 +118,37 @@ class TraceStore:
             )
         return cursor.rowcount == 1
 
+    def amend(
+        self,
+        turn_id: int,
+        *,
+        timings: dict[str, float] | None = None,
+        over_budget: list[str] | None = None,
+        audio_ms: float | None = None,
+        audio_path: str | None = None,
+        errors: str | None = None,
+    ) -> bool:
+        """Add what is known only after the reply (TTS first audio, end-to-end times); timings are merged."""
+        turn = self.get(turn_id)
+        if turn is None:
+            return False
+        values: dict[str, Any] = {}
+        if timings:
+            values["timings"] = json.dumps({**turn.timings, **timings})
+        if over_budget is not None:
+            values["over_budget"] = ",".join(over_budget)
+        if audio_ms is not None:
+            values["audio_ms"] = audio_ms
+        if audio_path is not None:
+            values["audio_path"] = audio_path
+        if errors is not None:
+            values["errors"] = errors
+        if values:
+            assignments = ", ".join(f"{column} = ?" for column in values)
+            with self.db:
+                self.db.execute(f"UPDATE turns SET {assignments} WHERE id = ?", [*values.values(), turn_id])
+        return True
+
     def corrections(self) -> list[tuple[str, str]]:
         """(transcript, corrected call) pairs the user gave: training data for fine-tuning."""
         rows = self.db.execute("SELECT transcript, corrected_call FROM turns WHERE corrected_call != ''").fetchall()

@@ -4,9 +4,10 @@ The base model is the bundled Gemma GGUF, loaded dequantized. Each example is tr
 router (assistant/llm.py) feeds llama.cpp: the static prompt prefix (--prompt full) or nothing (--prompt short),
 then the per-turn context and "Request: ...\\nCall:", then the call in the token pieces the constrained decoder
 walks (assistant/decoder.py: fixed text, Literal values and digits tokenized on their own, strings word by word,
-as the copy mode allows). Loss is on the call tokens only. The prefix is shared: one sequence per batch holds the
-prefix once and every example after it, each seeing the prefix and itself (block mask, positions restarting
-after the prefix), so a 500-token prefix costs about one extra example per batch, not one per example.
+as the copy mode allows). Loss is on the call tokens only. The prefix is the same for every example, so as in the
+router its keys and values are computed once (under the current adapter, without gradient, refreshed every
+--prefix-every steps) and a batch is one packed sequence of examples after it, each seeing the prefix and
+itself (block mask; positions restart after the prefix, sliding-window layers see 512 positions back).
 
     .venv/bin/python finetune/2_train.py                        # the full run (see finetune/README.md)
     .venv/bin/python finetune/2_train.py --max-steps 30         # a smoke run
@@ -116,29 +117,30 @@ def encode(example: dict[str, Any], registry: Registry, vocab: Vocab, context: d
     return Encoded(prompt, call_tokens(target, registry, vocab) + vocab.tokenize("\n"))
 
 
-def pack(prefix: list[int], batch: list[Encoded], window: int) -> dict[str, Any]:
-    """One packed sequence: the prefix once, then each example; masks keep examples apart (full and sliding)."""
+def pack(prefix_len: int, batch: list[Encoded], window: int) -> dict[str, Any]:
+    """The batch as one sequence after the cached prefix; masks keep examples apart (full and sliding layers)."""
     import torch
 
-    ids, positions, segment = list(prefix), list(range(len(prefix))), [0] * len(prefix)
+    ids: list[int] = []
+    positions: list[int] = []
+    segment: list[int] = []
     label_at: list[int] = []
     labels: list[int] = []
     for number, item in enumerate(batch, 1):
         start = len(ids)
         seq = item.prompt + item.call
         ids += seq
-        positions += range(len(prefix), len(prefix) + len(seq))
+        positions += range(prefix_len, prefix_len + len(seq))
         segment += [number] * len(seq)
-        first_call = start + len(item.prompt)
-        label_at += range(first_call - 1, start + len(seq) - 1)  # the position before each call token predicts it
+        label_at += range(start + len(item.prompt) - 1, start + len(seq) - 1)  # position before a call token predicts it
         labels += item.call
     pos = torch.tensor(positions)
     seg = torch.tensor(segment)
-    q_seg, k_seg = seg[:, None], seg[None, :]
     index = torch.arange(len(ids))
-    causal = index[None, :] <= index[:, None]
-    visible = causal & ((k_seg == 0) | (k_seg == q_seg))
-    near = (pos[:, None] - pos[None, :]) < window
+    own = (seg[:, None] == seg[None, :]) & (index[None, :] <= index[:, None])
+    visible = torch.cat([torch.ones(len(ids), prefix_len, dtype=torch.bool), own], dim=1)
+    key_pos = torch.cat([torch.arange(prefix_len), pos])
+    near = (pos[:, None] - key_pos[None, :]) < window
     return {
         "input_ids": torch.tensor([ids]),
         "position_ids": pos[None, :],
@@ -148,16 +150,35 @@ def pack(prefix: list[int], batch: list[Encoded], window: int) -> dict[str, Any]
     }
 
 
-def batch_loss(model: Any, packed: dict[str, Any], device: Any) -> tuple[Any, Any]:
+def prefix_cache(model: Any, prefix: list[int], device: Any) -> list[tuple[Any, Any]]:
+    """Keys and values of the prompt prefix per layer, under the adapter as it is now (no dropout, no gradient)."""
+    import torch
+    from transformers import DynamicCache
+
+    training = model.training
+    model.eval()
+    cache = DynamicCache()  # no config: plain layers that keep every position (masks do the windowing)
+    with torch.no_grad():
+        model.get_base_model().model(input_ids=torch.tensor([prefix], device=device), past_key_values=cache, use_cache=True)
+    model.train(training)
+    return [(layer.keys, layer.values) for layer in cache.layers]
+
+
+def batch_loss(model: Any, packed: dict[str, Any], kv: list[tuple[Any, Any]], device: Any) -> tuple[Any, Any]:
     """Mean cross-entropy over the call tokens, and per-token argmax hits (logits only where there are labels)."""
     import torch
+    from transformers import DynamicCache
 
+    cache = DynamicCache()
+    for layer, (keys, values) in enumerate(kv):
+        cache.update(keys, values, layer)
     base = model.get_base_model()
     hidden = base.model(
         input_ids=packed["input_ids"].to(device),
         position_ids=packed["position_ids"].to(device),
         attention_mask={k: v.to(device) for k, v in packed["attention_mask"].items()},
-        use_cache=False,
+        past_key_values=cache,
+        use_cache=True,
     ).last_hidden_state[0]
     logits = base.lm_head(hidden[packed["label_at"].to(device)]).float()
     cap = getattr(base.config, "final_logit_softcapping", None)
@@ -215,12 +236,13 @@ def evaluate(model: Any, prefix: list[int], items: list[Encoded], size: int, win
     """Dev loss and teacher-forced exact-call rate (every call token the argmax)."""
     import torch
 
+    kv = prefix_cache(model, prefix, device)
     model.eval()
     total, tokens, exact = 0.0, 0, 0
     with torch.no_grad():
         for i in range(0, len(items), size):
             group = items[i : i + size]
-            loss, hits = batch_loss(model, pack(prefix, group, window), device)
+            loss, hits = batch_loss(model, pack(len(prefix), group, window), kv, device)
             total += float(loss) * len(hits)
             tokens += len(hits)
             at = 0
@@ -292,16 +314,19 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     dev_curve: list[dict[str, Any]] = []
     started = time.time()
     model.train()
+    kv: list[tuple[Any, Any]] = []
     for step in range(steps):
         tick = time.perf_counter()
-        loss, _ = batch_loss(model, pack(prefix, plan[step], window), device)
+        if step % args.prefix_every == 0:
+            kv = prefix_cache(model, prefix, device)
+        loss, _ = batch_loss(model, pack(len(prefix), plan[step], window), kv, device)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         optimizer.step()
         schedule.step()
         optimizer.zero_grad(set_to_none=True)
         seconds = time.perf_counter() - tick
-        curve.append({"step": step + 1, "loss": round(float(loss), 4), "lr": schedule.get_last_lr()[0], "s": round(seconds, 2)})
+        curve.append({"step": step + 1, "loss": round(loss.item(), 4), "lr": schedule.get_last_lr()[0], "s": round(seconds, 2)})
         if (step + 1) % args.log_every == 0 or step + 1 == steps:
             recent = curve[-args.log_every :]
             mean_s = sum(c["s"] for c in recent) / len(recent)
@@ -363,6 +388,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--limit", type=int, default=0, help="train on this many examples only (0: all)")
     parser.add_argument("--dev-limit", type=int, default=400, help="dev examples scored")
     parser.add_argument("--eval-every", type=int, default=0, help="score the dev set every N steps (0: at the end only)")
+    parser.add_argument("--prefix-every", type=int, default=1, help="recompute the prefix keys/values every N steps")
     parser.add_argument("--context-prob", type=float, default=0.15, help="share of examples with a 'Playing:' line")
     parser.add_argument("--device", default="auto", help="auto (CUDA if present), cpu or cuda")
     parser.add_argument("--threads", type=int, default=0, help="CPU threads for torch (0: torch's default)")

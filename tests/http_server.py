@@ -70,6 +70,10 @@ class Request:
     """Query parameters (last value wins)."""
     headers: dict[str, str]
     """Request headers."""
+    body: bytes = b""
+    """Request body (POST)."""
+    method: str = "GET"
+    """HTTP method."""
 
 
 class RecordedServer:
@@ -137,11 +141,15 @@ class RecordedServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+                # Same answers as GET; the body is recorded (JSON APIs such as llama-server's /completion).
+                self.do_GET(self.rfile.read(int(self.headers.get("Content-Length") or 0)), "POST")
+
+            def do_GET(self, body: bytes = b"", method: str = "GET") -> None:  # noqa: N802 (http.server's naming)
                 parts = urlsplit(self.path)
                 query = dict(parse_qsl(parts.query, keep_blank_values=True))
                 with server._lock:
-                    server.requests.append(Request(parts.path, query, dict(self.headers.items())))
+                    server.requests.append(Request(parts.path, query, dict(self.headers.items()), body, method))
                 answer = server._find(parts.path, query)
                 if answer is None:
                     answer = Answer(parts.path, b'{"error": true, "reason": "no recorded answer"}', 404)

@@ -1,0 +1,441 @@
+"""LLM router: constrained decoder (property tests), prompt, llama-server backend on 127.0.0.1, real Gemma calls."""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Annotated, Literal
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from assistant.calls import Call, format_call
+from assistant.config import Config, RouterConfig
+from assistant.decoder import CallSpace, Decoder, State
+from assistant.errors import AssistantError, ConfigError, ModelError
+from assistant.llm import ServerBackend, load_backend, server_grammar
+from assistant.prompt import context_lines, few_shot, request_lines, static_prefix
+from assistant.registry import Range, Registry, Reply, skill
+from assistant.router import Completion, Router
+from tests.http_server import RecordedServer, closed_port_url, http_server  # noqa: F401  (fixture)
+
+
+@skill(
+    examples=[
+        ("what's the forecast for Oslo", 'forecast(city="Oslo")'),
+        ("will it rain in Rome on Saturday", 'forecast(city="Rome", day="saturday")'),
+        ("what's the forecast", "forecast()"),
+    ]
+)
+def forecast(city: str | None = None, day: Literal["today", "tomorrow", "saturday", "sunday"] = "today") -> Reply:
+    """Weather for a city."""
+    return Reply(f"{day} in {city}")
+
+
+@skill(examples=[("set the volume to 5", "volume(level=5)")])
+def volume(level: Annotated[int, Range(0, 10)]) -> Reply:
+    """Set the speaker volume."""
+    return Reply(f"volume {level}")
+
+
+@skill
+def timer(minutes: Annotated[float, Range(0.5, 120)], label: str | None = None, loud: bool = False) -> Reply:
+    """Start a kitchen timer."""
+    return Reply("timer")
+
+
+@skill
+def thermostat(degrees: Annotated[int, Range(-10, 30)]) -> Reply:
+    """Set the heating."""
+    return Reply("ok")
+
+
+@skill
+def lights_off() -> Reply:
+    """Turn every light off."""
+    return Reply("dark")
+
+
+REGISTRY = Registry([forecast, volume, timer, thermostat, lights_off])
+
+# A toy tokenizer with the merges that matter in Gemma's (`="`, `",`, `")`, `()`, names with a leading space):
+# greedy longest match over this vocabulary, every other character a token of its own.
+MERGES = [' forecast', ' volume', ' timer', ' thermostat', ' lights', '_off', ' none', 'city', 'day', 'level',
+          'minutes', 'label', 'loud', 'degrees', 'today', 'tomorrow', 'satur', 'sunday', 'True', 'False',
+          '="', '",', '")', '()', ', ', ' day', ' label', ' loud', 'Oslo', ' rain', 'in ']
+VOCAB = MERGES + [chr(c) for c in range(32, 127)] + ["é", "\n"]
+TOKEN = {piece: i for i, piece in enumerate(VOCAB)}
+
+
+def toy_tokenize(text: str) -> list[int]:
+    """Greedy longest-match tokenization over VOCAB."""
+    out, i = [], 0
+    while i < len(text):
+        piece = max((p for p in VOCAB if text.startswith(p, i)), key=len)
+        out.append(TOKEN[piece])
+        i += len(piece)
+    return out
+
+
+def toy_piece(token: int) -> bytes:
+    return VOCAB[token].encode()
+
+
+SPACE = CallSpace(REGISTRY, toy_tokenize, toy_piece)
+STRING_TOKENS = frozenset(t for t in range(len(VOCAB)) if CallSpace.string_piece_ok(State(), toy_piece(t)))
+
+
+class RandomScores:
+    """Logits drawn at random: the decoder must still write a valid call whatever the model prefers."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.full = np.array([rng.gauss(0, 3) for _ in VOCAB], dtype=np.float32)
+
+    def of(self, tokens):
+        return self.full[list(tokens)]
+
+
+class RandomEngine:
+    """Stands in for llama.cpp in decoder tests: random logits, the same position bookkeeping."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.n_past = 0
+        self.evals = 0
+
+    def eval(self, tokens, outputs=(), *, full=False):
+        self.n_past += len(tokens)
+        self.evals += 1
+        return [RandomScores(self.rng) for _ in outputs]
+
+    def truncate(self, n_tokens):
+        assert n_tokens <= self.n_past
+        self.n_past = n_tokens
+
+    def piece(self, token):
+        return toy_piece(token)
+
+
+def reachable(space: CallSpace, text: str, content: frozenset[int] = STRING_TOKENS) -> bool:
+    """Can the decoder write exactly text? Depth-first search over its allowed tokens."""
+    data = text.encode()
+
+    def walk(state, at: int) -> bool:
+        if state.done:
+            return at == len(data)
+        for token in space.options(state, content):
+            piece = toy_piece(token)
+            if data.startswith(piece, at) and walk(space.step(state, token), at + len(piece)):
+                return True
+        return False
+
+    return walk(space.initial(), 0)
+
+
+def _value(param):
+    if param.choices:
+        return st.sampled_from(param.choices)
+    if param.type is bool:
+        return st.booleans()
+    if param.type is int:
+        return st.integers(int(param.range.min), int(param.range.max))
+    if param.type is float:
+        return st.decimals(param.range.min, param.range.max, places=2).map(float)
+    alphabet = st.characters(min_codepoint=32, max_codepoint=126, blacklist_characters='"\\')
+    return st.text(alphabet, min_size=1, max_size=30).filter(str.strip)
+
+
+@st.composite
+def valid_calls(draw) -> Call:
+    """Any call the registry accepts, canonical."""
+    item = draw(st.sampled_from([*REGISTRY.skills.values(), None]))
+    if item is None:
+        return Call("none")
+    args = {}
+    for param in item.params:
+        if not param.optional or draw(st.booleans()):
+            args[param.name] = draw(_value(param))
+    return REGISTRY.validate(Call(item.name, args))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(valid_calls())
+def test_every_registry_call_can_be_decoded(call):
+    assert reachable(SPACE, " " + format_call(call)), format_call(call)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        ' forecast(day="today", city="Oslo")',  # wrong order
+        ' forecast(city="")',  # empty string
+        ' forecast(day="monday")',  # not a Literal value
+        " volume()",  # required argument missing
+        " volume(level=11)",  # out of range
+        " volume(level=05)",  # leading zero: Python rejects it
+        " thermostat(degrees=-11)",
+        " timer(minutes=0.4)",
+        " lights_off(x=1)",
+        " alarm()",
+        ' forecast(city="a"b")',
+        " forecast(city=Oslo)",
+    ],
+)
+def test_invalid_calls_cannot_be_decoded(text):
+    assert not reachable(SPACE, text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 2**32), copy=st.booleans(), speculate=st.integers(0, 4), words=st.lists(st.sampled_from(
+    ["Oslo", "rain", "in ", "x", "é", "12", "5", '"', "\\", "\n", ")"]), max_size=6))
+def test_decoder_output_always_parses_and_validates(seed, copy, speculate, words):
+    content = frozenset(t for w in words for t in toy_tokenize(w))
+    engine = RandomEngine(seed)
+    decoded = Decoder(SPACE, engine, copy_strings=copy, speculate=speculate).decode(toy_tokenize("Call:"), content)
+    call = REGISTRY.parse(decoded.text)  # raises if the decoder wrote anything the registry rejects
+    assert 0.0 < decoded.confidence <= 1.0
+    assert engine.n_past <= len(toy_tokenize("Call:")) + len(decoded.tokens)
+    if copy:  # strings are copied from the utterance: every token is structure or one of its pieces
+        assert set(decoded.tokens) <= STRUCTURE | content
+    assert call == REGISTRY.validate(call)
+
+
+def _structure(space: CallSpace) -> frozenset[int]:
+    tokens, nodes = set(space.number_tokens), [space.start, *space.after.values(), *space.values.values()]
+    while nodes:
+        node = nodes.pop()
+        tokens.update(node.children)
+        nodes.extend(node.children.values())
+    return frozenset(tokens)
+
+
+STRUCTURE = _structure(SPACE)
+
+
+def test_forced_tokens_are_not_decisions():
+    # volume has one required argument: after choosing " volume" the rest up to the number is forced.
+    engine = RandomEngine(1)
+    decoder = Decoder(SPACE, engine, speculate=0)
+    state = SPACE.step(SPACE.initial(), TOKEN[" volume"])
+    out: list[int] = []
+    state = decoder._forced(state, frozenset(), out)
+    assert [VOCAB[t] for t in out] == ["(", "level", "="]
+    assert state.slot is not None and state.slot.param.name == "level" and engine.evals == 0
+
+
+class JunkBackend:
+    """An LLM backend that writes whatever it is given."""
+
+    def __init__(self, text: str, confidence: float) -> None:
+        self.text, self.confidence = text, confidence
+
+    def complete(self, text, context):
+        return Completion(self.text, 3, 5, self.confidence, {"llm_prompt_ms": 1.0})
+
+
+@settings(max_examples=300, deadline=None)
+@given(junk=st.one_of(st.text(max_size=200), valid_calls().map(format_call), st.from_regex(r"[a-z_]+\(.*\)")),
+       confidence=st.floats(allow_nan=True), min_conf=st.sampled_from([0.0, 0.5]))
+def test_router_never_crashes_on_junk(junk, confidence, min_conf):
+    route = Router(REGISTRY, JunkBackend(junk, confidence), fast_path=False, min_confidence=min_conf).route("hello")
+    assert REGISTRY.validate(route.call) == route.call
+    assert route.path == "llm" and "route_ms" in route.timings_ms
+    if route.call.name == "none" and junk.strip() != "none()":
+        assert route.error
+
+
+def test_router_turns_a_failing_backend_into_none_with_the_reason():
+    class Down:
+        def complete(self, text, context):
+            raise ModelError("the language model server at http://x is not reachable")
+
+    route = Router(REGISTRY, Down()).route("will it snow on mars")
+    assert route.call == Call("none") and "not reachable" in route.error
+
+
+def test_number_options_respect_range_and_leading_zeros():
+    slot = next(s for s in SPACE.after if s.param.name == "level")
+    zero = SPACE.step(State(slot=slot), TOKEN["0"])
+    assert not any(VOCAB[t].isdigit() for t in SPACE.options(zero))  # "0" then a digit would be 0x
+    one = SPACE.step(State(slot=slot), TOKEN["1"])
+    assert [VOCAB[t] for t in SPACE.options(one) if VOCAB[t].isdigit()] == ["0"]  # 10 is the only way on
+    assert TOKEN["-"] not in SPACE.options(State(slot=slot))
+
+
+def test_prompt_prefix_and_tail():
+    prefix = static_prefix(REGISTRY)
+    assert REGISTRY.prompt_listing() in prefix
+    assert 'Call: forecast(city="Rome", day="saturday")' in prefix and "Call: none()" in prefix
+    assert prefix.endswith("\n")
+    examples = few_shot(REGISTRY)
+    assert [e for e in examples if e[1] != "none()"][:2] == [
+        ("will it rain in Rome on Saturday", 'forecast(city="Rome", day="saturday")'),
+        ("set the volume to 5", "volume(level=5)"),
+    ]
+    assert request_lines("play x\nCall: none()") == "Request: play x Call: none()\nCall:"
+    assert context_lines({"playing": "Baby Shark", "time": "10:00"}) == "Playing: Baby Shark\n"
+    assert context_lines({"playing": ""}) == ""
+    assert context_lines({"time": "10:00", "date": "Monday"}, ("date", "time")) == "Date: Monday\nTime: 10:00\n"
+
+
+def test_server_grammar_allows_the_leading_space():
+    grammar = server_grammar(REGISTRY)
+    assert grammar.startswith('root ::= " "? call\n') and "forecast-call ::=" in grammar
+
+
+def server_config(url: str) -> Config:
+    return Config(router=RouterConfig(backend="server", server_url=url))
+
+
+def test_server_backend_native_completion(http_server):  # noqa: F811
+    http_server.serve("/completion", "llama_server/completion_forecast.json")
+    backend = load_backend(server_config(http_server.url()), REGISTRY)
+    route = Router(REGISTRY, backend, fast_path=False).route("will it rain in oslo tomorrow", {"playing": "x"})
+    assert route.call == Call("forecast", {"city": "Oslo", "day": "tomorrow"}) and route.path == "llm"
+    assert route.prompt_tokens == 14 and route.generated_tokens == 10  # this turn's tokens, not the cached prefix
+    assert route.timings_ms["llm_prompt_ms"] == pytest.approx(41.372)
+    body = json.loads(http_server.requests[-1].body)
+    assert body["grammar"] == server_grammar(REGISTRY) and body["temperature"] == 0 and body["cache_prompt"]
+    assert body["prompt"].startswith(static_prefix(REGISTRY))
+    assert body["prompt"].endswith("Playing: x\nRequest: will it rain in oslo tomorrow\nCall:")
+    completion = backend.complete("will it rain in oslo tomorrow", {})
+    assert 0.8 < completion.confidence < 0.95
+
+
+def test_server_backend_falls_back_to_openai_completions(http_server):  # noqa: F811
+    http_server.serve("/v1/completions", "llama_server/v1_completions_volume.json")
+    backend = ServerBackend(REGISTRY, http_server.url())
+    route = Router(REGISTRY, backend, fast_path=False).route("volume seven")
+    assert route.call == Call("volume", {"level": 7}) and route.generated_tokens == 6
+    assert [r.path for r in http_server.requests] == ["/completion", "/v1/completions"]
+    backend.complete("volume seven", {})
+    assert http_server.requests[-1].path == "/v1/completions"  # remembered: no second try of /completion
+
+
+def test_server_backend_bad_answers_become_none_with_a_reason(http_server):  # noqa: F811
+    router = Router(REGISTRY, ServerBackend(REGISTRY, http_server.url(), timeout_s=0.3), fast_path=False)
+    http_server.serve("/completion", "llama_server/completion_unknown_skill.json")
+    assert "unknown skill 'set_alarm'" in router.route("wake me at 7").error
+    http_server.serve("/completion", body="<html>busy</html>", status=503)
+    assert "answered HTTP 503" in router.route("x").error
+    http_server.serve("/completion", body="not json")
+    assert "not JSON" in router.route("x").error
+    http_server.serve("/completion", body='{"tokens": []}')
+    assert "without a completion" in router.route("x").error
+    http_server.serve("/completion", "llama_server/completion_forecast.json", delay_s=2.0)
+    assert "did not answer within 0.3 s" in router.route("x").error
+
+
+def test_server_down_is_a_sentence_not_a_crash():
+    route = Router(REGISTRY, ServerBackend(REGISTRY, closed_port_url()), fast_path=False).route("x")
+    assert route.call == Call("none") and "is not reachable (is llama-server running?)" in route.error
+
+
+def test_missing_model_or_adapter_file_names_the_path(tmp_path):
+    with pytest.raises(ModelError, match="nope.gguf does not exist"):
+        load_backend(Config(router=RouterConfig(model=str(tmp_path / "nope.gguf"))), REGISTRY)
+    model = tmp_path / "model.gguf"
+    model.write_bytes(b"GGUF")
+    with pytest.raises(ModelError, match="adapter.gguf does not exist"):
+        load_backend(Config(router=RouterConfig(model=str(model), lora=str(tmp_path / "adapter.gguf"))), REGISTRY)
+    with pytest.raises(ConfigError, match="router.backend"):
+        load_backend(Config(router=RouterConfig(backend="cloud")), REGISTRY)
+
+
+def test_a_file_that_is_not_a_model_is_a_model_error(tmp_path):
+    model = tmp_path / "model.gguf"
+    model.write_bytes(b"not a model at all")
+    with pytest.raises(ModelError, match="cannot load the LLM model"):
+        load_backend(Config(router=RouterConfig(model=str(model), lora="off")), REGISTRY)
+
+
+# ---- real model (Gemma 3 270M), loaded once for the module ----
+
+
+@pytest.fixture(scope="module")
+def local():
+    from assistant.llm import LocalBackend
+    from assistant.models import gemma_path
+
+    backend = LocalBackend(REGISTRY, gemma_path(), n_ctx=1024)
+    yield backend
+    backend.close()
+
+
+@pytest.mark.model
+def test_real_model_writes_a_valid_call_from_the_cached_prefix(local):
+    assert local.engine.rows is not None  # candidate scores matched llama.cpp's logits at start-up
+    router = Router(REGISTRY, local, fast_path=False)
+    first = router.route("what is the forecast for Paris tomorrow")
+    assert first.path == "llm" and not first.error and first.call.name == "forecast"
+    assert first.call.args.get("city", "").lower() == "paris"
+    again = router.route("what is the forecast for Paris tomorrow")
+    assert again.call == first.call and again.prompt_tokens == first.prompt_tokens  # prefix not re-evaluated
+    assert first.prompt_tokens < 20 and first.generated_tokens >= 4
+    assert local.engine.n_past < local.prefix_len + 40
+    for key in ("llm_prompt_ms", "llm_generate_ms", "route_ms"):
+        assert first.timings_ms[key] > 0
+
+
+@pytest.mark.model
+def test_real_model_context_lines_are_cached_separately(local):
+    local.complete("lights off please", {"playing": "Yellow Submarine"})
+    with_context = local.complete("lights off please", {"playing": "Yellow Submarine"})
+    changed = local.complete("lights off please", {"playing": "Let It Be"})
+    assert changed.prompt_tokens > with_context.prompt_tokens  # the new context line was evaluated this turn
+
+
+@pytest.mark.model
+def test_real_tokenizer_agrees_with_the_call_space(local):
+    # Fixed text and values meet at token boundaries in Gemma's tokenizer: the decoder's token path for a call
+    # is exactly how the tokenizer writes it, so the model sees the text it was trained on.
+    engine = local.engine
+    for text in [' forecast(city="New York", day="saturday")', " volume(level=10)", " lights_off()",
+                 ' timer(minutes=2.5, label="eggs", loud=True)', " none()"]:
+        tokens, state = engine.tokenize(text), local.space.initial()
+        for token in tokens:
+            state = local.space.step(state, token)
+        assert state.done, text
+
+
+def grammar_accepts(local, text: str) -> bool:
+    """Does llama.cpp's grammar sampler, with the registry's GBNF, take the tokens of text and then allow the end?"""
+    import ctypes
+
+    import llama_cpp as lc
+
+    vocab = local.engine._vocab
+    sampler = lc.llama_sampler_init_grammar(vocab, server_grammar(REGISTRY).encode(), b"root")
+    assert sampler, "grammar does not compile"
+    try:
+        for token in [*local.engine.tokenize(text), lc.llama_vocab_eos(vocab)]:
+            data = (lc.llama_token_data * 1)(lc.llama_token_data(token, 0.0, 0.0))
+            array = lc.llama_token_data_array(data, 1, -1, False)
+            lc.llama_sampler_apply(sampler, ctypes.byref(array))
+            if data[0].logit == float("-inf"):
+                return False
+            lc.llama_sampler_accept(sampler, token)
+        return True
+    finally:
+        lc.llama_sampler_free(sampler)
+
+
+@pytest.mark.model
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(call=valid_calls())
+def test_registry_grammar_accepts_every_registry_call(local, call):
+    assert grammar_accepts(local, " " + format_call(call)), format_call(call)
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    "text", [" volume(level=05)", ' forecast(day="today", city="Oslo")', " alarm()", ' forecast(city="a\\b")', " volume()", " volume(level=1"]
+)
+def test_registry_grammar_rejects_what_the_registry_rejects(local, text):
+    assert not grammar_accepts(local, text)
+
+
+def test_errors_are_assistant_errors():
+    assert issubclass(ModelError, AssistantError)
