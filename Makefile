@@ -50,7 +50,7 @@ bench: install
 
 finetune: install
 	$(PIP) install -q -e ".[finetune]"
-	$(PY) finetune/1_generate.py
+	$(PY) finetune/1_generate.py $(if $(wildcard ../shared/data/snips2017_train_full.jsonl),--extra ../shared/data/snips2017_train_full.jsonl)
 	$(PY) finetune/2_train.py
 	$(PY) finetune/3_export.py
 

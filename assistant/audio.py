@@ -31,7 +31,8 @@ def resample(samples: np.ndarray, from_hz: int, to_hz: int = SAMPLE_RATE_HZ) -> 
     import av
 
     resampler = av.AudioResampler(format="flt", layout="mono", rate=to_hz)
-    frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(samples, dtype=np.float32)[None, :], format="flt", layout="mono")
+    mono = np.ascontiguousarray(samples, dtype=np.float32)[None, :]
+    frame = av.AudioFrame.from_ndarray(mono, format="flt", layout="mono")
     frame.sample_rate = from_hz
     chunks = [f.to_ndarray()[0] for f in resampler.resample(frame)]
     chunks += [f.to_ndarray()[0] for f in resampler.resample(None)]
@@ -84,7 +85,9 @@ class RingBuffer:
         """Append samples, overwriting the oldest when full (the loop wants the newest audio)."""
         capacity = len(self.data)
         with self.cond:
-            samples = samples[-capacity:]
+            if len(samples) > capacity:
+                self.dropped_samples += len(samples) - capacity
+                samples = samples[-capacity:]
             overflow = max(0, self.size + len(samples) - capacity)
             if overflow:
                 self.start = (self.start + overflow) % capacity

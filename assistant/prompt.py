@@ -20,8 +20,13 @@ NONE_EXAMPLES = (
     ("set an alarm for seven", "none()"),
     ("thanks, that's all", "none()"),
     ("turn on the kitchen lights", "none()"),
+    ("what's on my calendar tomorrow", "none()"),
+    ("tell me a joke", "none()"),
+    ("send a message to dad", "none()"),
 )
 """Requests no built-in skill handles; skipped when a skill of the registry declares the same utterance."""
+MAX_NONE_EXAMPLES = 6
+"""none() examples in the prompt (the skills' own first, then NONE_EXAMPLES)."""
 CONTEXT_LABELS = {"date": "Date", "time": "Time", "home": "Home", "playing": "Playing"}
 """Prompt label of each per-turn context key."""
 DEFAULT_CONTEXT_KEYS = ("playing",)
@@ -46,17 +51,23 @@ def few_shot(registry: Registry, per_skill: int = EXAMPLES_PER_SKILL) -> list[tu
             else:
                 canonical.append((utterance, call))
         # Richest first (sorted is stable, so a skill author's order breaks ties), then different argument sets.
-        for utterance, call in sorted(canonical, key=lambda pair: -len(pair[1].args)):
+        ranked = sorted(canonical, key=lambda pair: -len(pair[1].args))
+        for utterance, call in ranked:
             shape = tuple(call.args)
             if len(chosen) < per_skill and shape not in shapes:
                 chosen.append((utterance, format_call(call)))
                 shapes.add(shape)
+        calls = {text for _, text in chosen}
+        for utterance, call in ranked[1:]:  # then other values of the same shapes
+            if len(chosen) < per_skill and format_call(call) not in calls:
+                chosen.append((utterance, format_call(call)))
+                calls.add(format_call(call))
         picked.append(chosen)
     declared = {utterance.lower() for item in registry.skills.values() for utterance, _ in item.examples}
     negatives += [pair for pair in NONE_EXAMPLES if pair[0] not in declared]
     examples = [pair for rank in range(per_skill) for chosen in picked if rank < len(chosen) for pair in [chosen[rank]]]
     # Spread the none() examples through the list: the model favours what it read last.
-    negatives = negatives[:3]
+    negatives = negatives[:MAX_NONE_EXAMPLES]
     for i in reversed(range(len(negatives))):
         examples.insert(round((i + 1) * len(examples) / (len(negatives) + 1)), negatives[i])
     return examples

@@ -1,4 +1,4 @@
-"""Endpointing: Silero VAD (the ONNX file inside faster-whisper) on 32 ms frames turns a sample stream into utterances."""
+"""Endpointing: Silero VAD (the ONNX file inside faster-whisper) on 32 ms frames cuts a stream into utterances."""
 
 from __future__ import annotations
 

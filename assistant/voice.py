@@ -1,4 +1,4 @@
-"""The live loop: listen, endpoint, transcribe, check the wake phrase, route, run the skill, speak; every stage stamped."""
+"""The live loop: listen, endpoint, transcribe, check the wake phrase, route, run, speak; every stage stamped."""
 
 from __future__ import annotations
 
@@ -93,7 +93,7 @@ class VoiceLoop:
         vad: SileroVad | None = None,
         status: StatusLine | None = None,
         barge_in: bool = False,
-        source_name: str = "mic",
+        source_name: str = "",
         save_audio: bool = False,
     ) -> None:
         self.assistant = assistant
@@ -109,7 +109,7 @@ class VoiceLoop:
         self.wake = WakePhrase(self.config.audio.wake_phrases, self.config.audio.wake_window_ms)
         self.status = status or StatusLine()
         self.barge_in = barge_in
-        self.source_name = source_name
+        self.source_name = source_name or ("wav" if type(source).__name__ == "WavSource" else "mic")
         self.save_audio = save_audio
         self.turns: list[VoiceTurn] = []
         self.push_until = 0.0
@@ -133,7 +133,7 @@ class VoiceLoop:
                 break
             if frame is None:
                 if time.monotonic() - silent_since > SILENT_MIC_S:
-                    self.status.show("error", "the microphone delivers no audio (unplugged, or used by another program?)")
+                    self.status.show("error", "the microphone delivers no audio (unplugged, or in use elsewhere?)")
                     silent_since = time.monotonic()
                 continue
             silent_since = time.monotonic()
@@ -279,16 +279,6 @@ class VoiceLoop:
             audio_ms=utterance.duration_ms,
             audio_path=audio_path,
         )
-
-
-def listen_file(assistant: Assistant, stt: WhisperStt, speaker: Speaker, path: str, **options: Any) -> list[VoiceTurn]:
-    """One file through the whole loop as if it were the microphone (trigger "always" unless given)."""
-    from assistant.audio import WavSource
-
-    options.setdefault("trigger", "always")
-    options.setdefault("source_name", "wav")
-    loop = VoiceLoop(assistant, stt, speaker, WavSource(path), **options)
-    return loop.run()
 
 
 def open_microphone(device: str, status: StatusLine, *, retry_s: float = 5.0, attempts: int | None = None) -> Any:

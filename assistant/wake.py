@@ -1,4 +1,4 @@
-"""Wake phrase in the transcript: "hey computer, play baby shark" in one breath, or the phrase alone then the command."""
+"""Wake phrase in the transcript: "hey computer, play baby shark" in one breath, or the phrase, then the command."""
 
 from __future__ import annotations
 

@@ -388,7 +388,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--limit", type=int, default=0, help="train on this many examples only (0: all)")
     parser.add_argument("--dev-limit", type=int, default=400, help="dev examples scored")
     parser.add_argument("--eval-every", type=int, default=0, help="score the dev set every N steps (0: at the end only)")
-    parser.add_argument("--prefix-every", type=int, default=1, help="recompute the prefix keys/values every N steps")
+    parser.add_argument("--prefix-every", type=int, default=8, help="recompute the prefix keys/values every N steps")
     parser.add_argument("--context-prob", type=float, default=0.15, help="share of examples with a 'Playing:' line")
     parser.add_argument("--device", default="auto", help="auto (CUDA if present), cpu or cuda")
     parser.add_argument("--threads", type=int, default=0, help="CPU threads for torch (0: torch's default)")

@@ -1,0 +1,201 @@
+"""finetune/: generated data is deterministic, valid and disjoint from the eval sets; calls become decoder token
+paths; the exporter writes a GGUF LoRA adapter that llama.cpp loads (a tiny random one, no training run)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import pytest
+
+from assistant.calls import parse_call
+from assistant.matcher import normalize_text
+from assistant.registry import Range, Registry, Reply, skill
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _script(name: str):
+    """Import finetune/<name>.py (file names start with a digit, so not as a package)."""
+    module_name = f"finetune_{name}"
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    spec = importlib.util.spec_from_file_location(module_name, ROOT / "finetune" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+gen = _script("1_generate")
+
+
+@pytest.fixture(scope="module")
+def builtin() -> Registry:
+    return Registry.load()
+
+
+def _generate(registry: Registry, out: Path, *extra: str) -> list[dict]:
+    args = gen.parse_args(["--out", str(out), "--scale", "0.06", "--per-skill", "5", "--no-corrections", *extra])
+    args.corrections = None
+    gen.generate(registry, args)
+    return [json.loads(line) for line in (out / "train.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def test_same_seed_same_data_other_seed_other_data(builtin, tmp_path):
+    first = _generate(builtin, tmp_path / "a", "--seed", "3", "--evals")
+    again = _generate(builtin, tmp_path / "b", "--seed", "3", "--evals")
+    other = _generate(builtin, tmp_path / "c", "--seed", "4", "--evals")
+    assert first == again
+    assert first != other
+    manifest = json.loads((tmp_path / "a" / "manifest.json").read_text())
+    assert manifest["train"]["sha256"] == json.loads((tmp_path / "b" / "manifest.json").read_text())["train"]["sha256"]
+
+
+def test_every_call_and_target_validates_through_the_registry(builtin, tmp_path):
+    rows = _generate(builtin, tmp_path, "--evals")
+    assert {parse_call(r["call"]).name for r in rows} >= {*builtin.names(), "none"}
+    assert {r["lang"] for r in rows} >= {"en", "de", "fr", "es", "it", "nl", "ja", "zh", "da"}
+    for row in rows:
+        assert str(builtin.parse(row["call"])) == row["call"], row
+        if row.get("target"):  # what the model writes must mean the same call
+            assert builtin.parse(row["target"]) == builtin.parse(row["call"]), row
+
+
+def test_no_training_text_is_in_an_eval_set(builtin, tmp_path):
+    plain = _generate(builtin, tmp_path / "plain", "--evals")
+    taken = [r["text"] for r in plain[:25]]
+    evals = tmp_path / "evals.jsonl"
+    # Eval sets spell things their own way: case and punctuation must not let a copy through.
+    evals.write_text("".join(json.dumps({"text": t.upper() + " ?"}) + "\n" for t in taken), encoding="utf-8")
+    real = [str(p) for p in sorted((ROOT / "evals").glob("*.jsonl"))]
+    rows = _generate(builtin, tmp_path / "dedup", "--evals", str(evals), *real)
+    banned = {normalize_text(t) for t in taken}
+    for path in real:
+        banned |= {normalize_text(json.loads(line)["text"]) for line in Path(path).read_text().splitlines() if line}
+    assert not banned & {normalize_text(r["text"]) for r in rows}
+
+
+@skill(
+    examples=[
+        ("set a timer for 5 minutes", "timer(minutes=5)"),
+        ("start a 10 minute timer for the pasta", 'timer(minutes=10, label="pasta")'),
+    ],
+    training_values={"label": ["eggs", "tea", "bread in the oven"]},
+)
+def timer(minutes: Annotated[int, Range(1, 180)], label: str | None = None) -> Reply:
+    """Start a kitchen timer."""
+    return Reply(f"{minutes} minutes")
+
+
+def test_a_new_skill_gets_data_from_its_examples_without_templates():
+    registry = Registry([timer])
+    examples = gen.from_examples(registry, gen.random.Random(1), 30, {}, covered=set())
+    assert len(examples) > 10
+    labels = {parse_call(e.call).args.get("label") for e in examples}
+    assert labels - {"pasta", None}, "training_values were swapped in"
+    for example in examples:
+        call = registry.parse(example.call)
+        if "label" in call.args:
+            assert str(call.args["label"]).lower() in example.text.lower()
+
+
+def test_a_phrasing_slot_the_call_does_not_use_is_an_error():
+    nodes = [gen.parse_template("weather in {place} {day}")]
+    with pytest.raises(ValueError, match="day"):
+        gen.check_group('weather(location="{place}")', nodes, ["weather in {place} {day}"], set(), "en/x.yaml")
+    gen.check_group('weather(location="{place}")', nodes, ["weather in {place} {day}"], {"day"}, "en/x.yaml")
+
+
+def test_template_syntax_expands_choices_and_options():
+    vocab = gen.Vocab({"city": [("Oslo", "Oslo")]}, {}, {})
+    nodes = gen.parse_template("(what's|how's) the weather [like] in {city}")
+    seen = set()
+    for seed in range(40):
+        filled: dict = {}
+        text = "".join(t for _, t in gen.render(nodes, vocab, gen.random.Random(seed), filled))
+        seen.add(" ".join(text.split()))  # roughen() joins the pieces and collapses spaces
+        assert filled == {"city": ("Oslo", "Oslo")}
+    assert seen == {f"{w} the weather{like} in Oslo" for w in ("what's", "how's") for like in ("", " like")}
+
+
+def test_math_targets_copy_the_spoken_words(builtin):
+    call = builtin.parse('calculate(expression="12*7")')
+    target = gen.copy_target(builtin, "hey what's twelve times seven please", "en", call, None)
+    assert target == 'calculate(expression="twelve times seven")'
+    assert builtin.parse(target) == call
+
+
+def test_extra_records_become_calls():
+    weather = {"intent": "weather", "slots": [{"type": "city", "value": "Paris"}, {"type": "timeRange", "value": "tomorrow"}]}
+    dated = {"intent": "weather", "slots": [{"type": "timeRange", "value": "March 3rd"}]}
+    music = {"intent": "play_music", "slots": [{"type": "artist", "value": "Queen"}, {"type": "service", "value": "Deezer"}]}
+    other = {"intent": "out_of_scope", "slots": [{"type": "playlist", "value": "chill"}]}
+    assert gen.extra_call(weather) == 'weather(location="Paris", day="tomorrow")'
+    assert gen.extra_call(dated) is None  # a date the skill cannot take is left out, not guessed
+    assert gen.extra_call(music) == 'play_music(query="Queen")'
+    assert gen.extra_call(other) == "none()"
+
+
+@pytest.mark.model
+def test_calls_become_token_paths_the_decoder_walks(builtin):
+    pytest.importorskip("torch")
+    from assistant.decoder import CallSpace
+    from assistant.models import gemma_path
+
+    train = _script("2_train")
+    vocab = train.Vocab(gemma_path())
+    space = CallSpace(builtin, vocab.tokenize, vocab.piece)
+    for text in ('weather(location="New York", day="tomorrow")', "set_volume(level=7)", "none()",
+                 'calculate(expression="twelve times seven")', "play_music()", 'music_control(action="volume_up")'):
+        assert train.walks(space, train.call_tokens(parse_call(text), builtin, vocab)), text
+    assert not train.walks(space, vocab.tokenize(' weather(location="Oslo"'))
+
+
+def test_packed_batches_keep_examples_apart():
+    pytest.importorskip("torch")
+    train = _script("2_train")
+    a, b = train.Encoded([10, 11], [20, 21]), train.Encoded([12], [22])
+    packed = train.pack(3, [a, b], window=4)
+    assert packed["position_ids"].tolist() == [[3, 4, 5, 6, 3, 4]]
+    full = packed["attention_mask"]["full_attention"][0, 0]
+    assert full.shape == (6, 9)
+    assert full[4, :3].all() and not full[4, 3:7].any() and full[4, 7]  # b sees the prefix and itself, not a
+    sliding = packed["attention_mask"]["sliding_attention"][0, 0]
+    assert sliding[0, :3].all()  # position 3 sees the whole prefix (positions 0..2) within a window of 4
+    assert not sliding[3, :3].any() and sliding[3, 3:7].all()  # position 6 sees back to position 3 only
+    assert packed["labels"].tolist() == [20, 21, 22]
+    assert packed["label_at"].tolist() == [1, 2, 4]
+
+
+@pytest.mark.model
+def test_exported_adapter_loads_in_llama_cpp_and_changes_the_output(tmp_path):
+    gguf = pytest.importorskip("gguf")
+    import numpy as np
+
+    from assistant.models import gemma_path
+
+    export = _script("3_export")
+    model = gemma_path()
+    shapes = {t.name: [int(d) for d in t.shape] for t in gguf.GGUFReader(str(model)).tensors}  # [in, out]
+    rng = np.random.default_rng(0)
+    rank, tensors = 4, {}
+    for layer in (0, 5):
+        for module in ("self_attn.q_proj", "mlp.down_proj"):
+            key = f"base_model.model.model.layers.{layer}.{module}.lora_A.weight"
+            name = export.gguf_name(key)
+            n_in, n_out = shapes[name.removesuffix(".lora_a")]
+            tensors[name] = rng.normal(0, 0.05, (rank, n_in)).astype(np.float32)  # peft lora_A: r x in
+            tensors[name.replace("lora_a", "lora_b")] = rng.normal(0, 0.05, (n_out, rank)).astype(np.float32)
+    assert export.gguf_name("base_model.model.model.layers.3.self_attn.o_proj.lora_B.weight") == "blk.3.attn_output.weight.lora_b"
+    path = export.write_adapter(tensors, 8.0, export.base_architecture(model), tmp_path / "tiny.gguf", {"prompt": "full"})
+    fields = gguf.GGUFReader(str(path)).fields
+    assert bytes(fields["general.type"].parts[-1]).decode() == "adapter"
+    assert bytes(fields["adapter.type"].parts[-1]).decode() == "lora"
+    assert float(fields["adapter.lora.alpha"].parts[-1][0]) == 8.0
+    without = export.probe_scores(model, None)
+    with_adapter = export.probe_scores(model, path)
+    assert np.abs(with_adapter - without).max() > 0.01
