@@ -7,6 +7,7 @@ stage adds its numbers by appending one function. A section that cannot run (a m
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -102,13 +103,21 @@ def bench_route(config: Config, options: BenchOptions) -> dict[str, Any]:
     context = {"date": time.strftime("%A %Y-%m-%d"), "time": time.strftime("%H:%M")}
     for text in texts:  # warm-up: first touches of the weights and caches
         router.route(text, context)
-    route_ms, prompt_ms, generate_ms, per_prompt_token, per_decode, calls = [], [], [], [], [], []
+    route_ms: list[float] = []
+    none_ms: list[float] = []
+    call_ms: list[float] = []
+    prompt_ms: list[float] = []
+    generate_ms: list[float] = []
+    per_prompt_token: list[float] = []
+    per_decode: list[float] = []
+    calls: list[str] = []
     for _ in range(options.rounds):
         for text in texts:
             route = router.route(text, context)
             if route.path != "llm" or route.error.startswith("LLM unavailable"):
                 raise AssistantError(f"route bench: {route.error or 'the LLM path did not run'}")
             route_ms.append(route.timings_ms["route_ms"])
+            (none_ms if route.call.name == "none" else call_ms).append(route.timings_ms["route_ms"])
             prompt_ms.append(route.timings_ms.get("llm_prompt_ms", 0.0))
             generate_ms.append(route.timings_ms.get("llm_generate_ms", 0.0))
             if route.prompt_tokens:
@@ -118,9 +127,12 @@ def bench_route(config: Config, options: BenchOptions) -> dict[str, Any]:
                 per_decode.append(decoded.generate_ms / (decoded.evals - 1))
             calls.append(str(route.call))
     result.update(_stats("route", route_ms))
+    result.update(_stats("route_skill_call", call_ms))  # LLM routes that chose a skill (more decoding than none())
+    result.update(_stats("route_none", none_ms))
     result.update(
         {
             "route_n": len(route_ms),
+            "route_skill_call_n": len(call_ms),
             "route_max_ms": round(max(route_ms), 3),
             "llm_prompt_p50_ms": round(percentile(prompt_ms, 50), 3),
             "llm_generate_p50_ms": round(percentile(generate_ms, 50), 3),
@@ -136,17 +148,25 @@ def bench_route(config: Config, options: BenchOptions) -> dict[str, Any]:
     return result
 
 
-SECTIONS: list[tuple[str, Callable[[Config, BenchOptions], dict[str, Any]]]] = [("route", bench_route)]
+def bench_voice(config: Config, options: BenchOptions) -> dict[str, Any]:
+    """STT and end of speech to call over spoken commands, TTS first audio (assistant/bench_voice.py)."""
+    from assistant.bench_voice import voice_bench
+
+    return voice_bench(config, repeats=options.rounds, llm=options.llm)
+
+
+SECTIONS: list[tuple[str, Callable[[Config, BenchOptions], dict[str, Any]]]] = [
+    ("route", bench_route),
+    ("voice", bench_voice),
+]
 """Benchmark sections in run order; a stage adds (name, function) here."""
 
 
 def machine_load() -> dict[str, Any]:
     """How busy the machine was: load average and CPU pressure (other work skews every number)."""
     info: dict[str, Any] = {"cpus": os.cpu_count()}
-    try:
+    with contextlib.suppress(OSError):
         info["load_1min"] = round(os.getloadavg()[0], 2)
-    except OSError:
-        pass
     try:
         line = Path("/proc/pressure/cpu").read_text().splitlines()[0]
         info["cpu_pressure_avg10"] = float(line.split("avg10=")[1].split()[0])
@@ -188,8 +208,9 @@ def add_parser(sub: Any) -> None:
     bench.add_argument("--json", action="store_true", help="print one JSON object (the last line)")
     bench.add_argument("--rounds", type=int, default=3, help="times each utterance is measured")
     bench.add_argument("--no-llm", action="store_true", help="fast path only (no model)")
-    bench.add_argument("--section", action="append", help="only this section (repeatable): " + ", ".join(
-        name for name, _ in SECTIONS))
+    bench.add_argument(
+        "--section", action="append", help="only this section (repeatable): " + ", ".join(name for name, _ in SECTIONS)
+    )
     bench.set_defaults(func=cmd_bench)
 
 

@@ -146,6 +146,8 @@ def tts_bench(config: Config, repeats: int = 3) -> dict[str, Any]:
 
 def voice_bench(config: Config, assistant: Any = None, *, repeats: int = 3, llm: bool = True) -> dict[str, Any]:
     """Everything above with the assistant's router (built here when not given); what `assistant bench` adds."""
+    from assistant import stt as _stt  # noqa: F401  (before the LLM loads: sets OMP_WAIT_POLICY; see assistant/stt.py)
+
     own = assistant is None
     if own:
         from assistant.cli import build_assistant

@@ -193,6 +193,7 @@ def cmd_eval(args: argparse.Namespace, config: Config) -> int:
 
 def _voice_parts(config: Config, args: argparse.Namespace, sink: Any = None) -> tuple[Any, Any, Any]:
     """Assistant, Whisper (loading in the background, biased toward the skills' words) and Speaker."""
+    # Imported before the LLM loads: assistant.stt sets OMP_WAIT_POLICY=PASSIVE, which llama.cpp's OpenMP reads too.
     from assistant.stt import registry_hotwords, stt_from_config
     from assistant.tts import Speaker
 
@@ -209,7 +210,8 @@ def cmd_listen(args: argparse.Namespace, config: Config) -> int:
     from assistant.voice import StatusLine, VoiceLoop
 
     source = WavSource(args.wav)  # a bad file fails here, before any model loads
-    sink = WavSink(Path(args.speak_to)) if args.speak_to else None
+    # --json is for scripts: the reply is still synthesised (its timing is measured) but not played or printed.
+    sink = WavSink(Path(args.speak_to)) if args.speak_to else (WavSink() if args.json else None)
     assistant, stt, speaker = _voice_parts(config, args, sink)
     try:
         # Both models load now (Whisper in its thread, the voice here) so the turn's timings are its own.
@@ -336,6 +338,10 @@ def parser() -> argparse.ArgumentParser:
     listen.add_argument("--json", action="store_true", help="one JSON line per turn")
     listen.add_argument("--no-llm", action="store_true", help="fast path only")
     listen.set_defaults(func=cmd_listen)
+
+    from assistant.bench import add_parser as add_bench  # light: the models load only when bench runs
+
+    add_bench(sub)
     return top
 
 

@@ -79,7 +79,9 @@ class EngineLike(Protocol):
 
     n_past: int
 
-    def eval(self, tokens: Sequence[int], outputs: Sequence[int] = (), *, full: bool = False) -> list[ScoresLike]: ...
+    def eval(
+        self, tokens: Sequence[int], outputs: Sequence[int] = (), *, full: bool = False
+    ) -> Sequence[ScoresLike]: ...
 
     def truncate(self, n_tokens: int) -> None: ...
 
@@ -118,6 +120,8 @@ class CallSpace:
                     for choice in choices:
                         self._insert(self.values[slot], tokenize(choice), ("after", slot))
         self._insert(self.start, tokenize(" none()"), END)
+        self.normalized_extra: frozenset[int] = frozenset()
+        """String tokens allowed, besides the turn's content, in parameters with a Normalize converter (math)."""
         self.number_tokens: dict[int, str] = {}
         for char in "-.0123456789":
             tokens = tokenize(char)
@@ -186,7 +190,7 @@ class CallSpace:
         slot = state.slot
         closing = self.options(State(node=self.after[slot]), content)
         if slot.kind == "str":
-            found = self._string_steps(state, content or frozenset())
+            found = self._string_steps(state, self._content(slot, content) or frozenset())
             if state.value.strip():
                 found.update(closing)
             return found
@@ -200,9 +204,16 @@ class CallSpace:
             return any(self._viable(self._enter(c, None), content) for c in state.node.children.values()) or (
                 state.node.outcome is not None and self._viable(self._resolve(state.node.outcome), content)
             )
+        content = self._content(state.slot, content)
         if content is None or state.value.strip():
             return True
         return any(self.string_piece_ok(state, self.piece(t)) for t in content)
+
+    def _content(self, slot: Slot, content: frozenset[int] | None) -> frozenset[int] | None:
+        """The string tokens for slot: a converted parameter may also write math ("12*7" for "twelve times seven")."""
+        if content is None or slot.param.normalize is None:
+            return content
+        return content | self.normalized_extra
 
     def _string_steps(self, state: State, content: frozenset[int]) -> dict[int, State]:
         found = {}
@@ -251,14 +262,16 @@ def _number_prefix_ok(text: str, param: Param) -> bool:
         return False
     if param.range is None or not whole:
         return param.range is None or not negative or param.range.min < 0
+    # Reachable values [low, high]: more digits may follow, up to MAX_DIGITS before and 6 after the point.
+    tiny = 1e-6 if param.type is float else 1
     if dot:
         low = float(f"{whole}.{frac or 0}")
-        spans = [(low, low + 10.0 ** -len(frac))]
+        spans = [(low, low + 10.0 ** -len(frac) - 1e-6)]
     else:
         n, room = int(whole), 0 if whole == "0" else MAX_DIGITS - len(whole)
-        spans = [(n * 10**k, (n + 1) * 10**k - (0 if param.type is float else 1)) for k in range(room + 1)]
+        spans = [(n * 10**k, (n + 1) * 10**k - tiny) for k in range(room + 1)]
         if param.type is float:
-            spans.append((n, n + 1))
+            spans.append((n, n + 1 - tiny))
     for low, high in spans:
         if negative:
             low, high = -high, -low
@@ -342,7 +355,8 @@ class Decoder:
         evals, prompt_ms, started = 0, 0.0, time.perf_counter()
         while not state.done and len(out) < MAX_CALL_TOKENS:
             # The decision point is the end of feed; guess a few structural steps past it and mark each point.
-            marks, states, guesses, out_at = [len(feed) - 1], [state], [], [len(out)]
+            marks, states, out_at = [len(feed) - 1], [state], [len(out)]
+            guesses: list[int] = []
             tentative, spec = list(out), state
             while len(guesses) < self.speculate:
                 guess = self._guess(spec)

@@ -1,4 +1,4 @@
-"""llama.cpp through its C API for the router: one sequence, a reusable KV prefix, and candidate scores without the 262k-token head.
+"""llama.cpp through its C API: one sequence, a reusable KV prefix, candidate scores without the 262k-token head.
 
 Choosing between a few allowed tokens does not need all 262,144 logits. The model's last hidden state
 ("result_norm") is copied out by an eval callback, which then stops the graph before the output matrix
@@ -83,7 +83,12 @@ class OutputRows:
             raise ModelError(f"{path}: no output matrix found")
         self.kind, dims, offset = tensors[name]
         self.n_embd = dims[0]
-        row_bytes = {_F32: 4 * self.n_embd, _F16: 2 * self.n_embd, _BF16: 2 * self.n_embd, _Q8_0: self.n_embd // 32 * 34}
+        row_bytes = {
+            _F32: 4 * self.n_embd,
+            _F16: 2 * self.n_embd,
+            _BF16: 2 * self.n_embd,
+            _Q8_0: self.n_embd // 32 * 34,
+        }
         if self.kind not in row_bytes or (self.kind == _Q8_0 and self.n_embd % 32):
             raise ModelError(f"{path}: output matrix type {self.kind} is not supported by the shortcut")
         self.row_bytes = row_bytes[self.kind]
@@ -264,8 +269,40 @@ class Engine:
                 raise ModelError("llama.cpp did not expose the hidden state; use full logits")
         return results
 
+    def save(self, path: Path, tokens: Sequence[int]) -> None:
+        """Write the cache of tokens (what the engine holds now) to path, atomically; failures are only logged."""
+        lc = self._lc
+        partial = path.with_suffix(".partial")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            array = (lc.llama_token * len(tokens))(*tokens)
+            if not lc.llama_state_seq_save_file(self._ctx, str(partial).encode(), 0, array, len(tokens)):
+                raise OSError("llama.cpp could not write the file")
+            partial.replace(path)
+        except OSError as error:
+            log.info("llm: prefix cache not saved to %s: %s", path, error)
+
+    def load(self, path: Path, tokens: Sequence[int]) -> bool:
+        """Restore the cache saved for exactly these tokens; False (and nothing held) when path does not fit."""
+        lc = self._lc
+        if not path.is_file():
+            return False
+        self.truncate(0)
+        array = (lc.llama_token * len(tokens))()
+        count = ctypes.c_size_t(0)
+        read = lc.llama_state_seq_load_file(self._ctx, str(path).encode(), 0, array, len(tokens), ctypes.byref(count))
+        if not read or count.value != len(tokens) or list(array[: count.value]) != list(tokens):
+            self._lc.llama_memory_clear(self._memory, True)
+            log.info("llm: prefix cache %s does not fit this prompt; evaluating it", path)
+            return False
+        self.n_past = len(tokens)
+        return True
+
     def self_check(self, scores: Scores) -> None:
         """Turn the shortcut off unless candidate scores match llama.cpp's logits at a full-logit position."""
+        if self.rows is not None and scores.hidden is None:  # another architecture names the tensor differently
+            log.info("llm: no %s tensor in this model's graph; using full logits", HIDDEN_NAME.decode())
+            self.rows = None
         if self.rows is None or scores.full is None or scores.hidden is None:
             return
         top = [int(t) for t in np.argsort(-scores.full)[:32]]

@@ -1,7 +1,7 @@
 """LLM backends for the router: llama.cpp in process (cached prefix, constrained decoding) or a llama-server.
 
-    backend = load_backend(config, registry)        # "local" or "server" from config.router.backend
-    backend.complete("will it rain in Oslo", {})    # Completion(text='weather(location="Oslo")', ...)
+backend = load_backend(config, registry)        # "local" or "server" from config.router.backend
+backend.complete("will it rain in Oslo", {})    # Completion(text='weather(location="Oslo")', ...)
 """
 
 from __future__ import annotations
@@ -11,13 +11,16 @@ import math
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.config import Config
 from assistant.errors import ConfigError, ModelError
 from assistant.prompt import DEFAULT_CONTEXT_KEYS, context_lines, request_lines, static_prefix, utterance_words
 from assistant.registry import Registry
 from assistant.router import Completion, LlmBackend
+
+if TYPE_CHECKING:
+    from assistant.decoder import Decoded
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +29,7 @@ MAX_UTTERANCE_TOKENS = 64
 MAX_NEW_TOKENS = 96
 """Most tokens a server may generate for one call."""
 MATH_CHARACTERS = "0123456789+-*/.()%^"
-"""Always allowed in copied strings, so an expression can be written as math ("12*7")."""
+"""Allowed in copied strings of parameters with a Normalize converter, so an expression can be written as math."""
 
 
 class LocalBackend:
@@ -43,6 +46,7 @@ class LocalBackend:
         copy_strings: bool = True,
         speculate: int = 3,
         context_keys: tuple[str, ...] = DEFAULT_CONTEXT_KEYS,
+        cache_dir: Path | None = None,
     ) -> None:
         from assistant.decoder import CallSpace, Decoder
         from assistant.engine import Engine
@@ -54,14 +58,26 @@ class LocalBackend:
         self.context_keys = context_keys
         self.prefix = static_prefix(registry)
         prefix_tokens = self.engine.tokenize(self.prefix, bos=True)
-        scores = self.engine.eval(prefix_tokens, [len(prefix_tokens) - 1], full=True)
+        key = _cache_key(model_path, lora_path, prefix_tokens, n_ctx)
+        cache = cache_dir / f"prefix-{key}.bin" if cache_dir else None
+        # A saved prefix skips most of start-up; its last token is evaluated again for the full-logit self-check.
+        loaded = cache is not None and self.engine.load(cache, prefix_tokens[:-1])
+        if not loaded:
+            self.engine.truncate(0)
+            self.engine.eval(prefix_tokens[:-1])
+            if cache is not None:
+                self.engine.save(cache, prefix_tokens[:-1])
+        scores = self.engine.eval(prefix_tokens[-1:], [0], full=True)
         self.engine.self_check(scores[0])
         self.prefix_len = len(prefix_tokens)
+        self.prefix_cached = loaded
+        """True when the prefix came from the cache file instead of being evaluated."""
         self._context = ""
         self._context_len = 0
-        self._math_tokens = frozenset(self.engine.tokenize(MATH_CHARACTERS) + list(self.space.number_tokens))
+        # Digits and operators for converted parameters only: elsewhere they let the model invent "2017" as a city.
+        self.space.normalized_extra = frozenset(self.engine.tokenize(MATH_CHARACTERS) + list(self.space.number_tokens))
         self._lock = threading.Lock()
-        self.last = None
+        self.last: Decoded | None = None
         """The last Decoded result (evals, timings), for benchmarks."""
         self.startup_ms = (time.perf_counter() - started) * 1000
         log.info(
@@ -74,7 +90,7 @@ class LocalBackend:
 
     def _content_tokens(self, text: str) -> frozenset[int]:
         """Tokens a string argument may use this turn: the utterance's words as written, lower, Title or UPPER case."""
-        tokens = set(self._math_tokens)
+        tokens: set[int] = set()
         for word in utterance_words(text):
             for form in {word, word.lower(), word.capitalize(), word.upper()}:
                 tokens.update(self.engine.tokenize(form))
@@ -104,7 +120,9 @@ class LocalBackend:
             if len(tokens) > MAX_UTTERANCE_TOKENS + 8:
                 tail = self.engine.tokenize("\nCall:")
                 tokens = tokens[:MAX_UTTERANCE_TOKENS] + tail
-            decoded = self.decoder.decode(tokens, self._content_tokens(text) if self.decoder.copy_strings else frozenset())
+            decoded = self.decoder.decode(
+                tokens, self._content_tokens(text) if self.decoder.copy_strings else frozenset()
+            )
             self.last = decoded
         return Completion(
             text=decoded.text,
@@ -119,8 +137,22 @@ class LocalBackend:
         self.engine.close()
 
 
+def _cache_key(model: Path, lora: Path | None, tokens: list[int], n_ctx: int) -> str:
+    """Names a saved prefix: changes with the model or adapter file, the prompt, the context size and llama.cpp."""
+    import hashlib
+
+    import llama_cpp
+
+    digest = hashlib.sha256(f"{llama_cpp.__version__} {n_ctx} {tokens}".encode())
+    for path in (model, lora):
+        if path is not None:
+            stat = path.stat()
+            digest.update(f"{path.resolve()} {stat.st_size} {stat.st_mtime_ns}".encode())
+    return digest.hexdigest()[:16]
+
+
 def server_grammar(registry: Registry) -> str:
-    """Registry.grammar() with a leading space allowed: the prompt ends with "Call:" and the model writes " name(...)"."""
+    """Registry.grammar() with a leading space allowed: after "Call:" the model writes " name(...)"."""
     grammar = registry.grammar()
     first, _, rest = grammar.partition("\n")
     if first.strip() != "root ::= call":
@@ -158,15 +190,21 @@ class ServerBackend:
         try:
             answer = self.session.post(self.url + path, json=body, timeout=self.timeout)
         except requests.Timeout:
-            raise ModelError(f"the language model server at {self.url} did not answer within {self.timeout[1]:g} s") from None
+            raise ModelError(
+                f"the language model server at {self.url} did not answer within {self.timeout[1]:g} s"
+            ) from None
         except requests.ConnectionError:
-            raise ModelError(f"the language model server at {self.url} is not reachable (is llama-server running?)") from None
+            raise ModelError(
+                f"the language model server at {self.url} is not reachable (is llama-server running?)"
+            ) from None
         except requests.RequestException as error:
             raise ModelError(f"the language model server at {self.url} failed: {type(error).__name__}") from None
         if answer.status_code == 404 and path == "/completion":
             return None
         if answer.status_code != 200:
-            raise ModelError(f"the language model server at {self.url} answered HTTP {answer.status_code}: {answer.text[:200]}")
+            raise ModelError(
+                f"the language model server at {self.url} answered HTTP {answer.status_code}: {answer.text[:200]}"
+            )
         try:
             return answer.json()
         except ValueError:
@@ -180,8 +218,15 @@ class ServerBackend:
         if self.endpoint == "/completion":
             data = self._post(
                 "/completion",
-                {"prompt": prompt, "grammar": self.grammar, "n_predict": MAX_NEW_TOKENS, "temperature": 0,
-                 "cache_prompt": True, "n_probs": 1, "stop": ["\n"]},
+                {
+                    "prompt": prompt,
+                    "grammar": self.grammar,
+                    "n_predict": MAX_NEW_TOKENS,
+                    "temperature": 0,
+                    "cache_prompt": True,
+                    "n_probs": 1,
+                    "stop": ["\n"],
+                },
             )
             if data is None:
                 log.info("llm: %s has no /completion, using /v1/completions", self.url)
@@ -189,8 +234,14 @@ class ServerBackend:
         if data is None:
             data = self._post(
                 "/v1/completions",
-                {"prompt": prompt, "grammar": self.grammar, "max_tokens": MAX_NEW_TOKENS, "temperature": 0,
-                 "logprobs": 1, "stop": ["\n"]},
+                {
+                    "prompt": prompt,
+                    "grammar": self.grammar,
+                    "max_tokens": MAX_NEW_TOKENS,
+                    "temperature": 0,
+                    "logprobs": 1,
+                    "stop": ["\n"],
+                },
             )
         http_ms = (time.perf_counter() - started) * 1000
         return _completion_from(data, self.url, http_ms)
@@ -260,6 +311,7 @@ def load_backend(config: Config, registry: Registry) -> LlmBackend:
         adapter_path(router.lora),
         n_ctx=router.context_tokens,
         threads=router.threads,
+        cache_dir=config.data_path / "cache",
     )
 
 

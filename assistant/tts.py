@@ -11,7 +11,6 @@ import shutil
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -26,6 +25,8 @@ log = logging.getLogger(__name__)
 
 SENTENCE_RE = re.compile(r"(?<=[.!?;:])\s+|\n+")
 """Split after sentence punctuation: each piece is synthesised and played while the next is synthesised."""
+FIRST_PIECE_CHARS = 60
+"""A first sentence longer than this is split at its first comma (time to first audio)."""
 BLOCK_S = 0.05
 """Playback block; stop() takes effect within one block."""
 
@@ -41,6 +42,11 @@ def sentences(text: str) -> list[str]:
             out[-1] = f"{out[-1]} {piece}"
         else:
             out.append(piece)
+    if out and len(out[0]) > FIRST_PIECE_CHARS:
+        # Synthesis time grows with length: a long first sentence is cut at a comma so the speaker starts sooner.
+        comma = out[0].find(", ", 20)
+        if 0 < comma < len(out[0]) - 12:
+            out[0:1] = [out[0][: comma + 1], out[0][comma + 2 :]]
     return out
 
 
@@ -140,11 +146,16 @@ class DeviceSink:
     def play(self, audio: np.ndarray, rate_hz: int, stop: threading.Event) -> None:
         """Blocking playback, checking stop every BLOCK_S."""
         block = int(rate_hz * BLOCK_S)
-        with self.sd.OutputStream(samplerate=rate_hz, channels=1, dtype="float32", device=_device(self.device)) as out:
-            for i in range(0, len(audio), block):
-                if stop.is_set():
-                    break
-                out.write(np.ascontiguousarray(audio[i : i + block, None]))
+        try:
+            with self.sd.OutputStream(
+                samplerate=rate_hz, channels=1, dtype="float32", device=_device(self.device)
+            ) as out:
+                for i in range(0, len(audio), block):
+                    if stop.is_set():
+                        break
+                    out.write(np.ascontiguousarray(audio[i : i + block, None]))
+        except self.sd.PortAudioError as error:
+            raise AudioError(f"the speaker stopped working ({error})") from None
 
     def close(self) -> None:
         """Nothing held between replies."""
@@ -240,9 +251,11 @@ class Speaker:
 
     def warm_up(self, language: str | None = None) -> None:
         """Load the voice now so the first reply is not slow."""
-        engine = self.engine(language or self.config.language)
+        language = language or self.config.language
+        engine = self.engine(language)
         if isinstance(engine, PiperEngine):
             engine.load()
+            engine.synthesize("Ready.", language)  # the first inference allocates; do it before the first reply
 
     def stop(self) -> None:
         """Interrupt the reply being spoken (within one playback block)."""
@@ -274,7 +287,12 @@ class Speaker:
                 audio, rate_hz = item
                 if not spoken.first_audio_ms:
                     spoken.first_audio_ms = (time.perf_counter() - started) * 1000
-                self.sink.play(audio * self.config.tts.speaker_volume, rate_hz, self.stop_event)
+                try:
+                    self.sink.play(audio * self.config.tts.speaker_volume, rate_hz, self.stop_event)
+                except AudioError as error:
+                    log.warning("%s; printing instead", error)
+                    print(f"assistant: {text}", flush=True)
+                    break
         finally:
             spoken.interrupted = self.stop_event.is_set()
             self.stop_event.set()  # tells the producer to quit early
@@ -328,9 +346,3 @@ def synthesize_to_wav(text: str, path: Path, config: Config | None = None, langu
     if not path.exists():
         raise ModelError(f"no speech engine could say {text!r}")
     return path
-
-
-def iter_sentences_audio(engine: Engine, text: str, language: str) -> Iterator[tuple[np.ndarray, int]]:
-    """Audio per sentence, for callers that stream elsewhere (Wyoming)."""
-    for sentence in sentences(text):
-        yield engine.synthesize(sentence, language)

@@ -7,6 +7,7 @@ import re
 import sys
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -111,25 +112,27 @@ class VoiceLoop:
         self.barge_in = barge_in
         self.source_name = source_name or ("wav" if type(source).__name__ == "WavSource" else "mic")
         self.save_audio = save_audio
-        self.turns: list[VoiceTurn] = []
+        self.turns: deque[VoiceTurn] = deque(maxlen=1000)  # a loop runs for months: keep the recent ones
+        self.handled = 0
         self.push_until = 0.0
+        self.reset_pending = False
         self.quit = threading.Event()
 
     # --- the loop ---------------------------------------------------------------------------------------------
 
     def run(self, max_turns: int | None = None) -> list[VoiceTurn]:
-        """Listen and answer until the source ends, quit is set, or max_turns utterances were handled."""
+        """Listen and answer until the source ends, quit is set, or max_turns utterances were handled; the turns."""
         if self.trigger == "push":
             threading.Thread(target=self._keys, name="push-to-talk", daemon=True).start()
         self._idle_status()
         silent_since = time.monotonic()
-        while not self.quit.is_set() and (max_turns is None or len(self.turns) < max_turns):
+        while not self.quit.is_set() and (max_turns is None or self.handled < max_turns):
             try:
                 frame = self.source.read(FRAME_SAMPLES, timeout_s=0.5)
             except EOFError:
                 last = self.endpointer.flush()
                 if last is not None:
-                    self.turns.append(self.handle(last, time.perf_counter()))
+                    self.turns.append(self._safe_handle(last, time.perf_counter()))
                 break
             if frame is None:
                 if time.monotonic() - silent_since > SILENT_MIC_S:
@@ -137,15 +140,32 @@ class VoiceLoop:
                     silent_since = time.monotonic()
                 continue
             silent_since = time.monotonic()
+            if self.reset_pending:
+                self.reset_pending = False
+                self.endpointer.reset()
             if self.trigger == "push" and time.monotonic() > self.push_until and not self.endpointer.active:
+                if self.push_until:
+                    self.push_until = 0.0
+                    self.status.show("ready", "heard nothing; press Enter and speak")
                 continue
             was_active = self.endpointer.active
             for utterance in self.endpointer.feed(frame):
-                self.turns.append(self.handle(utterance, time.perf_counter()))
+                self.turns.append(self._safe_handle(utterance, time.perf_counter()))
                 self._idle_status()
             if self.endpointer.active and not was_active:
                 self.status.show("hearing")
-        return self.turns
+        return list(self.turns)
+
+    def _safe_handle(self, utterance: Utterance, endpoint_at: float) -> VoiceTurn:
+        """handle(), with a bug in one turn logged and reported instead of ending the loop."""
+        self.handled += 1
+        try:
+            return self.handle(utterance, endpoint_at)
+        except Exception as error:  # the loop must outlive any one turn; the traceback goes to the log
+            log.exception("voice turn failed")
+            self.status.show("error", f"something went wrong ({type(error).__name__}); still listening")
+            self.source.mute(False)
+            return VoiceTurn("error", message=f"{type(error).__name__}: {error}")
 
     def _idle_status(self) -> None:
         if self.trigger == "push":
@@ -160,7 +180,7 @@ class VoiceLoop:
         for _line in sys.stdin:
             if self.speaker.speaking.is_set():
                 self.speaker.stop()
-            self.endpointer.reset()
+            self.reset_pending = True  # the loop thread resets the endpointer; it owns it
             self.push_until = time.monotonic() + PUSH_WAIT_MS / 1000
             self.status.show("listening")
 

@@ -121,8 +121,12 @@ class Vocab:
         return rng.choice(self.slots[name])
 
 
-ONES = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
-TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+ONES = re.split(
+    r"\s+",
+    "zero one two three four five six seven eight nine "
+    "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen",
+)
+TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 
 
 def english_number(n: int) -> str:
@@ -305,10 +309,15 @@ class Example:
 MATH_CHARS = set("0123456789+-*/.()%^")
 """Characters the router's decoder always allows in a copied string (assistant.llm.MATH_CHARACTERS)."""
 EDGE_WORDS = set(
-    "what what's whats is are how much many the a an please hey um uh so ok okay computer calculate tell me can could "
-    "you play again thanks thank now for and was ist wie viel bitte quanto fa è qual cuánto cuántos es son combien font "
-    "fait c'est wat hoeveel hvad er hvor meget make makes equal equals come comes to compute solve work out figure "
-    "quick question la el le les il der die das de het den".split()
+    re.split(
+        r"\s+",
+        """
+        what what's whats is are how much many the a an please hey um uh so ok okay computer calculate tell me can
+        could you play again thanks thank now for and was ist wie viel bitte quanto fa è qual cuánto cuántos es son
+        combien font fait c'est wat hoeveel hvad er hvor meget make makes equal equals come comes to compute solve
+        work out figure quick question la el le les il der die das de het den
+        """.strip(),
+    )
 )
 """Words a copied span does not grow over: question words, politeness and fillers around the value."""
 
@@ -357,16 +366,28 @@ def copy_target(registry: Registry, text: str, lang: str, call: Call, raw: Call 
         choice = next((v for v in given if _copyable(v, text, lang, math=False) and maps(param.name, v)), None)
         if choice is None:
             found = next(
-                ((i, n) for n in range(1, min(len(units), 14) + 1) for i in range(len(units) - n + 1)
-                 if maps(param.name, joiner.join(units[i : i + n]))),
+                (
+                    (i, n)
+                    for n in range(1, min(len(units), 14) + 1)
+                    for i in range(len(units) - n + 1)
+                    if maps(param.name, joiner.join(units[i : i + n]))
+                ),
                 None,
             )
             if found:
                 i, end = found[0], found[0] + found[1]
                 while True:
-                    if i > 0 and units[i - 1].lower() not in EDGE_WORDS and maps(param.name, joiner.join(units[i - 1 : end])):
+                    if (
+                        i > 0
+                        and units[i - 1].lower() not in EDGE_WORDS
+                        and maps(param.name, joiner.join(units[i - 1 : end]))
+                    ):
                         i -= 1
-                    elif end < len(units) and units[end].lower() not in EDGE_WORDS and maps(param.name, joiner.join(units[i : end + 1])):
+                    elif (
+                        end < len(units)
+                        and units[end].lower() not in EDGE_WORDS
+                        and maps(param.name, joiner.join(units[i : end + 1]))
+                    ):
                         end += 1
                     else:
                         break
@@ -383,7 +404,9 @@ def canonical(registry: Registry, call_text: str) -> str:
     return str(registry.parse(call_text))
 
 
-def from_templates(registry: Registry, templates: Path, rng: random.Random, scale: float, rejected: Counter[str]) -> tuple[list[Example], set[str]]:
+def from_templates(
+    registry: Registry, templates: Path, rng: random.Random, scale: float, rejected: Counter[str]
+) -> tuple[list[Example], set[str]]:
     """Examples from every <lang>/<skill>.yaml whose skill is registered (or is none), and the skills covered."""
     out: list[Example] = []
     covered: set[str] = set()
@@ -398,11 +421,22 @@ def from_templates(registry: Registry, templates: Path, rng: random.Random, scal
                 log.info("templates %s: skill %s is not registered, skipped", path.relative_to(templates), skill)
                 continue
             covered.add(skill)
-            out.extend(_sample_file(registry, spec, lang, vocab, rng, round(spec["count"] * scale), rejected, path.name))
+            out.extend(
+                _sample_file(registry, spec, lang, vocab, rng, round(spec["count"] * scale), rejected, path.name)
+            )
     return out, covered
 
 
-def _sample_file(registry: Registry, spec: dict[str, Any], lang: str, vocab: Vocab, rng: random.Random, count: int, rejected: Counter[str], name: str) -> list[Example]:
+def _sample_file(
+    registry: Registry,
+    spec: dict[str, Any],
+    lang: str,
+    vocab: Vocab,
+    rng: random.Random,
+    count: int,
+    rejected: Counter[str],
+    name: str,
+) -> list[Example]:
     """Draw count distinct examples from one template file, groups weighted by their weight."""
     groups = []
     for group in spec["groups"]:
@@ -441,7 +475,9 @@ def _sample_file(registry: Registry, spec: dict[str, Any], lang: str, vocab: Voc
     return out
 
 
-def from_examples(registry: Registry, rng: random.Random, per_skill: int, noise: dict[str, Any], covered: set[str]) -> list[Example]:
+def from_examples(
+    registry: Registry, rng: random.Random, per_skill: int, noise: dict[str, Any], covered: set[str]
+) -> list[Example]:
     """Each skill's decorator examples; for skills without templates also variants with argument values swapped
     from its training_values, Literal choices or its other examples."""
     out: list[Example] = []
@@ -450,7 +486,9 @@ def from_examples(registry: Registry, rng: random.Random, per_skill: int, noise:
         pool: dict[str, list[str]] = {p.name: list(item.training_values.get(p.name, ())) for p in item.params}
         for param in item.params:
             if not pool[param.name]:
-                pool[param.name] = list(param.choices) or sorted({str(c.args[param.name]) for _, c in parsed if param.name in c.args})
+                pool[param.name] = list(param.choices) or sorted(
+                    {str(c.args[param.name]) for _, c in parsed if param.name in c.args}
+                )
         for utterance, call in parsed:
             out.append(Example(utterance, str(call), "en", f"examples:{item.name}", ["seed"]))
         swappable = [(u, c) for u, c in parsed if any(_found(_said(v), u) for v in c.args.values())]
@@ -461,11 +499,16 @@ def from_examples(registry: Registry, rng: random.Random, per_skill: int, noise:
                 if _found(_said(value), utterance) and pool.get(name):
                     new = rng.choice(pool[name])
                     pattern = rf"(?<!\w){re.escape(_said(value))}(?!\w)"
-                    utterance = re.sub(pattern, lambda _, n=_said(new): n, utterance, count=1, flags=re.I)
+                    said = _said(new)
+                    utterance = re.sub(pattern, lambda _, n=said: n, utterance, count=1, flags=re.I)
                     args[name] = new if isinstance(value, str) else type(value)(new)
             text, tags = roughen([["text", utterance]], "en", noise, rng)
             try:
-                out.append(Example(text, str(registry.validate(Call(call.name, args))), "en", f"examples:{item.name}", sorted(tags)))
+                out.append(
+                    Example(
+                        text, str(registry.validate(Call(call.name, args))), "en", f"examples:{item.name}", sorted(tags)
+                    )
+                )
             except (AssistantError, ValueError):
                 continue
     return out
@@ -498,7 +541,17 @@ def from_corrections(registry: Registry, db: Path) -> list[Example]:
 
 
 WEATHER_PLACE = ("city", "place_name", "location", "state", "country", "geographic_poi")
-MUSIC_QUERY = ("song_name", "track", "artist_name", "artist", "playlist_name", "playlist", "album", "music_genre", "genre")
+MUSIC_QUERY = (
+    "song_name",
+    "track",
+    "artist_name",
+    "artist",
+    "playlist_name",
+    "playlist",
+    "album",
+    "music_genre",
+    "genre",
+)
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -516,9 +569,22 @@ def extra_call(record: dict[str, Any]) -> str | None:
             found = [d for d in (*DAYS, "tomorrow", "weekend") if d in when]
             if len(found) == 1:
                 day = found[0]
-            elif when.strip() not in ("today", "now", "right now", "tonight", "this morning", "this afternoon", "this evening", "currently"):
+            elif when.strip() not in (
+                "today",
+                "now",
+                "right now",
+                "tonight",
+                "this morning",
+                "this afternoon",
+                "this evening",
+                "currently",
+            ):
                 return None  # a date the skill cannot take: leave it out rather than teach a wrong day
-        return f"weather(location={format_value(place)}, day={format_value(day)})" if place else f"weather(day={format_value(day)})"
+        return (
+            f"weather(location={format_value(place)}, day={format_value(day)})"
+            if place
+            else f"weather(day={format_value(day)})"
+        )
     if intent == "play_music":
         query = next((slots[t] for t in MUSIC_QUERY if t in slots), "")
         return f"play_music(query={format_value(query)})" if query else "play_music()"
@@ -599,7 +665,11 @@ def generate(registry: Registry, args: argparse.Namespace) -> dict[str, Any]:
         call = registry.parse(example.call)
         example.target = example.target or copy_target(registry, example.text, example.lang, call, None)
         written = parse_call(example.target or example.call)
-        free = [p.name for p in registry.get(call.name).params if p.type is str and not p.choices] if call.name != "none" else []
+        free = (
+            [p.name for p in registry.get(call.name).params if p.type is str and not p.choices]
+            if call.name != "none"
+            else []
+        )
         if any(not _copyable(str(written.args[n]), example.text, example.lang) for n in free if n in written.args):
             not_copyable[call.name] += 1
     n_dev = int(len(final) * args.dev_fraction)
@@ -611,7 +681,11 @@ def generate(registry: Registry, args: argparse.Namespace) -> dict[str, Any]:
                 handle.write(json.dumps(example.as_json(), ensure_ascii=False) + "\n")
     manifest = {
         "seed": args.seed,
-        "train": {"path": str(out / "train.jsonl"), "examples": len(final) - n_dev, "sha256": sha256(out / "train.jsonl")},
+        "train": {
+            "path": str(out / "train.jsonl"),
+            "examples": len(final) - n_dev,
+            "sha256": sha256(out / "train.jsonl"),
+        },
         "dev": {"path": str(out / "dev.jsonl"), "examples": n_dev, "sha256": sha256(out / "dev.jsonl")},
         "skills": {s.name: s.signature() for s in registry.skills.values()},
         "by_skill": dict(Counter(parse_call(e.call).name for e in final).most_common()),
@@ -630,7 +704,9 @@ def generate(registry: Registry, args: argparse.Namespace) -> dict[str, Any]:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
-    default_evals = [str(p) for p in sorted((ROOT / "evals").glob("*.jsonl"))] + [str(SHARED_DATA / n) for n in EXTERNAL_EVALS]
+    default_evals = [str(p) for p in sorted((ROOT / "evals").glob("*.jsonl"))] + [
+        str(SHARED_DATA / n) for n in EXTERNAL_EVALS
+    ]
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed", type=int, default=1, help="random seed (same seed, same files)")
     parser.add_argument("--out", default=str(ROOT / "finetune" / "out" / "data"), help="output folder")
@@ -639,10 +715,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--per-skill", type=int, default=40, help="swapped variants per skill from decorator examples")
     parser.add_argument("--extra", action="append", default=[], help="intent+slots JSONL to add (repeatable)")
     parser.add_argument("--extra-per-intent", type=int, default=300, help="at most this many extra records per intent")
-    parser.add_argument("--corrections", default=None, help="trace database with user corrections (default: the config's)")
+    parser.add_argument(
+        "--corrections", default=None, help="trace database with user corrections (default: the config's)"
+    )
     parser.add_argument("--no-corrections", action="store_true", help="leave user corrections out")
     parser.add_argument("--skill-dir", action="append", default=None, help="extra skill folder (default: the config's)")
-    parser.add_argument("--evals", nargs="*", default=default_evals, help="eval files whose texts must not be trained on")
+    parser.add_argument(
+        "--evals", nargs="*", default=default_evals, help="eval files whose texts must not be trained on"
+    )
     parser.add_argument("--dev-fraction", type=float, default=0.05, help="share held out for the training loss check")
     return parser.parse_args(argv)
 
@@ -664,7 +744,9 @@ def main(argv: list[str] | None = None) -> None:
     keys = ("train", "dev", "by_skill", "by_lang", "by_source", "dropped", "not_copyable", "with_target")
     print(json.dumps({k: manifest[k] for k in keys}, indent=1, ensure_ascii=False))
     if manifest["rejected_calls"]:
-        print("rejected calls (template values the registry refused):", json.dumps(manifest["rejected_calls"], indent=1))
+        print(
+            "rejected calls (template values the registry refused):", json.dumps(manifest["rejected_calls"], indent=1)
+        )
 
 
 if __name__ == "__main__":

@@ -132,7 +132,9 @@ def pack(prefix_len: int, batch: list[Encoded], window: int) -> dict[str, Any]:
         ids += seq
         positions += range(prefix_len, prefix_len + len(seq))
         segment += [number] * len(seq)
-        label_at += range(start + len(item.prompt) - 1, start + len(seq) - 1)  # position before a call token predicts it
+        label_at += range(
+            start + len(item.prompt) - 1, start + len(seq) - 1
+        )  # position before a call token predicts it
         labels += item.call
     pos = torch.tensor(positions)
     seg = torch.tensor(segment)
@@ -159,7 +161,9 @@ def prefix_cache(model: Any, prefix: list[int], device: Any) -> list[tuple[Any, 
     model.eval()
     cache = DynamicCache()  # no config: plain layers that keep every position (masks do the windowing)
     with torch.no_grad():
-        model.get_base_model().model(input_ids=torch.tensor([prefix], device=device), past_key_values=cache, use_cache=True)
+        model.get_base_model().model(
+            input_ids=torch.tensor([prefix], device=device), past_key_values=cache, use_cache=True
+        )
     model.train(training)
     return [(layer.keys, layer.values) for layer in cache.layers]
 
@@ -198,7 +202,11 @@ def load_model(model_path: Path, args: argparse.Namespace, device: Any) -> Any:
         model_path.parent, gguf_file=model_path.name, dtype=torch.float32, attn_implementation="sdpa"
     )
     config = LoraConfig(
-        r=args.rank, lora_alpha=args.alpha, lora_dropout=args.dropout, target_modules=LORA_TARGETS, task_type="CAUSAL_LM"
+        r=args.rank,
+        lora_alpha=args.alpha,
+        lora_dropout=args.dropout,
+        target_modules=LORA_TARGETS,
+        task_type="CAUSAL_LM",
     )
     return get_peft_model(model, config).to(device)
 
@@ -209,11 +217,19 @@ def hardware(device: Any) -> dict[str, Any]:
 
     cpu = platform.processor()
     try:
-        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+        cpu = next(line.split(":", 1)[1].strip() for line in lines if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    info = {"device": str(device), "cpu": cpu, "cores": os.cpu_count(), "threads": torch.get_num_threads(),
-            "torch": torch.__version__, "python": platform.python_version(), "host": platform.node()}
+    info = {
+        "device": str(device),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "host": platform.node(),
+    }
     if device.type == "cuda":
         info["gpu"] = torch.cuda.get_device_name(device)
     return info
@@ -232,7 +248,9 @@ def batches(items: list[Encoded], size: int, rng: random.Random) -> list[list[En
     return out
 
 
-def evaluate(model: Any, prefix: list[int], items: list[Encoded], size: int, window: int, device: Any) -> dict[str, float]:
+def evaluate(
+    model: Any, prefix: list[int], items: list[Encoded], size: int, window: int, device: Any
+) -> dict[str, float]:
     """Dev loss and teacher-forced exact-call rate (every call token the argmax)."""
     import torch
 
@@ -266,7 +284,11 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     torch.manual_seed(args.seed)
     if args.threads:
         torch.set_num_threads(args.threads)
-    device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available() else (args.device if args.device != "auto" else "cpu"))
+    device = torch.device(
+        "cuda"
+        if args.device == "auto" and torch.cuda.is_available()
+        else (args.device if args.device != "auto" else "cpu")
+    )
     config = load_config(args.config)
     registry = Registry.load([Path(d) for d in config.skill_dirs])
     model_path = Path(args.model) if args.model else gemma_path()
@@ -280,7 +302,13 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         rows = rows[: args.limit]
     vocab = Vocab(model_path)
     space = CallSpace(registry, vocab.tokenize, vocab.piece)
-    songs = sorted({str(c.args["query"]) for c in (parse_call(r["call"]) for r in rows) if c.name == "play_music" and "query" in c.args})
+    songs = sorted(
+        {
+            str(c.args["query"])
+            for c in (parse_call(r["call"]) for r in rows)
+            if c.name == "play_music" and "query" in c.args
+        }
+    )
     prefix_text = static_prefix(registry) if args.prompt == "full" else ""
     prefix = vocab.tokenize(prefix_text, bos=True) if prefix_text else [vocab.bos]
 
@@ -309,7 +337,15 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     out = Path(args.out) if args.out else OUT / f"lora-{stamp}"
     out.mkdir(parents=True, exist_ok=True)
-    log.info("train: %d examples, %d steps of %d, prefix %d tokens, device %s, %d threads", len(items), steps, args.batch, len(prefix), device, torch.get_num_threads())
+    log.info(
+        "train: %d examples, %d steps of %d, prefix %d tokens, device %s, %d threads",
+        len(items),
+        steps,
+        args.batch,
+        len(prefix),
+        device,
+        torch.get_num_threads(),
+    )
     curve: list[dict[str, float]] = []
     dev_curve: list[dict[str, Any]] = []
     started = time.time()
@@ -326,11 +362,20 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         schedule.step()
         optimizer.zero_grad(set_to_none=True)
         seconds = time.perf_counter() - tick
-        curve.append({"step": step + 1, "loss": round(loss.item(), 4), "lr": schedule.get_last_lr()[0], "s": round(seconds, 2)})
+        curve.append(
+            {"step": step + 1, "loss": round(loss.item(), 4), "lr": schedule.get_last_lr()[0], "s": round(seconds, 2)}
+        )
         if (step + 1) % args.log_every == 0 or step + 1 == steps:
             recent = curve[-args.log_every :]
             mean_s = sum(c["s"] for c in recent) / len(recent)
-            log.info("step %d/%d loss %.4f  %.2f s/step  eta %.1f min", step + 1, steps, sum(c["loss"] for c in recent) / len(recent), mean_s, mean_s * (steps - step - 1) / 60)
+            log.info(
+                "step %d/%d loss %.4f  %.2f s/step  eta %.1f min",
+                step + 1,
+                steps,
+                sum(c["loss"] for c in recent) / len(recent),
+                mean_s,
+                mean_s * (steps - step - 1) / 60,
+            )
         if args.eval_every and (step + 1) % args.eval_every == 0 and step + 1 < steps:
             dev_curve.append({"step": step + 1, **evaluate(model, prefix, dev, args.batch, window, device)})
             log.info("dev at step %d: %s", step + 1, dev_curve[-1])
@@ -343,10 +388,21 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         "stamp": stamp,
         "out": str(out),
         "adapter_dir": str(out / "adapter"),
-        "data": {"dir": str(data), "train_sha256": manifest["train"]["sha256"], "dev_sha256": manifest["dev"]["sha256"],
-                 "examples": len(items), "off_path_calls": off_path, "by_lang": manifest.get("by_lang"), "by_skill": manifest.get("by_skill")},
+        "data": {
+            "dir": str(data),
+            "train_sha256": manifest["train"]["sha256"],
+            "dev_sha256": manifest["dev"]["sha256"],
+            "examples": len(items),
+            "off_path_calls": off_path,
+            "by_lang": manifest.get("by_lang"),
+            "by_skill": manifest.get("by_skill"),
+        },
         "base_model": {"path": str(model_path), "sha256": sha256_file(model_path)},
-        "prompt": {"mode": args.prompt, "prefix_tokens": len(prefix), "prefix_sha256": hashlib.sha256(prefix_text.encode()).hexdigest()},
+        "prompt": {
+            "mode": args.prompt,
+            "prefix_tokens": len(prefix),
+            "prefix_sha256": hashlib.sha256(prefix_text.encode()).hexdigest(),
+        },
         "config": {k: v for k, v in vars(args).items()},
         "lora": {"r": args.rank, "alpha": args.alpha, "dropout": args.dropout, "targets": LORA_TARGETS},
         "steps": steps,
@@ -376,7 +432,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--model", help="base GGUF (default: the bundled Gemma 3 270M)")
     parser.add_argument("--config", help="assistant config (for extra skill folders and the runs folder)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--prompt", choices=["full", "short"], default="full", help="train after the router's static prefix (full) or after nothing (short)")
+    parser.add_argument(
+        "--prompt",
+        choices=["full", "short"],
+        default="full",
+        help="train after the router's static prefix (full) or after nothing (short)",
+    )
     parser.add_argument("--rank", type=int, default=16)
     parser.add_argument("--alpha", type=float, default=32)
     parser.add_argument("--dropout", type=float, default=0.05)
@@ -387,7 +448,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (0: all)")
     parser.add_argument("--limit", type=int, default=0, help="train on this many examples only (0: all)")
     parser.add_argument("--dev-limit", type=int, default=400, help="dev examples scored")
-    parser.add_argument("--eval-every", type=int, default=0, help="score the dev set every N steps (0: at the end only)")
+    parser.add_argument(
+        "--eval-every", type=int, default=0, help="score the dev set every N steps (0: at the end only)"
+    )
     parser.add_argument("--prefix-every", type=int, default=8, help="recompute the prefix keys/values every N steps")
     parser.add_argument("--context-prob", type=float, default=0.15, help="share of examples with a 'Playing:' line")
     parser.add_argument("--device", default="auto", help="auto (CUDA if present), cpu or cuda")

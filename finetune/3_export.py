@@ -63,7 +63,9 @@ def base_architecture(model_path: Path) -> str:
     return bytes(field.parts[field.data[0]]).decode()
 
 
-def write_adapter(tensors: dict[str, Any], alpha: float, architecture: str, path: Path, metadata: dict[str, str]) -> Path:
+def write_adapter(
+    tensors: dict[str, Any], alpha: float, architecture: str, path: Path, metadata: dict[str, str]
+) -> Path:
     """Write peft LoRA tensors (name -> numpy array) as a llama.cpp GGUF adapter in float16."""
     import gguf
     import numpy as np
@@ -82,6 +84,45 @@ def write_adapter(tensors: dict[str, Any], alpha: float, architecture: str, path
     writer.write_tensors_to_file()
     writer.close()
     return path
+
+
+def merge_adapter(model_path: Path, adapter: Path, out: Path) -> Path:
+    """The base GGUF with the adapter folded in (W + alpha/r * B @ A), merged tensors as Q8_0, the rest copied.
+
+    llama.cpp applying a LoRA at run time costs this small model about 2x route time (two extra matrix
+    products per linear layer per token); a merged model costs nothing extra (measured: finetune/README.md).
+    """
+    import gguf
+    import numpy as np
+    from gguf import quants
+
+    base = gguf.GGUFReader(str(model_path))
+    lora = gguf.GGUFReader(str(adapter))
+    alpha = float(lora.fields["adapter.lora.alpha"].parts[-1][0])
+    parts = {t.name: np.array(t.data, dtype=np.float32) for t in lora.tensors}
+    writer = gguf.GGUFWriter(str(out), base_architecture(model_path))
+    for name, field in base.fields.items():
+        if name.startswith("GGUF.") or name == "general.architecture":
+            continue
+        kind = field.types[0]
+        sub = {"sub_type": field.types[-1]} if kind == gguf.GGUFValueType.ARRAY else {}
+        writer.add_key_value(name, field.contents(), kind, **sub)
+    writer.add_string("pi_assistant.merged_adapter", adapter.name)
+    for tensor in base.tensors:
+        a = parts.get(tensor.name + ".lora_a")
+        if a is None:
+            writer.add_tensor(tensor.name, tensor.data, raw_shape=tensor.data.shape, raw_dtype=tensor.tensor_type)
+            continue
+        weight = quants.dequantize(tensor.data, tensor.tensor_type) + (alpha / a.shape[0]) * (
+            parts[tensor.name + ".lora_b"] @ a
+        )
+        packed = quants.quantize(weight.astype(np.float32), gguf.GGMLQuantizationType.Q8_0)
+        writer.add_tensor(tensor.name, packed, raw_shape=packed.shape, raw_dtype=gguf.GGMLQuantizationType.Q8_0)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return out
 
 
 def peft_tensors(adapter_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -126,8 +167,11 @@ def hf_scores(model_path: Path, adapter_dir: Path, text: str = PROBE) -> tuple[A
         return plain, model(tokens).logits[0, -1].float().numpy()
 
 
-def run_evals(adapter: Path | None, datasets: list[str], note: str, config_path: str | None) -> dict[str, Any]:
-    """`assistant eval` on each dataset with the given adapter ("off" when None); recorded in the runs store."""
+def run_evals(
+    adapter: Path | None, datasets: list[str], note: str, config_path: str | None, model: Path | None = None
+) -> dict[str, Any]:
+    """`assistant eval` on each dataset with the given adapter ("off" when None) and model (default: the
+    configured one); every run is recorded in the runs store."""
     from dataclasses import replace
 
     from assistant import runs
@@ -135,10 +179,13 @@ def run_evals(adapter: Path | None, datasets: list[str], note: str, config_path:
     from assistant.config import load_config
 
     config = load_config(config_path)
-    config = replace(config, router=replace(config.router, lora=str(adapter) if adapter else "off"))
+    router = replace(config.router, lora=str(adapter) if adapter else "off")
+    config = replace(config, router=replace(router, model=str(model)) if model else router)
     results = {}
     for name in datasets:
-        args = argparse.Namespace(eval_command=None, dataset=name, limit=None, tag=None, no_llm=False, html=None, note=note)
+        args = argparse.Namespace(
+            eval_command=None, dataset=name, limit=None, tag=None, no_llm=False, html=None, note=note
+        )
         cmd_eval(args, config)
         store = runs.RunStore(runs.default_path(config))
         try:
@@ -173,7 +220,8 @@ time (`router.lora`; empty = this file, `"off"` = none). Written by `finetune/3_
 - LoRA r={r}, alpha={alpha}, dropout={dropout}, on {targets}
 - Batch {batch}, learning rate {lr} (warm-up {warmup}, cosine), {epochs} epoch(s), {steps} steps, seed {train_seed}
 - Prompt: `{prompt_mode}` ({prefix_tokens} prefix tokens, sha256 `{prefix_sha256}`): the router's static prefix,
-  the per-turn context, `Request: ...` / `Call:`; loss on the call tokens only, in the decoder's token pieces
+  the per-turn context, `Request: ...` / `Call:`; loss on the call tokens only, in the decoder's token pieces;
+  {prompt_note}
 - Time: {train_min} min ({s_per_step} s/step) on {hardware}
 - Dev (teacher-forced): loss {dev_loss}, exact calls {dev_exact}
 - git: {git}
@@ -185,6 +233,28 @@ time (`router.lora`; empty = this file, `"off"` = none). Written by `finetune/3_
 ## Evaluation (`assistant eval`, this machine)
 {eval_table}
 """
+
+
+def _prompt_check(record: dict[str, Any], config_path: str | None) -> str:
+    """A line for the card: does the router's prompt prefix today equal the one the adapter was trained after?"""
+    import hashlib
+
+    from assistant.config import load_config
+    from assistant.prompt import static_prefix
+    from assistant.registry import Registry
+
+    if record["prompt"]["mode"] != "full":
+        return "trained without the prefix (--prompt short): the router must send only the per-turn tail"
+    config = load_config(config_path)
+    now = hashlib.sha256(static_prefix(Registry.load([Path(d) for d in config.skill_dirs])).encode()).hexdigest()
+    if now == record["prompt"]["prefix_sha256"]:
+        return "the router's prefix today is the one trained with"
+    log.warning(
+        "the router's prompt prefix changed since training (%s, trained %s): retrain",
+        now[:12],
+        record["prompt"]["prefix_sha256"][:12],
+    )
+    return f"WARNING: the router's prefix changed since training (now sha256 `{now[:12]}`): retrain for best results"
 
 
 def eval_table(before: dict[str, Any], after: dict[str, Any]) -> str:
@@ -213,9 +283,16 @@ def export(args: argparse.Namespace) -> dict[str, Any]:
     adapter_dir = run_dir / "adapter"
     model_path = Path(record["base_model"]["path"]) if Path(record["base_model"]["path"]).is_file() else gemma_path()
     tensors, peft_config = peft_tensors(adapter_dir)
-    metadata = {"prompt": record["prompt"]["mode"], "prefix_sha256": record["prompt"]["prefix_sha256"],
-                "train_sha256": record["data"]["train_sha256"], "trained": record["finished"]}
-    gguf_path = write_adapter(tensors, peft_config["lora_alpha"], base_architecture(model_path), run_dir / "router-lora.gguf", metadata)
+    prompt_note = _prompt_check(record, args.config)
+    metadata = {
+        "prompt": record["prompt"]["mode"],
+        "prefix_sha256": record["prompt"]["prefix_sha256"],
+        "train_sha256": record["data"]["train_sha256"],
+        "trained": record["finished"],
+    }
+    gguf_path = write_adapter(
+        tensors, peft_config["lora_alpha"], base_architecture(model_path), run_dir / "router-lora.gguf", metadata
+    )
     size = gguf_path.stat().st_size
     if size > MAX_ADAPTER_BYTES:
         raise SystemExit(f"export: {gguf_path} is {size} bytes, over the {MAX_ADAPTER_BYTES} limit for models/")
@@ -232,41 +309,78 @@ def export(args: argparse.Namespace) -> dict[str, Any]:
         same = int(trained.argmax()) == int(with_adapter.argmax())
         hf_check = f"; its effect matches the trained model's (correlation {corr:.3f}, same top token: {same})"
         if corr < 0.9:
-            raise SystemExit(f"export: llama.cpp applies the adapter differently from the trained model (correlation {corr:.3f})")
+            raise SystemExit(
+                f"export: llama.cpp applies the adapter differently from the trained model (correlation {corr:.3f})"
+            )
     log.info("adapter %s: %d bytes, probe delta %.3f%s", gguf_path, size, delta, hf_check)
     shipped = Path(args.dest)
     if not args.no_ship:
         shipped.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(gguf_path, shipped)
+    merged = merge_adapter(model_path, gguf_path, run_dir / "router-merged-q8_0.gguf") if args.merge else None
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
+    after_merged: dict[str, Any] = {}
     if not args.no_eval:
         datasets = args.datasets.split(",")
         before = run_evals(None, datasets, "finetune export: without adapter", args.config)
         after = run_evals(gguf_path, datasets, f"finetune export: {run_dir.name}", args.config)
+        if merged:
+            after_merged = run_evals(None, datasets, f"finetune export: {run_dir.name} merged", args.config, merged)
     manifest = json.loads((Path(record["data"]["dir"]) / "manifest.json").read_text(encoding="utf-8"))
     cfg, hw = record["config"], record["hardware"]
     card = CARD.format(
-        date=dt.date.today().isoformat(), train_examples=manifest["train"]["examples"], train_sha256=manifest["train"]["sha256"],
-        dev_examples=manifest["dev"]["examples"], dev_sha256=manifest["dev"]["sha256"], seed=manifest["seed"],
-        by_skill=manifest["by_skill"], by_lang=manifest["by_lang"], by_source=manifest["by_source"],
+        date=dt.date.today().isoformat(),
+        train_examples=manifest["train"]["examples"],
+        train_sha256=manifest["train"]["sha256"],
+        dev_examples=manifest["dev"]["examples"],
+        dev_sha256=manifest["dev"]["sha256"],
+        seed=manifest["seed"],
+        by_skill=manifest["by_skill"],
+        by_lang=manifest["by_lang"],
+        by_source=manifest["by_source"],
         eval_sets=", ".join(Path(p).name for p in manifest["eval_sets"]) or "none found",
-        base_path=Path(record["base_model"]["path"]).name, base_sha256=record["base_model"]["sha256"],
-        r=record["lora"]["r"], alpha=record["lora"]["alpha"], dropout=record["lora"]["dropout"],
-        targets=", ".join(record["lora"]["targets"]), batch=cfg["batch"], lr=cfg["lr"], warmup=cfg["warmup"],
-        epochs=cfg["epochs"], steps=record["steps"], train_seed=cfg["seed"], prompt_mode=record["prompt"]["mode"],
-        prefix_tokens=record["prompt"]["prefix_tokens"], prefix_sha256=record["prompt"]["prefix_sha256"],
-        train_min=round(record["train_s"] / 60, 1), s_per_step=record["s_per_step"],
+        base_path=Path(record["base_model"]["path"]).name,
+        base_sha256=record["base_model"]["sha256"],
+        r=record["lora"]["r"],
+        alpha=record["lora"]["alpha"],
+        dropout=record["lora"]["dropout"],
+        targets=", ".join(record["lora"]["targets"]),
+        batch=cfg["batch"],
+        lr=cfg["lr"],
+        warmup=cfg["warmup"],
+        epochs=cfg["epochs"],
+        steps=record["steps"],
+        train_seed=cfg["seed"],
+        prompt_mode=record["prompt"]["mode"],
+        prefix_tokens=record["prompt"]["prefix_tokens"],
+        prefix_sha256=record["prompt"]["prefix_sha256"],
+        prompt_note=prompt_note,
+        train_min=round(record["train_s"] / 60, 1),
+        s_per_step=record["s_per_step"],
         hardware=f"{hw.get('gpu') or hw['cpu']} ({hw['device']}, {hw['threads']} threads)",
-        dev_loss=record["dev"]["loss"], dev_exact=record["dev"]["exact_tf"],
+        dev_loss=record["dev"]["loss"],
+        dev_exact=record["dev"]["exact_tf"],
         git=f"{record['git'].get('commit', '?')[:12]}{' (dirty)' if record['git'].get('dirty') else ''}",
-        adapter_bytes=size, adapter_sha256=sha256_file(gguf_path), probe_delta=f"{delta:.2f}", hf_check=hf_check,
-        eval_table=eval_table(before, after),
+        adapter_bytes=size,
+        adapter_sha256=sha256_file(gguf_path),
+        probe_delta=f"{delta:.2f}",
+        hf_check=hf_check,
+        eval_table=eval_table(before, after)
+        + (f"\n\nMerged Q8_0 model ({merged.name}):\n" + eval_table(before, after_merged) if after_merged else ""),
     )
     if not args.no_ship:
         Path(args.card).write_text(card, encoding="utf-8")
-    result = {"adapter": str(gguf_path), "shipped": None if args.no_ship else str(shipped), "bytes": size,
-              "probe_delta": delta, "before": before, "after": after}
+    result = {
+        "adapter": str(gguf_path),
+        "shipped": None if args.no_ship else str(shipped),
+        "bytes": size,
+        "probe_delta": delta,
+        "merged": str(merged) if merged else None,
+        "before": before,
+        "after": after,
+        "after_merged": after_merged,
+    }
     (run_dir / "export.json").write_text(json.dumps(result, indent=1, default=str) + "\n", encoding="utf-8")
     return result
 
@@ -278,8 +392,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--dest", default=str(MODELS / "router-lora.gguf"), help="where the shipped adapter goes")
     parser.add_argument("--card", default=str(MODELS / "MODEL_CARD.md"), help="model card to write")
     parser.add_argument("--no-ship", action="store_true", help="write and check the GGUF only; leave models/ alone")
-    parser.add_argument("--check-hf", action=argparse.BooleanOptionalAction, default=True,
-                        help="compare llama.cpp's scores with the trained model's (loads it: about a minute)")
+    parser.add_argument(
+        "--check-hf",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="compare llama.cpp's scores with the trained model's (loads it: about a minute)",
+    )
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="also write the base with the adapter merged (Q8_0, ~290 MB) and evaluate it",
+    )
     parser.add_argument("--no-eval", action="store_true", help="skip the before/after evaluation")
     parser.add_argument("--datasets", default="quick,golden", help="comma-separated eval sets for before/after")
     parser.add_argument("--config", help="assistant config file")

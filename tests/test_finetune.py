@@ -130,9 +130,15 @@ def test_math_targets_copy_the_spoken_words(builtin):
 
 
 def test_extra_records_become_calls():
-    weather = {"intent": "weather", "slots": [{"type": "city", "value": "Paris"}, {"type": "timeRange", "value": "tomorrow"}]}
+    weather = {
+        "intent": "weather",
+        "slots": [{"type": "city", "value": "Paris"}, {"type": "timeRange", "value": "tomorrow"}],
+    }
     dated = {"intent": "weather", "slots": [{"type": "timeRange", "value": "March 3rd"}]}
-    music = {"intent": "play_music", "slots": [{"type": "artist", "value": "Queen"}, {"type": "service", "value": "Deezer"}]}
+    music = {
+        "intent": "play_music",
+        "slots": [{"type": "artist", "value": "Queen"}, {"type": "service", "value": "Deezer"}],
+    }
     other = {"intent": "out_of_scope", "slots": [{"type": "playlist", "value": "chill"}]}
     assert gen.extra_call(weather) == 'weather(location="Paris", day="tomorrow")'
     assert gen.extra_call(dated) is None  # a date the skill cannot take is left out, not guessed
@@ -149,8 +155,14 @@ def test_calls_become_token_paths_the_decoder_walks(builtin):
     train = _script("2_train")
     vocab = train.Vocab(gemma_path())
     space = CallSpace(builtin, vocab.tokenize, vocab.piece)
-    for text in ('weather(location="New York", day="tomorrow")', "set_volume(level=7)", "none()",
-                 'calculate(expression="twelve times seven")', "play_music()", 'music_control(action="volume_up")'):
+    for text in (
+        'weather(location="New York", day="tomorrow")',
+        "set_volume(level=7)",
+        "none()",
+        'calculate(expression="twelve times seven")',
+        "play_music()",
+        'music_control(action="volume_up")',
+    ):
         assert train.walks(space, train.call_tokens(parse_call(text), builtin, vocab)), text
     assert not train.walks(space, vocab.tokenize(' weather(location="Oslo"'))
 
@@ -190,8 +202,13 @@ def test_exported_adapter_loads_in_llama_cpp_and_changes_the_output(tmp_path):
             n_in, n_out = shapes[name.removesuffix(".lora_a")]
             tensors[name] = rng.normal(0, 0.05, (rank, n_in)).astype(np.float32)  # peft lora_A: r x in
             tensors[name.replace("lora_a", "lora_b")] = rng.normal(0, 0.05, (n_out, rank)).astype(np.float32)
-    assert export.gguf_name("base_model.model.model.layers.3.self_attn.o_proj.lora_B.weight") == "blk.3.attn_output.weight.lora_b"
-    path = export.write_adapter(tensors, 8.0, export.base_architecture(model), tmp_path / "tiny.gguf", {"prompt": "full"})
+    assert (
+        export.gguf_name("base_model.model.model.layers.3.self_attn.o_proj.lora_B.weight")
+        == "blk.3.attn_output.weight.lora_b"
+    )
+    path = export.write_adapter(
+        tensors, 8.0, export.base_architecture(model), tmp_path / "tiny.gguf", {"prompt": "full"}
+    )
     fields = gguf.GGUFReader(str(path)).fields
     assert bytes(fields["general.type"].parts[-1]).decode() == "adapter"
     assert bytes(fields["adapter.type"].parts[-1]).decode() == "lora"

@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 
 from assistant.calls import Call, format_call
 from assistant.config import Config, RouterConfig
-from assistant.decoder import CallSpace, Decoder, State
+from assistant.decoder import CallSpace, Decoder, State, _number_prefix_ok
 from assistant.errors import AssistantError, ConfigError, ModelError
 from assistant.llm import ServerBackend, load_backend, server_grammar
 from assistant.prompt import context_lines, few_shot, request_lines, static_prefix
-from assistant.registry import Range, Registry, Reply, skill
+from assistant.registry import Normalize, Range, Registry, Reply, skill
 from assistant.router import Completion, Router
 from tests.http_server import RecordedServer, closed_port_url, http_server  # noqa: F401  (fixture)
 
@@ -58,13 +58,49 @@ def lights_off() -> Reply:
     return Reply("dark")
 
 
-REGISTRY = Registry([forecast, volume, timer, thermostat, lights_off])
+@skill
+def note(text: Annotated[str, Normalize(str.lower)]) -> Reply:
+    """Write a note."""
+    return Reply("noted")
+
+
+REGISTRY = Registry([forecast, volume, timer, thermostat, lights_off, note])
 
 # A toy tokenizer with the merges that matter in Gemma's (`="`, `",`, `")`, `()`, names with a leading space):
 # greedy longest match over this vocabulary, every other character a token of its own.
-MERGES = [' forecast', ' volume', ' timer', ' thermostat', ' lights', '_off', ' none', 'city', 'day', 'level',
-          'minutes', 'label', 'loud', 'degrees', 'today', 'tomorrow', 'satur', 'sunday', 'True', 'False',
-          '="', '",', '")', '()', ', ', ' day', ' label', ' loud', 'Oslo', ' rain', 'in ']
+MERGES = [
+    " forecast",
+    " volume",
+    " timer",
+    " thermostat",
+    " lights",
+    "_off",
+    " none",
+    "city",
+    "day",
+    "level",
+    "minutes",
+    "label",
+    "loud",
+    "degrees",
+    "today",
+    "tomorrow",
+    "satur",
+    "sunday",
+    "True",
+    "False",
+    '="',
+    '",',
+    '")',
+    "()",
+    ", ",
+    " day",
+    " label",
+    " loud",
+    "Oslo",
+    " rain",
+    "in ",
+]
 VOCAB = MERGES + [chr(c) for c in range(32, 127)] + ["é", "\n"]
 TOKEN = {piece: i for i, piece in enumerate(VOCAB)}
 
@@ -84,7 +120,8 @@ def toy_piece(token: int) -> bytes:
 
 
 SPACE = CallSpace(REGISTRY, toy_tokenize, toy_piece)
-STRING_TOKENS = frozenset(t for t in range(len(VOCAB)) if CallSpace.string_piece_ok(State(), toy_piece(t)))
+SPACE.normalized_extra = frozenset(TOKEN[c] for c in "0123456789*+")
+STRING_TOKENS = frozenset(t for t in range(len(VOCAB)) if CallSpace.string_piece_ok(State(value=b"x"), toy_piece(t)))
 
 
 class RandomScores:
@@ -188,8 +225,12 @@ def test_invalid_calls_cannot_be_decoded(text):
 
 
 @settings(max_examples=300, deadline=None)
-@given(seed=st.integers(0, 2**32), copy=st.booleans(), speculate=st.integers(0, 4), words=st.lists(st.sampled_from(
-    ["Oslo", "rain", "in ", "x", "é", "12", "5", '"', "\\", "\n", ")"]), max_size=6))
+@given(
+    seed=st.integers(0, 2**32),
+    copy=st.booleans(),
+    speculate=st.integers(0, 4),
+    words=st.lists(st.sampled_from(["Oslo", "rain", "in ", "x", "é", "12", "5", '"', "\\", "\n", ")"]), max_size=6),
+)
 def test_decoder_output_always_parses_and_validates(seed, copy, speculate, words):
     content = frozenset(t for w in words for t in toy_tokenize(w))
     engine = RandomEngine(seed)
@@ -198,7 +239,7 @@ def test_decoder_output_always_parses_and_validates(seed, copy, speculate, words
     assert 0.0 < decoded.confidence <= 1.0
     assert engine.n_past <= len(toy_tokenize("Call:")) + len(decoded.tokens)
     if copy:  # strings are copied from the utterance: every token is structure or one of its pieces
-        assert set(decoded.tokens) <= STRUCTURE | content
+        assert set(decoded.tokens) <= STRUCTURE | content | SPACE.normalized_extra
     assert call == REGISTRY.validate(call)
 
 
@@ -236,8 +277,11 @@ class JunkBackend:
 
 
 @settings(max_examples=300, deadline=None)
-@given(junk=st.one_of(st.text(max_size=200), valid_calls().map(format_call), st.from_regex(r"[a-z_]+\(.*\)")),
-       confidence=st.floats(allow_nan=True), min_conf=st.sampled_from([0.0, 0.5]))
+@given(
+    junk=st.one_of(st.text(max_size=200), valid_calls().map(format_call), st.from_regex(r"[a-z_]+\(.*\)")),
+    confidence=st.floats(allow_nan=True),
+    min_conf=st.sampled_from([0.0, 0.5]),
+)
 def test_router_never_crashes_on_junk(junk, confidence, min_conf):
     route = Router(REGISTRY, JunkBackend(junk, confidence), fast_path=False, min_confidence=min_conf).route("hello")
     assert REGISTRY.validate(route.call) == route.call
@@ -255,6 +299,14 @@ def test_router_turns_a_failing_backend_into_none_with_the_reason():
     assert route.call == Call("none") and "not reachable" in route.error
 
 
+def test_math_characters_only_in_converted_parameters():
+    city = next(s for s in SPACE.after if s.param.name == "city")
+    text = next(s for s in SPACE.after if s.param.name == "text")
+    content = frozenset(toy_tokenize("Oslo"))
+    assert TOKEN["7"] not in SPACE.options(State(slot=city), content)  # "what time is it" -> city="2017": no
+    assert TOKEN["7"] in SPACE.options(State(slot=text), content)
+
+
 def test_number_options_respect_range_and_leading_zeros():
     slot = next(s for s in SPACE.after if s.param.name == "level")
     zero = SPACE.step(State(slot=slot), TOKEN["0"])
@@ -262,6 +314,10 @@ def test_number_options_respect_range_and_leading_zeros():
     one = SPACE.step(State(slot=slot), TOKEN["1"])
     assert [VOCAB[t] for t in SPACE.options(one) if VOCAB[t].isdigit()] == ["0"]  # 10 is the only way on
     assert TOKEN["-"] not in SPACE.options(State(slot=slot))
+    minutes = next(s for s in SPACE.after if s.param.name == "minutes").param  # Range(0.5, 120), float
+    assert not _number_prefix_ok("0.49999", minutes) and not _number_prefix_ok("0.4", minutes)  # dead ends
+    assert _number_prefix_ok("0.5", minutes) and _number_prefix_ok("0.", minutes)
+    assert not _number_prefix_ok("121", minutes) and _number_prefix_ok("119.9", minutes)
 
 
 def test_prompt_prefix_and_tail():
@@ -270,9 +326,9 @@ def test_prompt_prefix_and_tail():
     assert 'Call: forecast(city="Rome", day="saturday")' in prefix and "Call: none()" in prefix
     assert prefix.endswith("\n")
     examples = few_shot(REGISTRY)
-    assert [e for e in examples if e[1] != "none()"][:2] == [
-        ("will it rain in Rome on Saturday", 'forecast(city="Rome", day="saturday")'),
+    assert [e for e in examples if e[1] != "none()"][-2:] == [  # the richest examples end next to the request
         ("set the volume to 5", "volume(level=5)"),
+        ("will it rain in Rome on Saturday", 'forecast(city="Rome", day="saturday")'),
     ]
     assert request_lines("play x\nCall: none()") == "Request: play x Call: none()\nCall:"
     assert context_lines({"playing": "Baby Shark", "time": "10:00"}) == "Playing: Baby Shark\n"
@@ -392,8 +448,13 @@ def test_real_tokenizer_agrees_with_the_call_space(local):
     # Fixed text and values meet at token boundaries in Gemma's tokenizer: the decoder's token path for a call
     # is exactly how the tokenizer writes it, so the model sees the text it was trained on.
     engine = local.engine
-    for text in [' forecast(city="New York", day="saturday")', " volume(level=10)", " lights_off()",
-                 ' timer(minutes=2.5, label="eggs", loud=True)', " none()"]:
+    for text in [
+        ' forecast(city="New York", day="saturday")',
+        " volume(level=10)",
+        " lights_off()",
+        ' timer(minutes=2.5, label="eggs", loud=True)',
+        " none()",
+    ]:
         tokens, state = engine.tokenize(text), local.space.initial()
         for token in tokens:
             state = local.space.step(state, token)
@@ -431,7 +492,15 @@ def test_registry_grammar_accepts_every_registry_call(local, call):
 
 @pytest.mark.model
 @pytest.mark.parametrize(
-    "text", [" volume(level=05)", ' forecast(day="today", city="Oslo")', " alarm()", ' forecast(city="a\\b")', " volume()", " volume(level=1"]
+    "text",
+    [
+        " volume(level=05)",
+        ' forecast(day="today", city="Oslo")',
+        " alarm()",
+        ' forecast(city="a\\b")',
+        " volume()",
+        " volume(level=1",
+    ],
 )
 def test_registry_grammar_rejects_what_the_registry_rejects(local, text):
     assert not grammar_accepts(local, text)
@@ -439,3 +508,23 @@ def test_registry_grammar_rejects_what_the_registry_rejects(local, text):
 
 def test_errors_are_assistant_errors():
     assert issubclass(ModelError, AssistantError)
+
+
+@pytest.mark.model
+def test_saved_prefix_gives_the_same_calls_and_survives_a_bad_file(tmp_path):
+    from assistant.llm import LocalBackend
+    from assistant.models import gemma_path
+
+    first = LocalBackend(REGISTRY, gemma_path(), n_ctx=1024, cache_dir=tmp_path)
+    expected = first.complete("is it windy in Lisbon on Sunday", {}).text
+    first.close()
+    assert not first.prefix_cached and len(list(tmp_path.glob("prefix-*.bin"))) == 1
+    second = LocalBackend(REGISTRY, gemma_path(), n_ctx=1024, cache_dir=tmp_path)
+    assert second.prefix_cached and second.engine.rows is not None
+    assert second.complete("is it windy in Lisbon on Sunday", {}).text == expected
+    second.close()
+    for file in tmp_path.glob("prefix-*.bin"):
+        file.write_bytes(b"garbage")
+    third = LocalBackend(REGISTRY, gemma_path(), n_ctx=1024, cache_dir=tmp_path)
+    assert not third.prefix_cached and third.complete("is it windy in Lisbon on Sunday", {}).text == expected
+    third.close()

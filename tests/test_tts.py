@@ -42,6 +42,11 @@ def test_sentences_split_after_punctuation_and_keep_short_bits_together():
     assert sentences("It is sunny. Tomorrow rain!  Then? ok.") == ["It is sunny.", "Tomorrow rain! Then? ok."]
     assert sentences("12 times 7 is 84.") == ["12 times 7 is 84."]
     assert sentences("   ") == []
+    # A long first sentence is cut at a comma so the first audio comes sooner.
+    long_first = "Here are the sports headlines from the BBC, as of this morning. The home team won."
+    first, *rest = sentences(long_first)
+    assert first == "Here are the sports headlines from the BBC,"
+    assert rest == ["as of this morning.", "The home team won."]
 
 
 @needs_espeak
@@ -129,3 +134,32 @@ def test_speaker_volume_scales_the_samples():
     Speaker(base, sink=loud).speak("Volume check.")
     Speaker(replace(base, tts=replace(base.tts, speaker_volume=0.5)), sink=quiet).speak("Volume check.")
     assert np.abs(quiet.audio).max() == pytest.approx(np.abs(loud.audio).max() * 0.5, rel=0.01)
+
+
+def _speaker_exists() -> bool:
+    from assistant.audio import has_speaker
+
+    return has_speaker()
+
+
+@pytest.mark.skipif(_speaker_exists(), reason="this machine has a speaker")
+def test_without_a_speaker_replies_are_printed(capsys):
+    spoken = Speaker(Config()).speak("Playing Baby Shark.")
+    assert spoken.engine == "text"
+    assert "assistant: Playing Baby Shark." in capsys.readouterr().out
+
+
+class UnpluggedSink(WavSink):
+    """A speaker pulled out mid-reply: PortAudio errors arrive as AudioError from DeviceSink."""
+
+    def play(self, audio, rate_hz, stop):
+        from assistant.audio import AudioError
+
+        raise AudioError("the speaker stopped working (device unavailable)")
+
+
+@needs_espeak
+def test_a_speaker_that_fails_mid_reply_falls_back_to_text(capsys):
+    spoken = Speaker(Config(tts=TtsConfig(engine="espeak")), sink=UnpluggedSink()).speak("Playing Baby Shark.")
+    assert not spoken.interrupted
+    assert "assistant: Playing Baby Shark." in capsys.readouterr().out

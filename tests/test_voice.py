@@ -195,3 +195,25 @@ def test_listen_cli_one_turn_from_a_44k_file(audio, tmp_path, capsys):  # noqa: 
     record = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert record["call"] == 'calculate(expression="12*7")' and "84" in record["reply"]
     assert record["timings_ms"]["stt_ms"] > 0 and reply.exists()
+
+
+def _microphone_exists() -> bool:
+    from assistant.audio import AudioError, find_device
+
+    try:
+        find_device("input")
+    except AudioError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(_microphone_exists(), reason="this machine has a microphone")
+def test_no_microphone_is_said_once_and_retried():
+    from assistant.audio import AudioError
+    from assistant.voice import open_microphone
+
+    out = io.StringIO()
+    with pytest.raises(AudioError):
+        open_microphone("", StatusLine(out), retry_s=0.01, attempts=3)
+    (line,) = out.getvalue().splitlines()
+    assert "no microphone found" in line and "retrying" in line
