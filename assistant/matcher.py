@@ -19,13 +19,34 @@ from assistant.registry import Registry
 
 MAX_CAPTURE_WORDS = 5
 """A captured free-text value longer than this is probably a misparse; leave it to the LLM."""
-EDGE_WORDS = frozenset({"on", "for", "at", "in", "to", "this", "next", "of", "and", "by", "with", "please", "um", "uh"})
+EDGE_WORDS = frozenset(
+    "on for at in to this next of and by with please um uh latest what whats is me any some tell give".split()
+)
 """A capture that starts or ends with one of these swallowed a joining word ("boston for"): not sure, decline."""
 NEVER_CAPTURED = frozenset({"now", "tonight", "today", "tomorrow", "morning", "afternoon", "evening", "later", "please", "pretty", "moment", "currently"})
 """Time words and fillers that belong around a slot, never inside one ("toronto right now"): decline instead."""
 _EXPANSIONS = {"'s": "is", "'re": "are", "'m": "am", "'ll": "will", "'d": "would", "n't": "not"}
 CONTRACTIONS = re.compile(r"\b(what|how|it|that|there|who|where|when|i|you|we|they|is|are|do|does|did|was|should|could|would)('s|'re|'m|'ll|'d|n't)\b")
 """Spoken contractions expanded so "what's" and "what is" share one template (not possessives: "today's")."""
+NUMBER_WORDS = {
+    word: n
+    for n, word in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+        "seventeen eighteen nineteen twenty".split()
+    )
+}
+"""Spoken small numbers for int slots ("set the volume to three")."""
+_NUMBER = r"-?\d+(?:\.\d+)?|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+
+
+def _literal(text: str) -> str:
+    """Regex for a template's literal words; "the" is optional, so "set volume to 8" fits "set the volume to 5".
+
+    Greedy: a template written "tell me the {topic} headlines" takes "the" as its own, not the topic's.
+    """
+    return re.sub(r"(?:(?<=^)|(?<=\\ ))the\\ ", r"(?:the\\ )?", re.escape(text))
+
+
 POLITE = re.compile(r"^(?:please |can you |could you )+|(?: please| thanks| thank you)+$")
 
 
@@ -91,7 +112,7 @@ class FastMatcher:
         spans.sort()
         regex, position, literal = "^", 0, text
         for start, end, name in spans:
-            regex += re.escape(text[position:start])
+            regex += _literal(text[position:start])
             param = item.param(name)
             if param.choices:
                 words = {normalize_text(c): c for c in param.choices}
@@ -100,10 +121,10 @@ class FastMatcher:
             elif param.type is str:
                 regex += f"(?P<{name}>.+?)"
             else:
-                regex += f"(?P<{name}>-?\\d+(?:\\.\\d+)?)"
+                regex += f"(?P<{name}>{_NUMBER})"
             literal = literal.replace(text[start:end], " ")
             position = end
-        regex += re.escape(text[position:]) + "$"
+        regex += _literal(text[position:]) + "$"
         return Template(call.name, re.compile(regex), tuple(fixed), len(literal.split()), utterance)
 
     def match(self, text: str) -> Call | None:
@@ -128,12 +149,22 @@ class FastMatcher:
                 if literal_map is not None:
                     args[name] = literal_map[value]
                     continue
+                if value in NUMBER_WORDS and item.param(name).type in (int, float):
+                    args[name] = NUMBER_WORDS[value]
+                    continue
                 value_words = value.split()
                 param = item.param(name)
-                # A Normalize converter (spoken math) checks the whole value itself; a plain string is capped.
-                if param.type is str and (
-                    (len(value_words) > MAX_CAPTURE_WORDS and param.normalize is None)
-                    or (param.normalize is None and NEVER_CAPTURED.intersection(value_words)) or value_words[0] in EDGE_WORDS or value_words[-1] in EDGE_WORDS
+                # A Normalize converter (spoken math, music queries) checks the whole value itself;
+                # a plain string must look like a clean slot value.
+                if (
+                    param.type is str
+                    and param.normalize is None
+                    and (
+                        len(value_words) > MAX_CAPTURE_WORDS
+                        or NEVER_CAPTURED.intersection(value_words)
+                        or value_words[0] in EDGE_WORDS
+                        or value_words[-1] in EDGE_WORDS
+                    )
                 ):
                     ok = False
                     break

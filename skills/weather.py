@@ -364,6 +364,8 @@ def hotwords(ctx: Context) -> list[str]:
         ("is it going to snow in Oslo on Monday", 'weather(location="Oslo", day="monday")'),
         ("what's the temperature in Tokyo", 'weather(location="Tokyo")'),
         ("what's the weather going to be like on Sunday", 'weather(day="sunday")'),
+        ("what's the weather today", 'weather(day="today")'),
+        ("is it going to rain on Saturday", 'weather(day="saturday")'),
     ],
     not_for=[
         "radio",
