@@ -115,6 +115,19 @@ def cmd_route(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def cmd_config(args: argparse.Namespace, config: Config) -> int:
+    """Print every setting with its default and documentation (a ready config.toml), or check the current file."""
+    from assistant.config import example_toml
+
+    registry = load_registry(config)
+    if args.check:
+        Assistant(config, registry, trace=False).close()  # validates every table, skill settings included
+        print(f"{config.source}: OK")
+        return 0
+    print(example_toml({n: s.settings for n, s in registry.skills.items() if s.settings is not None}), end="")
+    return 0
+
+
 def cmd_traces(args: argparse.Namespace, config: Config) -> int:
     """List recent turns, or mark one wrong with the call it should have been."""
     from assistant.trace import TraceStore
@@ -293,6 +306,10 @@ def parser() -> argparse.ArgumentParser:
     route.add_argument("--jsonl", action="store_true", help='read {"id", "text"|"audio"} lines, write one line each')
     route.add_argument("--no-llm", action="store_true", help="fast path only")
     route.set_defaults(func=cmd_route)
+
+    conf = sub.add_parser("config", help="print every setting with its default and documentation")
+    conf.add_argument("--check", action="store_true", help="validate the current config file instead")
+    conf.set_defaults(func=cmd_config)
 
     traces = sub.add_parser("traces", help="recent turns; mark a turn wrong with the right call")
     traces.add_argument("--limit", type=int, default=20)

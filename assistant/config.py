@@ -234,3 +234,76 @@ def check_skill_tables(config: Config, names: typing.Iterable[str]) -> None:
         if key not in names:
             raise ConfigError(unknown_key_message(f"{config.source}: [skills]", key, names))
 
+
+
+def field_docs(cls: type) -> dict[str, str]:
+    """The docstring under each field of a dataclass, read from its source (they are not kept at run time)."""
+    import ast
+    import inspect
+    import textwrap
+
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
+    except (OSError, TypeError):
+        return {}
+    body = tree.body[0].body if tree.body and isinstance(tree.body[0], ast.ClassDef) else []
+    docs: dict[str, str] = {}
+    for node, after in zip(body, body[1:], strict=False):
+        if (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name)
+            and isinstance(after, ast.Expr)
+            and isinstance(after.value, ast.Constant)
+            and isinstance(after.value.value, str)
+        ):
+            docs[node.target.id] = " ".join(after.value.value.split())
+    return docs
+
+
+def _toml_value(value: Any) -> str:
+    """A Python default as a TOML value."""
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{json.dumps(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    return repr(value)
+
+
+def example_toml(skill_settings_types: dict[str, type] | None = None) -> str:
+    """The whole configuration with every default and its documentation, as a commented TOML file."""
+    config = Config()
+    lines = [
+        "# pi-assistant configuration: ~/.config/assistant/config.toml (or --config / $ASSISTANT_CONFIG).",
+        "# Every key is shown with its default; delete what you do not change. A typo stops start-up naming the key.",
+        "",
+    ]
+    tables: list[tuple[str, Any]] = []
+    docs = field_docs(Config)
+    for item in fields(Config):
+        value = getattr(config, item.name)
+        if item.name in ("source", "skills"):
+            continue
+        if is_dataclass(value):
+            tables.append((item.name, value))
+            continue
+        if item.name in docs:
+            lines.append(f"# {docs[item.name]}")
+        lines.append(f"{item.name} = {_toml_value(value)}")
+    for name, settings in tables + [
+        (f"skills.{skill}", cls()) for skill, cls in sorted((skill_settings_types or {}).items())
+    ]:
+        lines += ["", f"[{name}]"]
+        if settings.__doc__:
+            lines.append(f"# {' '.join(settings.__doc__.split())}")
+        docs = field_docs(type(settings))
+        for item in fields(settings):
+            if item.name in docs:
+                lines.append(f"# {docs[item.name]}")
+            lines.append(f"{item.name} = {_toml_value(getattr(settings, item.name))}")
+    return "\n".join(lines) + "\n"

@@ -39,3 +39,21 @@ def test_bad_toml_and_missing_file(tmp_path):
         load_config(write(tmp_path, "[vad\n"))
     with pytest.raises(ConfigError, match="config file not found"):
         load_config(tmp_path / "nope.toml")
+
+
+def test_printed_example_is_a_valid_config_with_every_default(tmp_path):
+    from assistant.cli import main
+
+    out = tmp_path / "example.toml"
+    import contextlib
+    import io
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        assert main(["config"]) == 0
+    out.write_text(buffer.getvalue())
+    assert "silence_ms = 500" in buffer.getvalue() and "[skills.weather]" in buffer.getvalue()
+    config = load_config(out)
+    assert config.vad.silence_ms == 500 and config.skills["weather"]["units"] == "celsius"
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["--config", str(out), "config", "--check"]) == 0
