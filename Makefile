@@ -19,7 +19,7 @@ system-deps:
 .venv/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv .venv
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q -e ".[dev,multilingual,wyoming]"
+	$(PIP) install -q -e ".[dev,multilingual,wyoming,finetune]"
 	$(PY) -m assistant.models --prepare
 	touch $@
 
