@@ -8,13 +8,13 @@ import email.utils
 import html
 import logging
 import re
-import threading
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.errors import ConfigError, SkillError
+from assistant.http import TtlCache, new_session
 from assistant.i18n import Messages
 from assistant.registry import Context, Reply, skill
 
@@ -110,30 +110,9 @@ class FeedError(Exception):
         super().__init__(cause)
 
 
-class _TtlCache:
-    """A tiny thread-safe in-memory cache; the age limit is given per lookup."""
-
-    def __init__(self) -> None:
-        self._items: dict[str, tuple[float, Any]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: str, max_age_s: float) -> Any:
-        with self._lock:
-            hit = self._items.get(key)
-        return hit[1] if hit and time.monotonic() - hit[0] < max_age_s else None
-
-    def put(self, key: str, value: Any) -> None:
-        with self._lock:
-            self._items[key] = (time.monotonic(), value)
-
-
 def _session() -> Any:
-    """One keep-alive HTTP session per assistant."""
-    import requests  # lazy: importing requests costs ~100 ms at start-up
-
-    session = requests.Session()
-    session.headers["User-Agent"] = USER_AGENT
-    return session
+    """The skill's keep-alive HTTP session."""
+    return new_session(USER_AGENT)
 
 
 def _text(value: str | None) -> str:
@@ -213,7 +192,7 @@ def _fetch(ctx: Context, settings: NewsSettings, topic: str, url: str, deadline:
     """One feed's headlines through the shared session and cache; FeedError with the reason otherwise."""
     import requests
 
-    cache: _TtlCache = ctx.service("news.cache", _TtlCache)
+    cache: TtlCache = ctx.service("news.cache", TtlCache)
     cached = cache.get(url, settings.cache_s)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
@@ -251,7 +230,7 @@ def _fetch_all(ctx: Context, settings: NewsSettings, feeds: dict[str, str]) -> t
     deadline = time.monotonic() + settings.timeout_ms / 1000
     # Create the shared session and cache here, once: Context.service is not meant for racing threads.
     ctx.service("news.session", _session)
-    cache: _TtlCache = ctx.service("news.cache", _TtlCache)
+    cache: TtlCache = ctx.service("news.cache", TtlCache)
     found: dict[str, list[Headline]] = {}
     for topic, url in feeds.items():
         hit = cache.get(url, settings.cache_s)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlencode
 
 from assistant.errors import ConfigError, SkillError
+from assistant.http import TtlCache, new_session
 from assistant.i18n import Messages
 from assistant.registry import Context, Reply, skill
 
@@ -113,30 +113,9 @@ class DayForecast:
         }
 
 
-class _TtlCache:
-    """A tiny thread-safe in-memory cache; the age limit is given per lookup."""
-
-    def __init__(self) -> None:
-        self._items: dict[str, tuple[float, Any]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: str, max_age_s: float) -> Any:
-        with self._lock:
-            hit = self._items.get(key)
-        return hit[1] if hit and time.monotonic() - hit[0] < max_age_s else None
-
-    def put(self, key: str, value: Any) -> None:
-        with self._lock:
-            self._items[key] = (time.monotonic(), value)
-
-
 def _session() -> Any:
-    """One keep-alive HTTP session per assistant (saves a TLS handshake per request on a Pi)."""
-    import requests  # lazy: importing requests costs ~100 ms at start-up
-
-    session = requests.Session()
-    session.headers["User-Agent"] = USER_AGENT
-    return session
+    """The skill's keep-alive HTTP session."""
+    return new_session(USER_AGENT)
 
 
 def _say(ctx: Context, key: str, **values: object) -> str:
@@ -155,7 +134,7 @@ def _get_json(ctx: Context, url: str, params: dict[str, Any], deadline: float, m
     """GET url as JSON through the shared session and cache; every failure becomes a sentence for the user."""
     import requests
 
-    cache: _TtlCache = ctx.service("weather.cache", _TtlCache)
+    cache: TtlCache = ctx.service("weather.cache", TtlCache)
     key = url + "?" + urlencode(sorted((k, str(v)) for k, v in params.items()))
     cached = cache.get(key, max_age_s)
     if cached is not None:
