@@ -41,8 +41,20 @@ def cmd_ask(args: argparse.Namespace, config: Config) -> int:
         turn = assistant.ask(" ".join(args.text))
         print(turn.reply.text)
         if args.verbose:
-            print(json.dumps({"call": str(turn.route.call), "path": turn.route.path, "timings_ms": turn.timings_ms,
-                              "error": turn.error, "data": turn.reply.data}, ensure_ascii=False, default=str), file=sys.stderr)
+            print(
+                json.dumps(
+                    {
+                        "call": str(turn.route.call),
+                        "path": turn.route.path,
+                        "timings_ms": turn.timings_ms,
+                        "error": turn.error,
+                        "data": turn.reply.data,
+                    },
+                    ensure_ascii=False,
+                    default=str,
+                ),
+                file=sys.stderr,
+            )
     finally:
         assistant.close()
     return 0
@@ -84,11 +96,20 @@ def cmd_route(args: argparse.Namespace, config: Config) -> int:
     assistant = build_assistant(config, llm=not args.no_llm, trace=False)
     transcriber: Callable[[str, str | None], tuple[str, dict[str, float], str]] | None = None
     try:
-        for number, record, error in _jsonl(sys.stdin):
+        for _number, record, error in _jsonl(sys.stdin):
             out: dict[str, Any] = {"id": record.get("id") if record else None}
             if record is None:
-                out.update({"transcript": "", "call": "none()", "skill": "none", "args": {}, "path": "none",
-                            "timings_ms": {}, "error": error})
+                out.update(
+                    {
+                        "transcript": "",
+                        "call": "none()",
+                        "skill": "none",
+                        "args": {},
+                        "path": "none",
+                        "timings_ms": {},
+                        "error": error,
+                    }
+                )
                 print(json.dumps(out, ensure_ascii=False), flush=True)
                 continue
             timings: dict[str, float] = {}
@@ -101,8 +122,17 @@ def cmd_route(args: argparse.Namespace, config: Config) -> int:
                 try:
                     text, timings, _lang = transcriber(record["audio"], record.get("lang"))
                 except AssistantError as stt_error:
-                    out.update({"transcript": "", "call": "none()", "skill": "none", "args": {}, "path": "none",
-                                "timings_ms": {}, "error": str(stt_error)})
+                    out.update(
+                        {
+                            "transcript": "",
+                            "call": "none()",
+                            "skill": "none",
+                            "args": {},
+                            "path": "none",
+                            "timings_ms": {},
+                            "error": str(stt_error),
+                        }
+                    )
                     print(json.dumps(out, ensure_ascii=False), flush=True)
                     continue
             route = assistant.route(str(text))
@@ -141,7 +171,10 @@ def cmd_traces(args: argparse.Namespace, config: Config) -> int:
         if not store.mark(args.mark, "wrong" if corrected or not args.good else "good", corrected):
             print(f"traces: no turn with id {args.mark}", file=sys.stderr)
             return 1
-        print(f"turn {args.mark} marked {'good' if args.good else 'wrong'}" + (f", should be {corrected}" if corrected else ""))
+        print(
+            f"turn {args.mark} marked {'good' if args.good else 'wrong'}"
+            + (f", should be {corrected}" if corrected else "")
+        )
         return 0
     for turn in store.recent(args.limit, slow_only=args.slow):
         timing = " ".join(f"{k}={v:.0f}" for k, v in turn.timings.items())
@@ -169,29 +202,50 @@ def cmd_eval(args: argparse.Namespace, config: Config) -> int:
             return 0
         if args.eval_command == "show":
             run = store.get(args.run)
-            print(json.dumps({"id": run.id, "dataset": run.dataset, "note": run.note, "meta": run.meta,
-                              "metrics": run.metrics}, ensure_ascii=False, indent=1, default=str))
+            print(
+                json.dumps(
+                    {"id": run.id, "dataset": run.dataset, "note": run.note, "meta": run.meta, "metrics": run.metrics},
+                    ensure_ascii=False,
+                    indent=1,
+                    default=str,
+                )
+            )
             if args.html:
                 print(f"report: {report.write(Path(args.html), run, store.list(run.dataset, 200))}")
             return 0
         if not args.dataset:
-            print("eval: give --dataset NAME|FILE (golden, quick, full or a .jsonl file), or runs / compare A B",
-                  file=sys.stderr)
+            print(
+                "eval: give --dataset NAME|FILE (golden, quick, full or a .jsonl file), or runs / compare A B",
+                file=sys.stderr,
+            )
             return 2
         registry = load_registry(config)
         dataset = load_dataset(args.dataset, registry)
         assistant = build_assistant(config, llm=not args.no_llm, trace=False)
         try:
+
             def progress(done: int, total: int) -> None:
                 if sys.stderr.isatty() and (done % 25 == 0 or done == total):
                     print(f"\r  {done}/{total}", end="\n" if done == total else "", file=sys.stderr, flush=True)
 
-            result = evaluate(assistant.route, dataset, registry, limit=args.limit, tags=args.tag or (),
-                              progress=progress)
-            meta = runs.provenance(config, registry, assistant.router.llm, store.path.parent,
-                                   dataset={"name": dataset.name, "path": str(dataset.path), "kind": dataset.kind,
-                                            "sha256": dataset.sha256, "size": len(dataset.examples)},
-                                   selection=result.selection, wall_s=round(result.wall_s, 2))
+            result = evaluate(
+                assistant.route, dataset, registry, limit=args.limit, tags=args.tag or (), progress=progress
+            )
+            meta = runs.provenance(
+                config,
+                registry,
+                assistant.router.llm,
+                store.path.parent,
+                dataset={
+                    "name": dataset.name,
+                    "path": str(dataset.path),
+                    "kind": dataset.kind,
+                    "sha256": dataset.sha256,
+                    "size": len(dataset.examples),
+                },
+                selection=result.selection,
+                wall_s=round(result.wall_s, 2),
+            )
         finally:
             assistant.close()
         run_id = store.add(result, meta, args.note or "")
@@ -230,8 +284,16 @@ def cmd_listen(args: argparse.Namespace, config: Config) -> int:
         # Both models load now (Whisper in its thread, the voice here) so the turn's timings are its own.
         speaker.warm_up()
         stt.wait_ready()
-        loop = VoiceLoop(assistant, stt, speaker, source, trigger=args.trigger, source_name="wav",
-                         status=StatusLine(quiet=args.json), save_audio=args.save_audio)
+        loop = VoiceLoop(
+            assistant,
+            stt,
+            speaker,
+            source,
+            trigger=args.trigger,
+            source_name="wav",
+            status=StatusLine(quiet=args.json),
+            save_audio=args.save_audio,
+        )
         turns = loop.run()
     finally:
         speaker.close()
@@ -240,8 +302,14 @@ def cmd_listen(args: argparse.Namespace, config: Config) -> int:
         print("listen: no speech found in the file (silence or noise only)", file=sys.stderr)
         return 1
     for turn in turns:
-        record = {"outcome": turn.outcome, "transcript": turn.transcript, "command": turn.command, "call": turn.call,
-                  "reply": turn.reply, "timings_ms": {k: round(v, 1) for k, v in turn.timings_ms.items()}}
+        record = {
+            "outcome": turn.outcome,
+            "transcript": turn.transcript,
+            "command": turn.command,
+            "call": turn.call,
+            "reply": turn.reply,
+            "timings_ms": {k: round(v, 1) for k, v in turn.timings_ms.items()},
+        }
         if turn.message:
             record["message"] = turn.message
         if args.json:
@@ -266,8 +334,17 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
         else:
             status.show("starting", "opening the microphone")
             source = open_microphone(config.audio.input_device, status)
-        loop = VoiceLoop(assistant, stt, speaker, source, trigger=args.trigger, status=status,
-                         barge_in=args.barge_in, source_name="wav" if args.wav else "mic", save_audio=args.save_audio)
+        loop = VoiceLoop(
+            assistant,
+            stt,
+            speaker,
+            source,
+            trigger=args.trigger,
+            status=status,
+            barge_in=args.barge_in,
+            source_name="wav" if args.wav else "mic",
+            save_audio=args.save_audio,
+        )
         try:
             stt.wait_ready()
         except AssistantError as error:
@@ -315,7 +392,9 @@ def parser() -> argparse.ArgumentParser:
     traces.add_argument("--limit", type=int, default=20)
     traces.add_argument("--slow", action="store_true", help="only turns over a budget")
     traces.add_argument("--mark", type=int, metavar="ID", help="turn to give feedback on")
-    traces.add_argument("--correct", metavar="CALL", help='the call it should have been, e.g. \'weather(location="Oslo")\'')
+    traces.add_argument(
+        "--correct", metavar="CALL", help="the call it should have been, e.g. 'weather(location=\"Oslo\")'"
+    )
     traces.add_argument("--good", action="store_true", help="mark the turn right instead of wrong")
     traces.set_defaults(func=cmd_traces)
 
@@ -348,8 +427,12 @@ def parser() -> argparse.ArgumentParser:
 
     listen = sub.add_parser("listen", help="one turn from a WAV file: transcript, call, reply, timings")
     listen.add_argument("--wav", metavar="FILE", required=True, help="the recording (any rate; mono or stereo)")
-    listen.add_argument("--trigger", choices=["wake", "always"], default="always",
-                        help="'wake' requires the wake phrase, as live (default: always)")
+    listen.add_argument(
+        "--trigger",
+        choices=["wake", "always"],
+        default="always",
+        help="'wake' requires the wake phrase, as live (default: always)",
+    )
     listen.add_argument("--speak-to", metavar="OUT.wav", help="write the spoken reply to a WAV file")
     listen.add_argument("--save-audio", action="store_true", help="keep the utterance audio with its trace")
     listen.add_argument("--json", action="store_true", help="one JSON line per turn")
@@ -365,7 +448,9 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: parse arguments, load config, run the command; errors become one clear line."""
     args = parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     try:
         config = load_config(args.config)
         return int(args.func(args, config))

@@ -235,7 +235,6 @@ def check_skill_tables(config: Config, names: typing.Iterable[str]) -> None:
             raise ConfigError(unknown_key_message(f"{config.source}: [skills]", key, names))
 
 
-
 def field_docs(cls: type) -> dict[str, str]:
     """The docstring under each field of a dataclass, read from its source (they are not kept at run time)."""
     import ast

@@ -35,7 +35,12 @@ class Messages:
     def missing(self, languages: tuple[str, ...] = LANGUAGES) -> list[str]:
         """'owner: lang: key' for every English key without a translation."""
         keys = self.catalog["en"]
-        return [f"{self.owner}: {lang}: {key}" for lang in languages for key in keys if key not in self.catalog.get(lang, {})]
+        return [
+            f"{self.owner}: {lang}: {key}"
+            for lang in languages
+            for key in keys
+            if key not in self.catalog.get(lang, {})
+        ]
 
 
 def missing_translations(languages: tuple[str, ...] = LANGUAGES) -> list[str]:

@@ -23,10 +23,27 @@ EDGE_WORDS = frozenset(
     "on for at in to this next of and by with please um uh latest what whats is me any some tell give".split()
 )
 """A capture that starts or ends with one of these swallowed a joining word ("boston for"): not sure, decline."""
-NEVER_CAPTURED = frozenset({"now", "tonight", "today", "tomorrow", "morning", "afternoon", "evening", "later", "please", "pretty", "moment", "currently"})
+NEVER_CAPTURED = frozenset(
+    {
+        "now",
+        "tonight",
+        "today",
+        "tomorrow",
+        "morning",
+        "afternoon",
+        "evening",
+        "later",
+        "please",
+        "pretty",
+        "moment",
+        "currently",
+    }
+)
 """Time words and fillers that belong around a slot, never inside one ("toronto right now"): decline instead."""
 _EXPANSIONS = {"'s": "is", "'re": "are", "'m": "am", "'ll": "will", "'d": "would", "n't": "not"}
-CONTRACTIONS = re.compile(r"\b(what|how|it|that|there|who|where|when|i|you|we|they|is|are|do|does|did|was|should|could|would)('s|'re|'m|'ll|'d|n't)\b")
+CONTRACTIONS = re.compile(
+    r"\b(what|how|it|that|there|who|where|when|i|you|we|they|is|are|do|does|did|was|should|could|would)('s|'re|'m|'ll|'d|n't)\b"
+)
 """Spoken contractions expanded so "what's" and "what is" share one template (not possessives: "today's")."""
 NUMBER_WORDS = {
     word: n

@@ -75,9 +75,9 @@ class Assistant:
         """What changes per turn and goes at the end of the LLM prompt."""
         now = dt.datetime.now()
         context = {"date": now.strftime("%A %Y-%m-%d"), "time": now.strftime("%H:%M")}
-        weather = self.settings.get("weather")
-        if weather is not None and getattr(weather, "home_location", ""):
-            context["home"] = weather.home_location
+        home = str(getattr(self.settings.get("weather"), "home_location", "") or "")
+        if home:
+            context["home"] = home
         playing = self.services.get("now_playing")
         if playing:
             context["playing"] = str(playing)
@@ -93,7 +93,7 @@ class Assistant:
             return Reply(NOT_FOR_ME, {}), ""
         try:
             item = self.registry.get(call.name)
-            kwargs = self.registry.bind(self.registry.validate(call))
+            kwargs: dict[str, Any] = dict(self.registry.bind(self.registry.validate(call)))
         except (UnknownSkill, InvalidArguments) as error:
             log.warning("execute: %s", error)
             return Reply(NOT_FOR_ME, {}), str(error)
@@ -119,7 +119,14 @@ class Assistant:
             return Reply(BUG.format(skill=item.name), {}), f"{item.name} returned {type(reply).__name__}, not Reply"
         return reply, ""
 
-    def ask(self, text: str, *, source: str = "text", language: str | None = None, extra_timings: dict[str, float] | None = None) -> Turn:
+    def ask(
+        self,
+        text: str,
+        *,
+        source: str = "text",
+        language: str | None = None,
+        extra_timings: dict[str, float] | None = None,
+    ) -> Turn:
         """Route text, run the skill, trace the turn."""
         started = time.time()
         route = self.route(text)

@@ -1,4 +1,4 @@
-"""Skills: a decorator turns a typed function into a Skill; the Registry derives validation, grammar and prompt from them."""
+"""Skills: @skill turns a typed function into a Skill; the Registry derives validation, grammar and prompt."""
 
 from __future__ import annotations
 
@@ -366,7 +366,7 @@ class Registry:
             raise UnknownSkill(name, list(self.skills)) from None
 
     def validate(self, call: Call) -> Call:
-        """Check a call against its skill and return it canonical: converted values, signature order, defaults dropped."""
+        """Check a call against its skill; return it canonical (converted values, signature order, no defaults)."""
         if call.name == "none":
             if call.args:
                 raise InvalidArguments("none", next(iter(call.args)), None, "none() takes no arguments")
@@ -411,7 +411,10 @@ class Registry:
 
     def grammar(self) -> str:
         """A GBNF grammar that accepts exactly the well-formed calls of this registry (canonical order)."""
-        rules = ['root ::= call', "call ::= " + " | ".join([f"{_rule(s.name)}-call" for s in self.skills.values()] + ['"none()"'])]
+        rules = [
+            "root ::= call",
+            "call ::= " + " | ".join([f"{_rule(s.name)}-call" for s in self.skills.values()] + ['"none()"']),
+        ]
         rules.append(f'str ::= "\\"" [^"\\\\\\x00-\\x1f]{{1,{MAX_STRING_CHARS}}} "\\""')
         # No leading zeros: Python rejects 05 as a literal, so the grammar must not let a model write it.
         rules.append('int ::= "-"? ("0" | [1-9] [0-9]{0,8})')
@@ -426,9 +429,13 @@ class Registry:
                 pair = f'"{param.name}=" {value}'
                 # args-i: no argument written yet, from position i; rest-i: at least one written.
                 first = f"{pair} {base}-rest-{i + 1}"
-                rules.append(f"{base}-args-{i} ::= " + (first if not param.optional else f"{first} | {base}-args-{i + 1}"))
+                rules.append(
+                    f"{base}-args-{i} ::= " + (first if not param.optional else f"{first} | {base}-args-{i + 1}")
+                )
                 later = f'", " {pair} {base}-rest-{i + 1}'
-                rules.append(f"{base}-rest-{i} ::= " + (later if not param.optional else f"{later} | {base}-rest-{i + 1}"))
+                rules.append(
+                    f"{base}-rest-{i} ::= " + (later if not param.optional else f"{later} | {base}-rest-{i + 1}")
+                )
             rules.append(f'{base}-args-{n} ::= ""')
             rules.append(f'{base}-rest-{n} ::= ""')
         return "\n".join(rules) + "\n"
@@ -442,7 +449,11 @@ def _rule(name: str) -> str:
 def _value_rule(param: Param) -> str:
     """The GBNF expression for one parameter's value."""
     if param.choices:
-        return "(" + " | ".join('"' + format_value(c).replace("\\", "\\\\").replace('"', '\\"') + '"' for c in param.choices) + ")"
+        return (
+            "("
+            + " | ".join('"' + format_value(c).replace("\\", "\\\\").replace('"', '\\"') + '"' for c in param.choices)
+            + ")"
+        )
     return {str: "str", int: "int", float: "float", bool: "bool"}[param.type]
 
 

@@ -1,8 +1,8 @@
 """Helpers for skill authors: test a skill in three lines.
 
-    from assistant.testing import SkillTester
-    tester = SkillTester(my_skill, settings={"greeting": "hi"})
-    assert tester.ask("say hello").text == "hi"
+from assistant.testing import SkillTester
+tester = SkillTester(my_skill, settings={"greeting": "hi"})
+assert tester.ask("say hello").text == "hi"
 """
 
 from __future__ import annotations

@@ -43,7 +43,9 @@ def test_refuses_non_calls(text):
 
 
 names = st.from_regex(r"[a-z][a-z_]{0,10}", fullmatch=True).filter(lambda n: not keyword.iskeyword(n))
-values = st.one_of(st.text(max_size=20), st.integers(-10**6, 10**6), st.booleans(), st.floats(allow_nan=False, allow_infinity=False))
+values = st.one_of(
+    st.text(max_size=20), st.integers(-(10**6), 10**6), st.booleans(), st.floats(allow_nan=False, allow_infinity=False)
+)
 
 
 @given(names, st.dictionaries(names, values, max_size=4))

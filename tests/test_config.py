@@ -20,7 +20,9 @@ def test_defaults_without_file(tmp_path, monkeypatch):
 
 
 def test_values_read(tmp_path):
-    config = load_config(write(tmp_path, 'language = "de"\n[vad]\nsilence_ms = 700\n[skills.weather]\nhome_location = "Berlin"\n'))
+    config = load_config(
+        write(tmp_path, 'language = "de"\n[vad]\nsilence_ms = 700\n[skills.weather]\nhome_location = "Berlin"\n')
+    )
     assert (config.language, config.vad.silence_ms, config.skills["weather"]["home_location"]) == ("de", 700, "Berlin")
 
 

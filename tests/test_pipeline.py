@@ -73,7 +73,7 @@ def test_fast_path_turn_is_traced(tmp_path):
 
 
 def test_llm_path_and_bad_output(tmp_path):
-    assistant = make(tmp_path, ScriptedLlm('hello()'))
+    assistant = make(tmp_path, ScriptedLlm("hello()"))
     turn = assistant.ask("greet me")
     assert (turn.route.path, turn.reply.text, turn.route.prompt_tokens) == ("llm", "Hello!", 7)
     for junk in ["hello(", "import os", 'volume(level="x")', "timer(minutes=3)", "", "forecast(day='yesterday')"]:

@@ -46,7 +46,7 @@ def player():
     player.close()
 
 
-def wait_for(condition, timeout_s=3.0):
+def wait_for(condition, timeout_s=10.0):
     deadline = time.monotonic() + timeout_s
     while not condition():
         assert time.monotonic() < deadline, "timed out"
@@ -64,7 +64,8 @@ def test_plays_queue_to_the_end_at_real_time_pace(player, files):
     assert player.state == "playing" and player.current is files["a"]
     wait_for(lambda: player.state == "stopped")
     elapsed_s = time.monotonic() - started
-    assert 3 * TONE_S * 0.9 <= elapsed_s < 3 * TONE_S + 1.0  # consumed at real-time pace, not instantly
+    # consumed at real-time pace, not instantly (the upper bound is loose: CI machines can be loaded)
+    assert 3 * TONE_S * 0.9 <= elapsed_s < 3 * TONE_S + 5.0
     assert kinds(player) == [
         ("start", "a"),
         ("leave", "a"),

@@ -81,7 +81,10 @@ def test_bad_example_fails_at_startup():
 
 def test_prompt_listing(registry):
     listing = registry.prompt_listing()
-    assert 'forecast(city: str | None = None, day: Literal["today", "tomorrow"] = "today")  # Weather for a city.' in listing
+    assert (
+        'forecast(city: str | None = None, day: Literal["today", "tomorrow"] = "today")  # Weather for a city.'
+        in listing
+    )
     assert listing.endswith("none()  # not a request for any of these skills")
 
 
