@@ -88,6 +88,20 @@ def _jsonl(stream: Any) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
             yield number, None, f"line {number}: {error}"
 
 
+def _unrouted(record_id: Any, error: str) -> dict[str, Any]:
+    """The route --jsonl line for an input that could not be routed (bad line, unreadable audio)."""
+    return {
+        "id": record_id,
+        "transcript": "",
+        "call": "none()",
+        "skill": "none",
+        "args": {},
+        "path": "none",
+        "timings_ms": {},
+        "error": error,
+    }
+
+
 def cmd_route(args: argparse.Namespace, config: Config) -> int:
     """Route JSON lines from stdin to JSON lines on stdout; executes nothing."""
     if not args.jsonl:
@@ -99,18 +113,7 @@ def cmd_route(args: argparse.Namespace, config: Config) -> int:
         for _number, record, error in _jsonl(sys.stdin):
             out: dict[str, Any] = {"id": record.get("id") if record else None}
             if record is None:
-                out.update(
-                    {
-                        "transcript": "",
-                        "call": "none()",
-                        "skill": "none",
-                        "args": {},
-                        "path": "none",
-                        "timings_ms": {},
-                        "error": error,
-                    }
-                )
-                print(json.dumps(out, ensure_ascii=False), flush=True)
+                print(json.dumps(_unrouted(out["id"], error), ensure_ascii=False), flush=True)
                 continue
             timings: dict[str, float] = {}
             text = record.get("text", "")
@@ -122,18 +125,7 @@ def cmd_route(args: argparse.Namespace, config: Config) -> int:
                 try:
                     text, timings, _lang = transcriber(record["audio"], record.get("lang"))
                 except AssistantError as stt_error:
-                    out.update(
-                        {
-                            "transcript": "",
-                            "call": "none()",
-                            "skill": "none",
-                            "args": {},
-                            "path": "none",
-                            "timings_ms": {},
-                            "error": str(stt_error),
-                        }
-                    )
-                    print(json.dumps(out, ensure_ascii=False), flush=True)
+                    print(json.dumps(_unrouted(out["id"], str(stt_error)), ensure_ascii=False), flush=True)
                     continue
             route = assistant.route(str(text))
             out["transcript"] = text
