@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.config import Config
 from assistant.errors import ConfigError, ModelError
-from assistant.prompt import DEFAULT_CONTEXT_KEYS, context_lines, request_lines, static_prefix, utterance_words
+from assistant.prompt import (
+    DEFAULT_CONTEXT_KEYS,
+    clean_utterance,
+    context_lines,
+    request_lines,
+    static_prefix,
+    utterance_words,
+)
 from assistant.registry import Registry
 from assistant.router import Completion, LlmBackend
 
@@ -91,6 +98,10 @@ class LocalBackend:
     def _content_tokens(self, text: str) -> frozenset[int]:
         """Tokens a string argument may use this turn: the utterance's words as written, lower, Title or UPPER case."""
         tokens: set[int] = set()
+        # Words as written too: "Paris, Texas" needs the comma (training tokenizes the value as "Paris," " Texas").
+        for word in clean_utterance(text).split():
+            tokens.update(self.engine.tokenize(word))
+            tokens.update(self.engine.tokenize(" " + word))
         for word in utterance_words(text):
             for form in {word, word.lower(), word.capitalize(), word.upper()}:
                 tokens.update(self.engine.tokenize(form))

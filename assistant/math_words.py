@@ -136,6 +136,7 @@ def _table() -> tuple[dict[str, tuple[str, int]], dict[tuple[str, ...], list[tup
     add("decimals", None, "decimal places", "decimal place", "decimals", "places", "digits")
     for word in ("to", "and", "from", "by", "a"):
         add(word, None, word)
+    add("from", None, "away from")  # "take 12 away from 548"
     add("a", None, "an")
     add("add", None, "add")
     add("subtract", None, "subtract", "take")
@@ -169,6 +170,8 @@ FILLER_PREFIX = re.compile(
     r"|quanto fanno|quanto è|quanto e|quant'è|calcola|dimmi|per favore|wat is|wat zijn|hoeveel is|hoeveel zijn"
     r"|hoeveel|bereken|reken uit|zeg me|alsjeblieft|alstublieft)\b[\s,:]*"
 )
+DISFLUENCY = re.compile(r"\b(?:u+m+|u+h+|e+r+m*|h+m+|a+h+|you know|i mean|like|okay so|ok so|well|so|äh+m*|euh|eh)\b")
+"""Hesitations anywhere in spoken math ("303 minus like um 7"): none of them means an operation or a number."""
 FILLER_SUFFIX = re.compile(
     r"[\s,]*\b(?:please|for me|equal to|equals|equal|make|makes|is|are|bitte|ist gleich|ist|ergibt|gleich"
     r"|s'il te plaît|s'il vous plaît|font|fait|égal à|égale|égal|por favor|es igual a|igual a|per favore|fa"

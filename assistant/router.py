@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from assistant.calls import NONE_CALL, Call
+from assistant.calls import NONE_CALL, Call, parse_call
 from assistant.errors import AssistantError, CallSyntaxError, InvalidArguments, UnknownSkill
 from assistant.matcher import FastMatcher
 from assistant.registry import Registry
@@ -110,7 +110,7 @@ class Router:
             completion.text,
         )
         try:
-            route.call = self.registry.parse(completion.text)
+            route.call = self._validate(completion.text, text)
             if self.min_confidence and completion.confidence < self.min_confidence and route.call.name != "none":
                 route.error = f"low confidence {completion.confidence:.2f} for {route.call}"
                 route.call = NONE_CALL
@@ -121,3 +121,20 @@ class Router:
             route.error = f"model output rejected: {error}"
         route.timings_ms["route_ms"] = (time.perf_counter() - start) * 1000
         return route
+
+    def _validate(self, raw: str, text: str) -> Call:
+        """The model's call, validated. When a converted argument (math) is rejected, the converter gets the whole
+        request instead: the model copied a broken span ("eighty five by four"), the computer reads the sentence
+        ("hmm multiply um eighty five by four" -> 85*4). The first error stands if that fails too."""
+        call = parse_call(raw)
+        try:
+            return self.registry.validate(call)
+        except InvalidArguments as error:
+            skill = self.registry.skills.get(call.name)
+            param = next((p for p in skill.params if p.name == error.param), None) if skill else None
+            if param is None or param.normalize is None or error.value is None:
+                raise
+            try:
+                return self.registry.validate(Call(call.name, {**call.args, param.name: text}))
+            except AssistantError:
+                raise error from None

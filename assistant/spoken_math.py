@@ -37,6 +37,7 @@ from assistant.arithmetic import (
 from assistant.math_words import (
     CJK_OPS,
     CJK_SUFFIX,
+    DISFLUENCY,
     FILLER_PREFIX,
     FILLER_SUFFIX,
     MAX_PHRASE_WORDS,
@@ -63,7 +64,7 @@ def _normalize(text: str) -> str:
     text = re.sub(r"[¿¡!?;:\"“”«»]", " ", text)
     text = re.sub(r"\.(?!\d)", " ", text)  # a full stop, not a decimal point
     text = re.sub(r"quatre[- ]vingts?", "quatrevingt", text)
-    text = " ".join(text.split())
+    text = " ".join(DISFLUENCY.sub(" ", text).split())
     while True:
         stripped = FILLER_SUFFIX.sub("", FILLER_PREFIX.sub("", text)).strip(" ,")
         if stripped == text:

@@ -19,6 +19,7 @@ from assistant.llm import ServerBackend, load_backend, server_grammar
 from assistant.prompt import context_lines, few_shot, request_lines, static_prefix
 from assistant.registry import Normalize, Range, Registry, Reply, skill
 from assistant.router import Completion, Router
+from assistant.spoken_math import to_expression
 from tests.http_server import RecordedServer, closed_port_url, http_server  # noqa: F401  (fixture)
 
 
@@ -297,6 +298,21 @@ def test_router_turns_a_failing_backend_into_none_with_the_reason():
 
     route = Router(REGISTRY, Down()).route("will it snow on mars")
     assert route.call == Call("none") and "not reachable" in route.error
+
+
+def test_a_rejected_converted_argument_is_read_from_the_whole_request():
+    @skill
+    def calc(expression: Annotated[str, Normalize(to_expression)]) -> Reply:
+        """Compute."""
+        return Reply("ok")
+
+    registry = Registry([calc, lights_off])
+    said = "hmm multiply um sixty three by two"
+    route = Router(registry, JunkBackend('calc(expression="sixty three by two")', 1.0), fast_path=False).route(said)
+    assert route.call == Call("calc", {"expression": "63*2"}) and not route.error
+    # When the request is no math either, the model's error stands and the call is none().
+    route = Router(registry, JunkBackend('calc(expression="blue")', 1.0), fast_path=False).route("paint it blue")
+    assert route.call == Call("none") and "'blue'" in route.error
 
 
 def test_math_characters_only_in_converted_parameters():

@@ -97,6 +97,11 @@ F = Fraction
         ("hoeveel is drieëntwintig plus vierentwintig", "23+24", 47),
         ("sieben hoch zwei", "7**2", 49),
         ("3,5 mal 2", "3.5*2", 7),
+        # hesitations and "take ... away from" as people say them
+        ("hmm multiply um sixty three by two", "63*2", 126),
+        ("what's what's ninety er divided okay so by nine", "90/9", 10),
+        ("take 20 away from 345", "345-20", 325),
+        ("41 like um plus you know 1", "41+1", 42),
         # digits with Chinese / Japanese operators and numerals
         ("十二乘以七", "12*7", 84),
         ("12かける7は", "12*7", 84),
