@@ -100,6 +100,18 @@ def test_intent_files_map_labels_to_skills(tmp_path):
     assert dataset.examples[2].tags == ("source:s", "oos:alarm_set")
 
 
+def test_out_of_scope_requests_the_product_serves_are_judged_as_served(tmp_path):
+    path = write(
+        tmp_path / "ext.jsonl",
+        [{"id": "v", "text": "turn it up", "intent": "out_of_scope", "orig_intent": "audio_volume_up"}],
+    )
+    example = load_dataset(str(path)).examples[0]
+    assert (example.skill, example.also, example.tags) == ("music_control", ("set_volume",), ("served:audio_volume_up",))
+    assert judge(example, Call("music_control", {"action": "volume_up"})) == (True, True)
+    assert judge(example, Call("set_volume", {"level": 9})) == (True, True)
+    assert judge(example, Call("none")) == (False, False)
+
+
 def test_intent_file_errors(tmp_path):
     path = write(
         tmp_path / "ext.jsonl",
