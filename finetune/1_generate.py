@@ -334,6 +334,7 @@ def _copyable(value: str, text: str, lang: str, *, math: bool = True) -> bool:
     if lang in NO_SPACE_LANGS:
         return all(part in text or (math and set(part) <= MATH_CHARS) for part in value.split())
     forms = {form for w in _units(text, lang) for form in (w, w.lower(), w.capitalize(), w.upper())}
+    forms |= set(text.split())  # words as written, punctuation included ("Paris," in "Paris, Texas")
     return all(w in forms or (math and set(w) <= MATH_CHARS) for w in value.split(" "))
 
 
