@@ -30,6 +30,18 @@ class AudioConfig:
     """How a turn starts: "wake" (wake phrase in the transcript), "push" (Enter key) or "always"."""
     wake_phrases: list[str] = field(default_factory=lambda: ["hey computer", "computer"])
     """Phrases that address the assistant in "wake" mode, matched at the start of the transcript."""
+    wake_phrases_by_language: dict[str, list[str]] = field(
+        default_factory=lambda: {
+            "de": ["hallo computer"],
+            "fr": ["salut ordinateur", "ordinateur"],
+            "es": ["hola computadora", "oye computadora", "computadora"],
+            "it": ["ciao computer"],
+            "nl": ["hallo computer"],
+            "ja": ["ねえコンピューター", "コンピューター"],
+            "zh": ["你好电脑", "电脑"],
+        }
+    )
+    """More phrases per language of the utterance (ISO 639-1), heard besides wake_phrases."""
     wake_window_ms: int = 8000
     """After the wake phrase alone, how long the next utterance counts as the command."""
 
@@ -171,7 +183,8 @@ def _convert(value: Any, hint: Any, where: str) -> Any:
     if origin is dict:
         if not isinstance(value, dict):
             raise ConfigError(f"{where}: expected a table, got {value!r}")
-        return value
+        item = get_args(hint)[1] if get_args(hint) else Any
+        return {k: _convert(v, item, f"{where}.{k}") for k, v in value.items()}
     if origin in (typing.Union, types.UnionType):
         return value
     if hint is float and isinstance(value, int) and not isinstance(value, bool):

@@ -21,7 +21,12 @@ from assistant.wake import WakePhrase
 
 log = logging.getLogger(__name__)
 
-STOP_WORDS = frozenset(["stop", "cancel", "quiet", "be quiet", "enough", "shut up", "never mind", "stop it"])
+STOP_WORDS = frozenset(
+    ["stop", "cancel", "quiet", "be quiet", "enough", "shut up", "never mind", "stop it"]
+    + ["stopp", "halt", "ruhe", "sei still", "genug", "arrête", "arrete", "stop stop", "silence", "tais toi", "para",
+       "basta", "cállate", "callate", "silencio", "zitto", "fermati", "stil", "hou op", "genoeg", "止めて", "やめて",
+       "ストップ", "停止", "停", "别说了", "安静"]  # fmt: skip
+)
 """Said while the assistant speaks (with barge-in on): cut the reply. Routed as usual otherwise ("stop" the music)."""
 PUSH_WAIT_MS = 5000
 """After Enter, how long to wait for speech to start before giving up."""
@@ -107,7 +112,7 @@ class VoiceLoop:
             raise AssistantError(f"audio.trigger must be wake, push or always, not {self.trigger!r}")
         self.vad = vad or SileroVad()
         self.endpointer = Endpointer(self.vad, self.config.vad)
-        self.wake = WakePhrase(self.config.audio.wake_phrases, self.config.audio.wake_window_ms)
+        self.wake = self._wake_phrase()
         self.status = status or StatusLine()
         self.barge_in = barge_in
         self.source_name = source_name or ("wav" if type(source).__name__ == "WavSource" else "mic")
@@ -210,7 +215,7 @@ class VoiceLoop:
             return VoiceTurn("no_speech", timings_ms=timings, message=message)
         command = text
         if self.trigger == "wake":
-            woke = self.wake.check(text)
+            woke = self.wake.check(text, language=transcript.language)
             if not woke.addressed:
                 log.info("not addressed: %r", text)
                 self.status.show("ignored", text)
@@ -257,6 +262,10 @@ class VoiceLoop:
         self._trace(result, utterance)
         return result
 
+    def _wake_phrase(self) -> WakePhrase:
+        audio = self.config.audio
+        return WakePhrase(audio.wake_phrases, audio.wake_window_ms, audio.wake_phrases_by_language)
+
     def speak(self, text: str, language: str) -> Spoken:
         """Say text with the microphone muted (or, with barge-in, listening only for a stop word)."""
         self.status.show("speaking", text)
@@ -275,8 +284,9 @@ class VoiceLoop:
                 thread.join()
                 break
             for heard in barge.feed(frame) if frame is not None else []:
-                said = self.stt.transcribe(heard.audio).text
-                if is_stop(said) or is_stop(WakePhrase(self.config.audio.wake_phrases).check(said).command):
+                said = self.stt.transcribe(heard.audio)
+                command = self._wake_phrase().check(said.text, language=said.language).command
+                if is_stop(said.text) or is_stop(command):
                     self.speaker.stop()
         thread.join()
         self.source.mute(False)

@@ -31,34 +31,59 @@ class WakeResult:
     """The phrase came alone: the next utterance within the window is the command."""
 
 
-class WakePhrase:
-    """Matches configured phrases at the start of a transcript, with a window for a command that follows."""
+def _unspaced(phrase: str) -> bool:
+    """True for a phrase in a script written without spaces (Japanese, Chinese): matched by characters."""
+    return bool(_UNSPACED.search(phrase))
 
-    def __init__(self, phrases: list[str], window_ms: int = 8000) -> None:
-        # Longest first, so "hey computer" wins over "computer" and leaves no "hey" in the command.
-        self.phrases = sorted((_words(p) for p in phrases if _words(p)), key=len, reverse=True)
+
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
+_LEADING_MARKS = " \t、。，,.!！?？:：~〜ー"
+
+
+class WakePhrase:
+    """Matches configured phrases at the start of a transcript, with a window for a command that follows.
+
+    phrases are heard in every language; by_language adds phrases for the language of the utterance ("hallo
+    computer" when Whisper hears German). Phrases in Japanese or Chinese are matched character by character.
+    """
+
+    def __init__(
+        self, phrases: list[str], window_ms: int = 8000, by_language: dict[str, list[str]] | None = None
+    ) -> None:
+        self.common = list(phrases)
+        self.by_language = {lang.lower(): list(extra) for lang, extra in (by_language or {}).items()}
         self.window_ms = window_ms
         self.armed_until = 0.0
 
-    def _match(self, words: list[str]) -> int:
-        """How many leading words of the transcript are the wake phrase (0 when it is not there)."""
-        for skip in (0, 1):
-            if skip and (not words or words[0] not in FILLERS):
-                break
-            rest = words[skip:]
-            for phrase in self.phrases:
-                head = rest[: len(phrase)]
-                if len(head) == len(phrase) and fuzz.ratio(" ".join(head), " ".join(phrase)) >= MIN_SIMILARITY:
-                    return skip + len(phrase)
-        return 0
+    def phrases(self, language: str = "") -> list[str]:
+        """The phrases heard for an utterance in language: that language's own first, then the common ones."""
+        own = self.by_language.get(language.lower(), []) or self.by_language.get(language.lower().split("-")[0], [])
+        return list(dict.fromkeys(own + self.common))
 
-    def check(self, transcript: str, now_s: float | None = None) -> WakeResult:
-        """Decide whether transcript is addressed to the assistant, and what the command is."""
+    def _match(self, transcript: str, language: str) -> str | None:
+        """The command after the wake phrase ("" when the phrase came alone), or None when it is not there."""
+        words = _words(transcript)
+        spaced = [p for p in self.phrases(language) if not _unspaced(p)]
+        # Longest first, so "hey computer" wins over "computer" and leaves no "hey" in the command.
+        for phrase in sorted((_words(p) for p in spaced if _words(p)), key=len, reverse=True):
+            for skip in (0, 1):
+                if skip and (not words or words[0] not in FILLERS):
+                    break
+                head = words[skip : skip + len(phrase)]
+                if len(head) == len(phrase) and fuzz.ratio(" ".join(head), " ".join(phrase)) >= MIN_SIMILARITY:
+                    return _strip_words(transcript, skip + len(phrase))
+        text = transcript.strip().lstrip(_LEADING_MARKS)
+        for phrase in sorted((p for p in self.phrases(language) if _unspaced(p)), key=len, reverse=True):
+            if text.startswith(phrase):
+                return text[len(phrase) :].lstrip(_LEADING_MARKS).strip()
+        return None
+
+    def check(self, transcript: str, now_s: float | None = None, language: str = "") -> WakeResult:
+        """Decide whether transcript (heard in language, when known) is for the assistant, and what the command is."""
         now_s = time.monotonic() if now_s is None else now_s
         words = _words(transcript)
-        matched = self._match(words)
-        if matched:
-            command = _strip_words(transcript, matched)
+        command = self._match(transcript, language)
+        if command is not None:
             if not command:
                 self.armed_until = now_s + self.window_ms / 1000
                 return WakeResult(True, "", armed=True)

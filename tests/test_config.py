@@ -36,6 +36,13 @@ def test_wrong_type(tmp_path):
         load_config(write(tmp_path, '[vad]\nsilence_ms = "long"\n'))
 
 
+def test_wake_phrases_per_language_are_read_and_checked(tmp_path):
+    config = load_config(write(tmp_path, '[audio.wake_phrases_by_language]\nde = ["hallo jarvis"]\n'))
+    assert config.audio.wake_phrases_by_language == {"de": ["hallo jarvis"]}
+    with pytest.raises(ConfigError, match=r"audio.wake_phrases_by_language.de: expected a list"):
+        load_config(write(tmp_path, '[audio.wake_phrases_by_language]\nde = "hallo jarvis"\n'))
+
+
 def test_bad_toml_and_missing_file(tmp_path):
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(write(tmp_path, "[vad\n"))
