@@ -37,6 +37,44 @@ COMMANDS: list[tuple[str, str]] = [
     ("stop", 'music_control(action="stop")'),
 ]
 """The fixed spoken set: short commands (<= 4 s) across every built-in skill, with the call each should give."""
+LANGUAGE_COMMANDS: dict[str, list[tuple[str, str]]] = {
+    "de": [
+        ("Wie wird das Wetter morgen in Berlin?", 'weather(location="Berlin", day="tomorrow")'),
+        ("Spiel Baby Shark", 'play_music(query="baby shark")'),
+        ("Nächstes Lied", 'music_control(action="next")'),
+        ("Stell die Lautstärke auf fünf", "set_volume(level=5)"),
+        ("Was ist zwölf mal sieben?", 'calculate(expression="12*7")'),
+        ("Nachrichten über Sport", 'news(topic="sport")'),
+    ],
+    "fr": [
+        ("Quel temps fera-t-il demain à Paris ?", 'weather(location="Paris", day="tomorrow")'),
+        ("Joue Baby Shark", 'play_music(query="baby shark")'),
+        ("Chanson suivante", 'music_control(action="next")'),
+        ("Mets le volume à cinq", "set_volume(level=5)"),
+        ("Combien font douze fois sept ?", 'calculate(expression="12*7")'),
+        ("Les nouvelles sur le sport", 'news(topic="sport")'),
+    ],
+    "es": [
+        ("¿Qué tiempo hará mañana en Madrid?", 'weather(location="Madrid", day="tomorrow")'),
+        ("Pon Baby Shark", 'play_music(query="baby shark")'),
+        ("Siguiente canción", 'music_control(action="next")'),
+        ("Pon el volumen a cinco", "set_volume(level=5)"),
+        ("¿Cuánto es doce por siete?", 'calculate(expression="12*7")'),
+        ("Noticias de deportes", 'news(topic="deportes")'),
+    ],
+    "it": [
+        ("Che tempo farà domani a Roma?", 'weather(location="Roma", day="tomorrow")'),
+        ("Canzone successiva", 'music_control(action="next")'),
+        ("Quanto fa dodici per sette?", 'calculate(expression="12*7")'),
+    ],
+    "nl": [
+        ("Wat voor weer wordt het morgen in Amsterdam?", 'weather(location="Amsterdam", day="tomorrow")'),
+        ("Volgend nummer", 'music_control(action="next")'),
+        ("Hoeveel is twaalf keer zeven?", 'calculate(expression="12*7")'),
+    ],
+}
+"""Spoken commands per language (espeak-ng says them): one per built-in skill for de, fr, es; a few for it, nl.
+The end-to-end tests say the de, fr and es ones too."""
 REPLIES = ["12 times 7 is 84.", "Tomorrow in Boston: light rain, 12 degrees. Take an umbrella.", "Playing Baby Shark."]
 
 
@@ -45,10 +83,12 @@ def percentile(values: Sequence[float], q: float) -> float:
     return float(np.percentile(np.asarray(values, dtype=float), q)) if values else 0.0
 
 
-def spoken_commands(folder: Path, config: Config) -> list[tuple[str, str, Path]]:
-    """(text, expected call, wav) for COMMANDS, synthesised once into folder (cached by text and voice).
+def spoken_commands(
+    folder: Path, config: Config, commands: list[tuple[str, str]] | None = None, language: str = "en"
+) -> list[tuple[str, str, Path]]:
+    """(text, expected call, wav) for commands (COMMANDS), synthesised once into folder (cached by text and voice).
 
-    Always Piper when it is there (closer to a person than espeak-ng), whatever engine speaks the replies.
+    Always Piper when it has a voice for the language (closer to a person than espeak-ng), else espeak-ng.
     """
     from dataclasses import replace
 
@@ -57,11 +97,11 @@ def spoken_commands(folder: Path, config: Config) -> list[tuple[str, str, Path]]
     folder.mkdir(parents=True, exist_ok=True)
     voice_config = replace(config, tts=replace(config.tts, engine="auto"))
     out = []
-    for text, call in COMMANDS:
-        key = hashlib.sha1(f"auto|{config.tts.voice}|{text}".encode()).hexdigest()[:12]
+    for text, call in COMMANDS if commands is None else commands:
+        key = hashlib.sha1(f"auto|{config.tts.voice}|{language}|{text}".encode()).hexdigest()[:12]
         path = folder / f"{key}.wav"
         if not path.exists():
-            synthesize_to_wav(text, path, voice_config)
+            synthesize_to_wav(text, path, voice_config, language)
         out.append((text, call, path))
     return out
 
@@ -71,29 +111,35 @@ def _same_call(got: str, want: str) -> bool:
     return got.lower() == want.lower()
 
 
-def run_voice_bench(
+def _summary(stt_ms: list[float], end_to_call: list[float], correct: int) -> dict[str, Any]:
+    return {
+        "stt_p50_ms": round(statistics.median(stt_ms), 1) if stt_ms else None,
+        "stt_p95_ms": round(percentile(stt_ms, 95), 1) if stt_ms else None,
+        "speech_end_to_call_p50_ms": round(statistics.median(end_to_call), 1) if end_to_call else None,
+        "speech_end_to_call_p95_ms": round(percentile(end_to_call, 95), 1) if end_to_call else None,
+        "voice_calls_correct": f"{correct}/{len(end_to_call)}",
+    }
+
+
+def _say_commands(
     config: Config,
+    stt: Any,
     route: Callable[[str], Any],
-    *,
-    repeats: int = 3,
-    stt: Any = None,
-    audio_dir: Path | None = None,
+    commands: list[tuple[str, str, Path]],
+    repeats: int,
+    language: str | None = None,
 ) -> dict[str, Any]:
-    """stt_p50_ms, stt_p95_ms, speech_end_to_call_p50_ms/p95 (and call accuracy) over the spoken commands."""
-    from assistant.stt import shared_stt
+    """Stream each command through the Endpointer; time STT and end of speech to call; count right calls and
+    (with language "auto") right language detections."""
     from assistant.vad import Endpointer, SileroVad
 
-    stt = stt or shared_stt(config)
-    stt.wait_ready()
     vad = SileroVad()
-    commands = spoken_commands(audio_dir or config.data_path / "bench-audio", config)
     lead = np.zeros(4800, dtype=np.float32)
     tail = np.zeros(16 * (config.vad.silence_ms + 300), dtype=np.float32)
-    stt.transcribe(read_wav(commands[0][2]))  # first call allocates; not a user-visible cost after start-up
+    stt.transcribe(read_wav(commands[0][2]), language)  # first call allocates; not a user-visible cost
     stt_ms: list[float] = []
     end_to_call: list[float] = []
-    correct, wrong = 0, []
-    load_before = os.getloadavg()[0]
+    correct, wrong, detected = 0, [], []
     for _ in range(repeats):
         for text, want, path in commands:
             stream = np.concatenate([lead, read_wav(path), tail])
@@ -106,27 +152,75 @@ def run_voice_bench(
                 wrong.append(f"{text!r}: no end of speech found")
                 continue
             endpoint_at = time.perf_counter()
-            transcript = stt.transcribe(done[0].audio)
+            transcript = stt.transcribe(done[0].audio, language)
             chosen = route(transcript.text)
             end_to_call.append((time.perf_counter() - endpoint_at) * 1000)
             stt_ms.append(transcript.timings_ms["stt_ms"])
+            detected.append(transcript.language)
             got = str(chosen.call)
             if _same_call(got, want):
                 correct += 1
             elif len(wrong) < 10:
                 wrong.append(f"{text!r} heard {transcript.text!r} -> {got}")
+    return {**_summary(stt_ms, end_to_call, correct), "voice_wrong": wrong, "detected": detected}
+
+
+def run_voice_bench(
+    config: Config,
+    route: Callable[[str], Any],
+    *,
+    repeats: int = 3,
+    stt: Any = None,
+    audio_dir: Path | None = None,
+) -> dict[str, Any]:
+    """stt_p50_ms, stt_p95_ms, speech_end_to_call_p50_ms/p95 (and call accuracy) over the spoken commands."""
+    from assistant.stt import shared_stt
+
+    stt = stt or shared_stt(config)
+    stt.wait_ready()
+    commands = spoken_commands(audio_dir or config.data_path / "bench-audio", config)
+    load_before = os.getloadavg()[0]
+    result = _say_commands(config, stt, route, commands, repeats)
+    del result["detected"]
     return {
-        "stt_p50_ms": round(statistics.median(stt_ms), 1),
-        "stt_p95_ms": round(percentile(stt_ms, 95), 1),
-        "speech_end_to_call_p50_ms": round(statistics.median(end_to_call), 1),
-        "speech_end_to_call_p95_ms": round(percentile(end_to_call, 95), 1),
-        "voice_calls_correct": f"{correct}/{len(end_to_call)}",
-        "voice_samples": len(end_to_call),
-        "voice_wrong": wrong,
+        **result,
+        "voice_samples": int(result["voice_calls_correct"].split("/")[1]),
         "stt_model": config.stt.model,
         "stt_threads": stt.threads,
         "load_avg_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
     }
+
+
+def language_bench(
+    config: Config, route: Callable[[str], Any], languages: Sequence[str], *, repeats: int = 1, stt: Any = None
+) -> dict[str, Any]:
+    """Per language of LANGUAGE_COMMANDS, with the multilingual model: STT and end-of-speech-to-call times and
+    right calls with the language fixed, and with "auto" how often detection picked the spoken language."""
+    from dataclasses import replace
+
+    from assistant.stt import stt_from_config
+
+    model = "base" if config.stt.model.endswith(".en") else config.stt.model
+    config = replace(config, stt=replace(config.stt, model=model, language="auto"))
+    stt = stt or stt_from_config(config)
+    stt.wait_ready()
+    out: dict[str, Any] = {"stt_model": model, "load_avg_1m_before": round(os.getloadavg()[0], 2)}
+    for language in languages:
+        if language not in LANGUAGE_COMMANDS:
+            raise ValueError(f"no bench commands in {language!r} (have {', '.join(LANGUAGE_COMMANDS)})")
+        commands = spoken_commands(config.data_path / "bench-audio", config, LANGUAGE_COMMANDS[language], language)
+        fixed = _say_commands(config, stt, route, commands, repeats, language)
+        auto = _say_commands(config, stt, route, commands, 1, None)
+        hits = sum(code == language for code in auto["detected"])
+        del fixed["detected"]
+        out[language] = {
+            **fixed,
+            "auto_detected": f"{hits}/{len(auto['detected'])}",
+            "auto_calls_correct": auto["voice_calls_correct"],
+            "auto_misdetected_as": sorted({code for code in auto["detected"] if code != language}),
+        }
+    out["load_avg_1m_after"] = round(os.getloadavg()[0], 2)
+    return out
 
 
 def tts_bench(config: Config, repeats: int = 3) -> dict[str, Any]:
@@ -252,8 +346,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-llm", action="store_true", help="route with the fast path only")
     parser.add_argument("--compare", action="store_true", help="also compare plain faster-whisper, ours, ours+bias")
+    parser.add_argument(
+        "--languages", help=f"only the per-language bench with the multilingual model: {','.join(LANGUAGE_COMMANDS)}"
+    )
     args = parser.parse_args(argv)
     config = load_config(args.config)
+    if args.languages:
+        from assistant.cli import build_assistant
+
+        assistant = build_assistant(config, llm=not args.no_llm, trace=False)
+        try:
+            result = language_bench(config, assistant.route, args.languages.split(","), repeats=args.repeats)
+        finally:
+            assistant.close()
+        print(json.dumps(result, ensure_ascii=False))
+        return 0
     result = voice_bench(config, repeats=args.repeats, llm=not args.no_llm)
     if args.compare:
         titles = ["Baby Shark", "The Wheels on the Bus", "Twinkle Twinkle Little Star", "Let It Go", "Boston", "Paris",

@@ -13,15 +13,62 @@ from typing import Any
 from assistant.calls import Call
 from assistant.config import Config, check_skill_tables, skill_settings
 from assistant.errors import AssistantError, InvalidArguments, SkillError, UnknownSkill
+from assistant.i18n import Messages
 from assistant.registry import Context, Registry, Reply, Skill
 from assistant.router import LlmBackend, Route, Router
 from assistant.trace import TraceStore, TurnRecord
 
 log = logging.getLogger(__name__)
 
-NOT_FOR_ME = "Sorry, I can't help with that yet."
-TOO_SLOW = "Sorry, that took too long. Please try again."
-BUG = "Sorry, something went wrong with the {skill} skill."
+MESSAGES = Messages(
+    "assistant",
+    {
+        "en": {
+            "not_for_me": "Sorry, I can't help with that yet.",
+            "too_slow": "Sorry, that took too long. Please try again.",
+            "bug": "Sorry, something went wrong with the {skill} skill.",
+        },
+        "de": {
+            "not_for_me": "Tut mir leid, dabei kann ich noch nicht helfen.",
+            "too_slow": "Tut mir leid, das hat zu lange gedauert. Bitte versuch es noch einmal.",
+            "bug": "Tut mir leid, beim Skill {skill} ist etwas schiefgegangen.",
+        },
+        "fr": {
+            "not_for_me": "Désolé, je ne sais pas encore faire ça.",
+            "too_slow": "Désolé, c'était trop long. Réessaie, s'il te plaît.",
+            "bug": "Désolé, quelque chose n'a pas marché avec la fonction {skill}.",
+        },
+        "es": {
+            "not_for_me": "Lo siento, todavía no puedo ayudarte con eso.",
+            "too_slow": "Lo siento, ha tardado demasiado. Inténtalo de nuevo.",
+            "bug": "Lo siento, algo ha fallado en la función {skill}.",
+        },
+        "it": {
+            "not_for_me": "Mi dispiace, non posso ancora aiutarti con questo.",
+            "too_slow": "Mi dispiace, ci ho messo troppo. Riprova, per favore.",
+            "bug": "Mi dispiace, qualcosa è andato storto con la funzione {skill}.",
+        },
+        "nl": {
+            "not_for_me": "Sorry, daar kan ik nog niet mee helpen.",
+            "too_slow": "Sorry, dat duurde te lang. Probeer het nog eens.",
+            "bug": "Sorry, er ging iets mis met de functie {skill}.",
+        },
+        "ja": {
+            "not_for_me": "すみません、それにはまだお応えできません。",
+            "too_slow": "すみません、時間がかかりすぎました。もう一度お試しください。",
+            "bug": "すみません、{skill}スキルで問題が起きました。",
+        },
+        "zh": {
+            "not_for_me": "抱歉，这个我还帮不上忙。",
+            "too_slow": "抱歉，用时太长了。请再试一次。",
+            "bug": "抱歉，{skill}功能出了点问题。",
+        },
+    },
+)
+"""The assistant's own replies (a skill's come from its catalogue), in the turn's language."""
+NOT_FOR_ME = MESSAGES.say("en", "not_for_me")
+TOO_SLOW = MESSAGES.say("en", "too_slow")
+BUG = MESSAGES.catalog["en"]["bug"]
 
 
 @dataclass
@@ -89,14 +136,15 @@ class Assistant:
 
     def execute(self, call: Call, language: str | None = None) -> tuple[Reply, str]:
         """Run a validated call within the skill budget; return the reply and an error text for the trace."""
+        language = language or self.language
         if call.name == "none":
-            return Reply(NOT_FOR_ME, {}), ""
+            return Reply(MESSAGES.say(language, "not_for_me"), {}), ""
         try:
             item = self.registry.get(call.name)
             kwargs: dict[str, Any] = dict(self.registry.bind(self.registry.validate(call)))
         except (UnknownSkill, InvalidArguments) as error:
             log.warning("execute: %s", error)
-            return Reply(NOT_FOR_ME, {}), str(error)
+            return Reply(MESSAGES.say(language, "not_for_me"), {}), str(error)
         if item.wants_context:
             kwargs["ctx"] = self.context(item, language)
         future = self.executor.submit(item.func, **kwargs)
@@ -105,18 +153,18 @@ class Assistant:
             reply = future.result(timeout=budget_s)
         except concurrent.futures.TimeoutError:
             log.warning("skill %s over its %d ms budget", item.name, self.config.budgets.skill_ms)
-            return Reply(TOO_SLOW, {}), f"{item.name} exceeded {self.config.budgets.skill_ms} ms"
+            return Reply(MESSAGES.say(language, "too_slow"), {}), f"{item.name} exceeded {self.config.budgets.skill_ms} ms"
         except SkillError as error:
             log.info("skill %s: %s", item.name, error)
             return Reply(error.sentence, {}), str(error)
         except AssistantError as error:
             log.warning("skill %s: %s", item.name, error)
-            return Reply(BUG.format(skill=item.name), {}), str(error)
+            return Reply(MESSAGES.say(language, "bug", skill=item.name), {}), str(error)
         except Exception as error:  # a bug in a skill must not take the assistant down
             log.exception("skill %s crashed", item.name)
-            return Reply(BUG.format(skill=item.name), {}), f"{type(error).__name__}: {error}"
+            return Reply(MESSAGES.say(language, "bug", skill=item.name), {}), f"{type(error).__name__}: {error}"
         if not isinstance(reply, Reply):
-            return Reply(BUG.format(skill=item.name), {}), f"{item.name} returned {type(reply).__name__}, not Reply"
+            return Reply(MESSAGES.say(language, "bug", skill=item.name), {}), f"{item.name} returned {type(reply).__name__}, not Reply"
         return reply, ""
 
     def ask(

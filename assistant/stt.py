@@ -243,6 +243,9 @@ class WhisperStt:
         # Only languages the assistant can answer in: a misheard accent must not become Thai or Welsh.
         allowed = [(code, p) for code, p in ranked if code in self.languages] or ranked
         detected, probability = allowed[0]
+        # The floor asks "which of the languages we answer in?": German at 0.45 with Afrikaans and Luxembourgish
+        # taking the rest is German. Renormalised over the allowed ones (espeak-ng's accent spreads the mass).
+        probability = probability / max(sum(p for _, p in allowed), 1e-9)
         if probability < self.auto_language_floor:
             log.info("language %s only %.2f likely: using %s", detected, probability, self.fallback_language)
             return self.fallback_language, probability

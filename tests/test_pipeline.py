@@ -82,6 +82,13 @@ def test_llm_path_and_bad_output(tmp_path):
         assert turn.route.error.startswith("model output rejected")
 
 
+def test_the_assistants_own_replies_follow_the_turns_language(tmp_path):
+    assistant = make(tmp_path, ScriptedLlm("none()"))
+    assert assistant.ask("tanz mit mir", language="de").reply.text == "Tut mir leid, dabei kann ich noch nicht helfen."
+    assert assistant.ask("跟我跳舞", language="zh").reply.text == "抱歉，这个我还帮不上忙。"
+    assert assistant.ask("dance with me", language="pt").reply.text == NOT_FOR_ME  # no Portuguese: English
+
+
 def test_low_confidence_becomes_none(tmp_path):
     config = Config(data_dir=str(tmp_path))
     config = replace(config, router=replace(config.router, min_confidence=0.95))
