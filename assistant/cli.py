@@ -14,6 +14,7 @@ from assistant.config import Config, load_config
 from assistant.errors import AssistantError
 from assistant.pipeline import Assistant
 from assistant.registry import Registry
+from assistant.router import LlmBackend
 
 log = logging.getLogger("assistant")
 
@@ -23,23 +24,26 @@ def load_registry(config: Config) -> Registry:
     return Registry.load([Path(d) for d in config.skill_dirs])
 
 
-def build_assistant(config: Config, *, llm: bool = True, trace: bool = True) -> Assistant:
-    """An Assistant with the registry, and the LLM router unless disabled."""
+def build_assistant(config: Config, *, llm: bool = True, trace: bool = True, lazy: bool = False) -> Assistant:
+    """An Assistant with the registry, and the LLM router unless disabled (lazy: loaded on first need)."""
     registry = load_registry(config)
-    backend = None
+    backend: LlmBackend | None = None
     if llm and config.router.llm:
-        from assistant.llm import load_backend
+        from assistant.llm import LazyBackend, load_backend
 
-        backend = load_backend(config, registry)
+        backend = LazyBackend(lambda: load_backend(config, registry)) if lazy else load_backend(config, registry)
     return Assistant(config, registry, backend, trace=trace)
 
 
 def cmd_ask(args: argparse.Namespace, config: Config) -> int:
     """Route, execute and print the reply for one sentence."""
-    assistant = build_assistant(config, llm=not args.no_llm)
+    # Lazy: a request the fast path answers ("stop", "what is 12 times 7") does not wait ~4 s for the model.
+    assistant = build_assistant(config, llm=not args.no_llm, lazy=True)
     try:
         turn = assistant.ask(" ".join(args.text))
         print(turn.reply.text)
+        if turn.route.error.startswith("LLM unavailable"):
+            print(f"note: {turn.route.error}", file=sys.stderr)
         if args.verbose:
             print(
                 json.dumps(

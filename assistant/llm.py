@@ -10,6 +10,7 @@ import logging
 import math
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -307,6 +308,27 @@ def _native_probs(entries: list[Any]) -> list[float]:
     return probs
 
 
+class LazyBackend:
+    """A backend made on the first request that needs it; a failed load is retried on the next request."""
+
+    def __init__(self, factory: Callable[[], LlmBackend]) -> None:
+        self._factory = factory
+        self._backend: LlmBackend | None = None
+        self._lock = threading.Lock()
+
+    def complete(self, text: str, context: dict[str, str]) -> Completion:
+        """Load the backend if needed (ModelError when it cannot be), then complete."""
+        with self._lock:
+            if self._backend is None:
+                self._backend = self._factory()
+        return self._backend.complete(text, context)
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the backend has been made."""
+        return self._backend is not None
+
+
 def load_backend(config: Config, registry: Registry) -> LlmBackend:
     """The configured backend; ModelError names a missing model or adapter file."""
     from assistant.models import adapter_path, llm_model_path
@@ -326,4 +348,4 @@ def load_backend(config: Config, registry: Registry) -> LlmBackend:
     )
 
 
-__all__ = ["LocalBackend", "ServerBackend", "load_backend", "server_grammar"]
+__all__ = ["LazyBackend", "LocalBackend", "ServerBackend", "load_backend", "server_grammar"]

@@ -153,7 +153,9 @@ class Assistant:
             reply = future.result(timeout=budget_s)
         except concurrent.futures.TimeoutError:
             log.warning("skill %s over its %d ms budget", item.name, self.config.budgets.skill_ms)
-            return Reply(MESSAGES.say(language, "too_slow"), {}), f"{item.name} exceeded {self.config.budgets.skill_ms} ms"
+            return Reply(
+                MESSAGES.say(language, "too_slow"), {}
+            ), f"{item.name} exceeded {self.config.budgets.skill_ms} ms"
         except SkillError as error:
             log.info("skill %s: %s", item.name, error)
             return Reply(error.sentence, {}), str(error)
@@ -164,7 +166,8 @@ class Assistant:
             log.exception("skill %s crashed", item.name)
             return Reply(MESSAGES.say(language, "bug", skill=item.name), {}), f"{type(error).__name__}: {error}"
         if not isinstance(reply, Reply):
-            return Reply(MESSAGES.say(language, "bug", skill=item.name), {}), f"{item.name} returned {type(reply).__name__}, not Reply"
+            error_text = f"{item.name} returned {type(reply).__name__}, not Reply"
+            return Reply(MESSAGES.say(language, "bug", skill=item.name), {}), error_text
         return reply, ""
 
     def ask(

@@ -48,6 +48,9 @@ MAX_WINDOW_S = 30.0
 """Whisper's own window; longer audio is cut (commands are short, the VAD cuts at max_utterance_ms)."""
 NO_SPEECH_PROB = 0.6
 """Whisper's own rule: no speech when this likely and the text is improbable (avg log-prob below -1)."""
+MIN_BIAS_SPEECH_S = 1.0
+"""Shorter utterances are decoded without bias words: a lone "stop" or "next" is a command, and with "Twinkle
+Twinkle Little Star" in the prompt espeak-ng's "stop" came out as "Star." (3 of 30 bench commands)."""
 MAX_HOTWORD_TOKENS = 120
 """Bias prompt cap; faster-whisper allows up to 223, each prompt token costs decoder time."""
 SENTENCE_RE = re.compile(r"(?<=[.!?])\s+")
@@ -205,7 +208,7 @@ class WhisperStt:
             t_encode = time.perf_counter()
             lang, lang_prob = self._language(encoded, language or self.language)
             tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language=lang)
-            prompt = self._prompt(tokenizer)
+            prompt = self._prompt(tokenizer, bias=speech_s >= MIN_BIAS_SPEECH_S)
             result = model.model.generate(
                 encoded,
                 [prompt],
@@ -251,10 +254,10 @@ class WhisperStt:
             return self.fallback_language, probability
         return detected, probability
 
-    def _prompt(self, tokenizer: Any) -> list[int]:
+    def _prompt(self, tokenizer: Any, *, bias: bool = True) -> list[int]:
         """<|startofprev|> bias words <|startoftranscript|> (language, task); timestamps stay on (see module doc)."""
         prompt: list[int] = []
-        if self.hotwords:
+        if self.hotwords and bias:
             # As sentences ("Baby Shark. Boston."), not a comma list: measured 5.3 % vs 17 % word error (list style
             # primes tiny.en into lower-case run-on text that repeats itself).
             bias = tokenizer.encode(" " + ". ".join(self.hotwords) + ".")[:MAX_HOTWORD_TOKENS]

@@ -106,7 +106,11 @@ def test_out_of_scope_requests_the_product_serves_are_judged_as_served(tmp_path)
         [{"id": "v", "text": "turn it up", "intent": "out_of_scope", "orig_intent": "audio_volume_up"}],
     )
     example = load_dataset(str(path)).examples[0]
-    assert (example.skill, example.also, example.tags) == ("music_control", ("set_volume",), ("served:audio_volume_up",))
+    assert (example.skill, example.also, example.tags) == (
+        "music_control",
+        ("set_volume",),
+        ("served:audio_volume_up",),
+    )
     assert judge(example, Call("music_control", {"action": "volume_up"})) == (True, True)
     assert judge(example, Call("set_volume", {"level": 9})) == (True, True)
     assert judge(example, Call("none")) == (False, False)

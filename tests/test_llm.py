@@ -15,7 +15,7 @@ from assistant.calls import Call, format_call
 from assistant.config import Config, RouterConfig
 from assistant.decoder import CallSpace, Decoder, State, _number_prefix_ok
 from assistant.errors import AssistantError, ConfigError, ModelError
-from assistant.llm import ServerBackend, load_backend, server_grammar
+from assistant.llm import LazyBackend, ServerBackend, load_backend, server_grammar
 from assistant.prompt import context_lines, few_shot, request_lines, static_prefix
 from assistant.registry import Normalize, Range, Registry, Reply, skill
 from assistant.router import Completion, Router
@@ -313,6 +313,23 @@ def test_a_rejected_converted_argument_is_read_from_the_whole_request():
     # When the request is no math either, the model's error stands and the call is none().
     route = Router(registry, JunkBackend('calc(expression="blue")', 1.0), fast_path=False).route("paint it blue")
     assert route.call == Call("none") and "'blue'" in route.error
+
+
+def test_a_lazy_backend_loads_on_the_first_request_the_fast_path_leaves():
+    made = []
+
+    def factory():
+        made.append(1)
+        if len(made) == 1:
+            raise ModelError("model file missing")
+        return JunkBackend("volume(level=3)", 1.0)
+
+    lazy = LazyBackend(factory)
+    router = Router(REGISTRY, lazy)
+    assert router.route("set the volume to 5").path == "fast" and not lazy.loaded and not made
+    route = router.route("make it a bit quieter")
+    assert route.call == Call("none") and "model file missing" in route.error and not lazy.loaded
+    assert router.route("make it a bit quieter").call == Call("volume", {"level": 3}) and lazy.loaded
 
 
 def test_math_characters_only_in_converted_parameters():
