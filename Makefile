@@ -3,7 +3,7 @@ PY := .venv/bin/python
 PIP := .venv/bin/pip
 export CMAKE_BUILD_PARALLEL_LEVEL ?= 2
 
-.PHONY: install system-deps test test-fast lint run eval eval-full bench finetune clean
+.PHONY: install system-deps test test-fast lint run eval eval-full bench bench-languages finetune clean
 
 install: system-deps .venv/.installed
 
@@ -47,6 +47,9 @@ eval-full: install
 
 bench: install
 	.venv/bin/assistant bench --json
+
+bench-languages: install
+	.venv/bin/python -m assistant.bench_voice --languages de,fr,es,it,nl
 
 finetune: install
 	$(PIP) install -q -e ".[finetune]"

@@ -40,7 +40,7 @@ def cmd_ask(args: argparse.Namespace, config: Config) -> int:
     # Lazy: a request the fast path answers ("stop", "what is 12 times 7") does not wait ~4 s for the model.
     assistant = build_assistant(config, llm=not args.no_llm, lazy=True)
     try:
-        turn = assistant.ask(" ".join(args.text))
+        turn = assistant.ask(" ".join(args.text), language=args.language)
         print(turn.reply.text)
         if turn.route.error.startswith("LLM unavailable"):
             print(f"note: {turn.route.error}", file=sys.stderr)
@@ -369,6 +369,7 @@ def parser() -> argparse.ArgumentParser:
     ask.add_argument("text", nargs="+")
     ask.add_argument("--no-llm", action="store_true", help="fast path only")
     ask.add_argument("-v", "--verbose", action="store_true", help="print the call and timings to stderr")
+    ask.add_argument("--language", help="reply language (ISO 639-1; default: the config's language)")
     ask.set_defaults(func=cmd_ask)
 
     skills = sub.add_parser("skills", help="list skills with their signatures")

@@ -36,6 +36,8 @@ def test_ask_prints_reply(monkeypatch, capsys, tmp_path):
     monkeypatch.setenv("HOME", str(tmp_path))
     code, out = run(monkeypatch, capsys, ["ask", "--no-llm", "what is twelve times seven"])
     assert code == 0 and out.out.strip() == "12 times 7 is 84."
+    code, out = run(monkeypatch, capsys, ["ask", "--no-llm", "--language", "de", "was ist zwölf mal sieben"])
+    assert code == 0 and out.out.strip() == "12 mal 7 ist 84."
 
 
 def test_config_typo_is_one_clear_line(monkeypatch, capsys, tmp_path):
