@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "ja", "zh")
 """Languages every built-in catalogue aims to cover."""
+UNSPACED = frozenset({"ja", "zh"})
+"""Languages written without spaces between words and sentences."""
 
 _ALL: list[Messages] = []
 
@@ -46,3 +48,9 @@ class Messages:
 def missing_translations(languages: tuple[str, ...] = LANGUAGES) -> list[str]:
     """Every missing translation across all loaded catalogues."""
     return [line for messages in _ALL for line in messages.missing(languages)]
+
+
+def join_sentences(language: str, *sentences: str) -> str:
+    """Sentences one after the other: a space between them, none in Japanese or Chinese; empty ones dropped."""
+    gap = "" if language.split("-")[0].lower() in UNSPACED else " "
+    return gap.join(s for s in sentences if s)

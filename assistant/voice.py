@@ -22,10 +22,11 @@ from assistant.wake import WakePhrase
 log = logging.getLogger(__name__)
 
 STOP_WORDS = frozenset(
-    ["stop", "cancel", "quiet", "be quiet", "enough", "shut up", "never mind", "stop it"]
-    + ["stopp", "halt", "ruhe", "sei still", "genug", "arrête", "arrete", "stop stop", "silence", "tais toi", "para",
-       "basta", "cállate", "callate", "silencio", "zitto", "fermati", "stil", "hou op", "genoeg", "止めて", "やめて",
-       "ストップ", "停止", "停", "别说了", "安静"]  # fmt: skip
+    (
+        "stop|cancel|quiet|be quiet|enough|shut up|never mind|stop it|stopp|halt|ruhe|sei still|genug|arrête|arrete"
+        "|silence|tais toi|para|basta|cállate|callate|silencio|zitto|fermati|stil|hou op|genoeg|止めて|やめて|ストップ"
+        "|停止|停|别说了|安静"
+    ).split("|")
 )
 """Said while the assistant speaks (with barge-in on): cut the reply. Routed as usual otherwise ("stop" the music)."""
 PUSH_WAIT_MS = 5000

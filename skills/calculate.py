@@ -43,8 +43,12 @@ SEPARATORS = {
     "it": (".", ","),
     "nl": (".", ","),
     "fr": ("\u00a0", ","),
+    "ja": (",", "."),
+    "zh": (",", "."),
 }
 """Language -> (thousands separator, decimal separator)."""
+GROUP_FOUR_DIGITS = {"en", "ja", "zh"}
+"""Languages that group a four-digit number too (1,234); the others start at five digits (1234, 12.345)."""
 
 _OPS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "%": "mod", "**": "pow"}
 MESSAGES = Messages(
@@ -153,6 +157,40 @@ MESSAGES = Messages(
             "abs": "de absolute waarde van {a}", "round": "{a} afgerond", "round_to": "{a} afgerond op {b} decimalen",
             "percent_of": "{a} procent van {b}", "neg": "min {a}",
         },
+        "ja": {
+            "result": "{expression}は{value}です。",
+            "result_about": "{expression}は約{value}です。",
+            "answer": "答えは{value}です。",
+            "answer_about": "答えは約{value}です。",
+            "too_big": "数が大きすぎて読み上げられません。",
+            "div_zero": "ゼロで割ることはできません。",
+            "negative_sqrt": "負の数の平方根は計算できません。",
+            "even_root": "負の数の偶数乗根は計算できません。",
+            "bad_round": "四捨五入する桁数は整数で言ってください。",
+            "bad_input": "すみません、計算できませんでした。",
+            "add": "{a}たす{b}", "sub": "{a}ひく{b}", "mul": "{a}かける{b}", "div": "{a}わる{b}",
+            "mod": "{a}を{b}で割った余り", "pow": "{a}の{b}乗", "squared": "{a}の2乗", "cubed": "{a}の3乗",
+            "sqrt": "{a}の平方根", "cbrt": "{a}の立方根", "abs": "{a}の絶対値",
+            "round": "{a}を四捨五入した値", "round_to": "{a}を小数第{b}位まで四捨五入した値",
+            "percent_of": "{b}の{a}パーセント", "neg": "マイナス{a}",
+        },
+        "zh": {
+            "result": "{expression}等于{value}。",
+            "result_about": "{expression}约等于{value}。",
+            "answer": "答案是{value}。",
+            "answer_about": "答案约等于{value}。",
+            "too_big": "这个数太大了，我念不出来。",
+            "div_zero": "不能除以零。",
+            "negative_sqrt": "负数不能开平方。",
+            "even_root": "负数不能开偶次方根。",
+            "bad_round": "保留的小数位数必须是整数。",
+            "bad_input": "抱歉，这个我算不出来。",
+            "add": "{a}加{b}", "sub": "{a}减{b}", "mul": "{a}乘以{b}", "div": "{a}除以{b}",
+            "mod": "{a}除以{b}的余数", "pow": "{a}的{b}次方", "squared": "{a}的平方", "cubed": "{a}的立方",
+            "sqrt": "{a}的平方根", "cbrt": "{a}的立方根", "abs": "{a}的绝对值",
+            "round": "{a}四舍五入", "round_to": "{a}四舍五入保留{b}位小数",
+            "percent_of": "{b}的百分之{a}", "neg": "负{a}",
+        },
     },
 )  # fmt: skip
 
@@ -168,7 +206,7 @@ def _localize(digits: str, language: str) -> str:
     group, point = SEPARATORS.get(language.split("-")[0], SEPARATORS["en"])
     sign, digits = ("-", digits[1:]) if digits.startswith("-") else ("", digits)
     whole, _, decimals = digits.partition(".")
-    if len(whole) > 4 or (len(whole) == 4 and language.startswith("en")):
+    if len(whole) > 4 or (len(whole) == 4 and language.split("-")[0] in GROUP_FOUR_DIGITS):
         whole = f"{int(whole):,}".replace(",", group)
     return sign + whole + (point + decimals if decimals else "")
 

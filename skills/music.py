@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from assistant.errors import ConfigError, SkillError
-from assistant.i18n import Messages
+from assistant.i18n import Messages, join_sentences
 from assistant.library import (
     GENERIC_QUERIES,
     History,
@@ -244,6 +244,66 @@ MESSAGES = Messages(
             "volume_max": "Het volume staat al op het maximum.",
             "volume_min": "Het volume staat al op het minimum.",
         },
+        "ja": {
+            "track": "{artist}の「{title}」",
+            "playing": "{track}を再生します。",
+            "playing_artist": "{artist}の曲を再生します。まずは{track}です。",
+            "playing_album": "アルバム「{album}」を再生します。まずは{track}です。",
+            "playing_genre": "{genre}を再生します。まずは{track}です。",
+            "shuffling": "音楽をシャッフル再生します。まずは{track}です。",
+            "favorite": "お気に入りの曲、{track}を再生します。",
+            "no_favorite": "お気に入りの曲はまだわからないので、ライブラリから適当にかけます。まずは{track}です。",
+            "skipped_one": "{track}を再生できませんでした。ファイルが壊れているようです。",
+            "skipped_many": "再生できない曲を{count}曲スキップしました。",
+            "all_unplayable": "どの曲も再生できませんでした。ファイルが壊れているようです。",
+            "not_found": "音楽の中に「{query}」は見つかりませんでした。",
+            "no_folder": "音楽フォルダ{folder}が見つかりません。音楽の設定を確認してください。",
+            "empty": "{folder}にはまだ音楽がありません。曲をコピーしてから、もう一度話しかけてください。",
+            "indexing": "まだ音楽を読み込んでいます。今のところ{count}曲です。1分ほどしてからもう一度どうぞ。",
+            "stopped": "停止しました。",
+            "paused": "一時停止しました。",
+            "resumed": "{track}の続きを再生します。",
+            "already_playing": "もう再生中です。",
+            "nothing_playing": "何も再生していません。",
+            "nothing_paused": "再開できるものがありません。",
+            "next": "次の曲、{track}です。",
+            "last": "今のが最後の曲でした。",
+            "previous": "前の曲、{track}に戻ります。",
+            "restart": "{track}を最初から再生します。",
+            "volume": "音量{level}です。",
+            "volume_max": "音量はもう最大です。",
+            "volume_min": "音量はもう最小です。",
+        },
+        "zh": {
+            "track": "{artist}的《{title}》",
+            "playing": "正在播放{track}。",
+            "playing_artist": "播放{artist}的歌，先放{track}。",
+            "playing_album": "播放专辑《{album}》，先放{track}。",
+            "playing_genre": "来点{genre}，先放{track}。",
+            "shuffling": "随机播放你的音乐，先放{track}。",
+            "favorite": "播放你最喜欢的歌，{track}。",
+            "no_favorite": "我还不知道你最喜欢哪首歌，先随便放点你的音乐，从{track}开始。",
+            "skipped_one": "{track}播放不了，文件好像坏了。",
+            "skipped_many": "有{count}首歌播放不了，已经跳过了。",
+            "all_unplayable": "这些歌都播放不了，文件好像坏了。",
+            "not_found": "在你的音乐里没找到“{query}”。",
+            "no_folder": "找不到你的音乐文件夹{folder}，请检查音乐设置。",
+            "empty": "{folder}里还没有音乐。先拷几首歌进去，再问我一次吧。",
+            "indexing": "我还在整理你的音乐，目前找到{count}首。请过一分钟再问我。",
+            "stopped": "已停止。",
+            "paused": "已暂停。",
+            "resumed": "继续播放{track}。",
+            "already_playing": "已经在播放了。",
+            "nothing_playing": "现在没有在播放。",
+            "nothing_paused": "没有可以继续播放的。",
+            "next": "下一首：{track}。",
+            "last": "这已经是最后一首了。",
+            "previous": "回到上一首：{track}。",
+            "restart": "从头播放{track}。",
+            "volume": "音量{level}。",
+            "volume_max": "音量已经是最大了。",
+            "volume_min": "音量已经是最小了。",
+        },
     },
 )
 
@@ -366,8 +426,8 @@ def _skipped(ctx: Context, result: PlayResult) -> str:
     if not result.skipped:
         return ""
     if len(result.skipped) == 1:
-        return _say(ctx, "skipped_one", track=_name(ctx, result.skipped[0][0])) + " "
-    return _say(ctx, "skipped_many", count=len(result.skipped)) + " "
+        return _say(ctx, "skipped_one", track=_name(ctx, result.skipped[0][0]))
+    return _say(ctx, "skipped_many", count=len(result.skipped))
 
 
 def _start(ctx: Context, player: Player, tracks: list[Track], key: str, **values: object) -> Reply:
@@ -380,7 +440,7 @@ def _start(ctx: Context, player: Player, tracks: list[Track], key: str, **values
             sentence = _say(ctx, "all_unplayable")
         raise SkillError(sentence, cause="; ".join(f"{item.path}: {why}" for item, why in result.skipped))
     track = result.started
-    text = _skipped(ctx, result) + _say(ctx, key, track=_name(ctx, track), **values)
+    text = join_sentences(ctx.language, _skipped(ctx, result), _say(ctx, key, track=_name(ctx, track), **values))
     return Reply(text, _data(track, "play", len(tracks), result))
 
 
@@ -612,13 +672,14 @@ def music_control(
     result = player.next() if action == "next" else player.previous()
     if result.started is None:
         if result.skipped:
-            return Reply(_skipped(ctx, result).strip(), {"action": action, "done": False})
+            return Reply(_skipped(ctx, result), {"action": action, "done": False})
         return Reply(_say(ctx, "last"), {"action": action, "done": False})
     key = "next" if action == "next" else "previous"
     if action == "previous" and result.started is before_item and not result.skipped:
         key = "restart"
     return Reply(
-        _skipped(ctx, result) + _say(ctx, key, track=_name(ctx, result.started)), _data(result.started, action)
+        join_sentences(ctx.language, _skipped(ctx, result), _say(ctx, key, track=_name(ctx, result.started))),
+        _data(result.started, action),
     )
 
 

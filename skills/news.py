@@ -173,7 +173,7 @@ def parse_feed(data: bytes, topic: str = "") -> list[Headline]:
                     fields.setdefault("link", child.get("href", ""))
             elif name not in fields:
                 fields[name] = "".join(child.itertext())
-        title = _text(fields.get("title")).rstrip(".")
+        title = _text(fields.get("title")).rstrip(".。")  # the reply puts its own full stop
         if not title:
             continue
         items.append(
@@ -297,7 +297,8 @@ def _read_out(ctx: Context, chosen: list[Headline], kind: str, topic: str) -> st
         return _say(ctx, f"one_{kind}", topic=topic, item=chosen[0].title)
     numbers = MESSAGES.say(ctx.language, "numbers").split("|")
     pairs = zip(numbers, chosen, strict=False)  # headlines <= 10 numbers (checked in NewsSettings)
-    items = "; ".join(MESSAGES.say(ctx.language, "item", number=n, title=h.title) for n, h in pairs)
+    separator = MESSAGES.say(ctx.language, "separator")
+    items = separator.join(MESSAGES.say(ctx.language, "item", number=n, title=h.title) for n, h in pairs)
     return _say(ctx, f"many_{kind}", topic=topic, items=items)
 
 
@@ -363,7 +364,7 @@ def news(topic: str | None = None, *, ctx: Context) -> Reply:
         if not chosen:
             log.info("news: nothing about %r in %d headlines", topic, len(items))
             raise SkillError(_say(ctx, "no_news_about", topic=topic), cause=f"no headline matches {words}")
-    text = re.sub(r"([?!])\.$", r"\1", _read_out(ctx, chosen, kind, label))  # no "...right?." at the end
+    text = re.sub(r"([?!？！])[.。]$", r"\1", _read_out(ctx, chosen, kind, label))  # no "...right?." at the end
     data = {
         "topic": topic,
         "feed": key,
@@ -374,7 +375,8 @@ def news(topic: str | None = None, *, ctx: Context) -> Reply:
 
 
 # fmt: off
-# Reply sentences; {topic} is the feed name or the user's words, {items} the numbered headlines.
+# Reply sentences; {topic} is the feed name or the user's words, {items} the numbered headlines joined by
+# "separator"; "numbers" are the ten "item" numbers, split on "|".
 MESSAGES = Messages("news", {
     "en": {
         "many_general": "here are the top headlines: {items}.", "one_general": "here's the top headline: {item}.",
@@ -382,7 +384,8 @@ MESSAGES = Messages("news", {
         "one_feed": "here's the top {topic} headline: {item}.",
         "many_about": "here are the top headlines about {topic}: {items}.",
         "one_about": "here's the top headline about {topic}: {item}.",
-        "item": "{number}, {title}", "numbers": "one|two|three|four|five|six|seven|eight|nine|ten",
+        "item": "{number}, {title}", "separator": "; ",
+        "numbers": "one|two|three|four|five|six|seven|eight|nine|ten",
         "no_news_about": "I found no news about {topic}.",
         "empty": "there are no headlines right now.", "empty_feed": "there are no {topic} headlines right now.",
         "offline": "I can't reach the news right now. Please check the internet connection.",
@@ -397,7 +400,8 @@ MESSAGES = Messages("news", {
         "one_feed": "hier ist die wichtigste Schlagzeile zum Thema {topic}: {item}.",
         "many_about": "hier sind die wichtigsten Schlagzeilen über {topic}: {items}.",
         "one_about": "hier ist die wichtigste Schlagzeile über {topic}: {item}.",
-        "item": "{number}: {title}", "numbers": "eins|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn",
+        "item": "{number}: {title}", "separator": "; ",
+        "numbers": "eins|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn",
         "no_news_about": "ich habe keine Nachrichten über {topic} gefunden.",
         "empty": "gerade gibt es keine Schlagzeilen.",
         "empty_feed": "gerade gibt es keine Schlagzeilen zum Thema {topic}.",
@@ -412,7 +416,8 @@ MESSAGES = Messages("news", {
         "one_feed": "voici le titre principal, rubrique {topic} : {item}.",
         "many_about": "voici les principaux titres sur {topic} : {items}.",
         "one_about": "voici le titre principal sur {topic} : {item}.",
-        "item": "{number}, {title}", "numbers": "un|deux|trois|quatre|cinq|six|sept|huit|neuf|dix",
+        "item": "{number}, {title}", "separator": " ; ",
+        "numbers": "un|deux|trois|quatre|cinq|six|sept|huit|neuf|dix",
         "no_news_about": "je n'ai trouvé aucune actualité sur {topic}.",
         "empty": "il n'y a aucun titre pour le moment.", "empty_feed": "il n'y a aucun titre {topic} pour le moment.",
         "offline": "je n'arrive pas à joindre les actualités. Vérifiez la connexion Internet.",
@@ -427,7 +432,8 @@ MESSAGES = Messages("news", {
         "one_feed": "este es el titular principal de {topic}: {item}.",
         "many_about": "estos son los titulares principales sobre {topic}: {items}.",
         "one_about": "este es el titular principal sobre {topic}: {item}.",
-        "item": "{number}, {title}", "numbers": "uno|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez",
+        "item": "{number}, {title}", "separator": "; ",
+        "numbers": "uno|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez",
         "no_news_about": "no encontré noticias sobre {topic}.",
         "empty": "ahora mismo no hay titulares.", "empty_feed": "ahora mismo no hay titulares de {topic}.",
         "offline": "no puedo acceder a las noticias. Comprueba la conexión a Internet.",
@@ -441,7 +447,8 @@ MESSAGES = Messages("news", {
         "one_feed": "ecco il titolo principale di {topic}: {item}.",
         "many_about": "ecco i titoli principali su {topic}: {items}.",
         "one_about": "ecco il titolo principale su {topic}: {item}.",
-        "item": "{number}, {title}", "numbers": "uno|due|tre|quattro|cinque|sei|sette|otto|nove|dieci",
+        "item": "{number}, {title}", "separator": "; ",
+        "numbers": "uno|due|tre|quattro|cinque|sei|sette|otto|nove|dieci",
         "no_news_about": "non ho trovato notizie su {topic}.",
         "empty": "al momento non ci sono titoli.", "empty_feed": "al momento non ci sono titoli di {topic}.",
         "offline": "non riesco a raggiungere le notizie. Controlla la connessione a Internet.",
@@ -456,13 +463,41 @@ MESSAGES = Messages("news", {
         "one_feed": "hier is de belangrijkste kop over {topic}: {item}.",
         "many_about": "hier zijn de belangrijkste koppen over {topic}: {items}.",
         "one_about": "hier is de belangrijkste kop over {topic}: {item}.",
-        "item": "{number}, {title}", "numbers": "een|twee|drie|vier|vijf|zes|zeven|acht|negen|tien",
+        "item": "{number}, {title}", "separator": "; ",
+        "numbers": "een|twee|drie|vier|vijf|zes|zeven|acht|negen|tien",
         "no_news_about": "ik heb geen nieuws gevonden over {topic}.",
         "empty": "er zijn op dit moment geen koppen.", "empty_feed": "er zijn op dit moment geen koppen over {topic}.",
         "offline": "ik kan het nieuws nu niet bereiken. Controleer de internetverbinding.",
         "timeout": "het nieuws laadt te traag. Probeer het zo nog eens.",
         "server_error": "de nieuwsfeed is op dit moment niet beschikbaar. Probeer het later nog eens.",
         "bad_feed": "de nieuwsfeed stuurde iets dat ik niet kon lezen.",
+    },
+    "ja": {
+        "many_general": "主なニュースをお伝えします。{items}。", "one_general": "主なニュースをお伝えします。{item}。",
+        "many_feed": "{topic}の主なニュースです。{items}。", "one_feed": "{topic}の主なニュースです。{item}。",
+        "many_about": "{topic}に関する主なニュースです。{items}。",
+        "one_about": "{topic}に関する主なニュースです。{item}。",
+        "item": "{number}、{title}", "separator": "。",
+        "numbers": "1件目|2件目|3件目|4件目|5件目|6件目|7件目|8件目|9件目|10件目",
+        "no_news_about": "{topic}に関するニュースは見つかりませんでした。",
+        "empty": "今はニュースがありません。", "empty_feed": "今は{topic}のニュースがありません。",
+        "offline": "ニュースに接続できません。インターネット接続を確認してください。",
+        "timeout": "ニュースの読み込みに時間がかかっています。少ししてからもう一度お試しください。",
+        "server_error": "ニュースフィードは今使えません。後でもう一度お試しください。",
+        "bad_feed": "ニュースフィードから読み取れないデータが届きました。",
+    },
+    "zh": {
+        "many_general": "以下是头条新闻：{items}。", "one_general": "以下是头条新闻：{item}。",
+        "many_feed": "以下是{topic}方面的头条新闻：{items}。", "one_feed": "以下是{topic}方面的头条新闻：{item}。",
+        "many_about": "以下是关于{topic}的头条新闻：{items}。", "one_about": "以下是关于{topic}的头条新闻：{item}。",
+        "item": "{number}，{title}", "separator": "；",
+        "numbers": "第一|第二|第三|第四|第五|第六|第七|第八|第九|第十",
+        "no_news_about": "没有找到关于{topic}的新闻。",
+        "empty": "现在没有头条新闻。", "empty_feed": "现在没有{topic}方面的头条新闻。",
+        "offline": "现在连不上新闻服务，请检查网络连接。",
+        "timeout": "新闻加载太慢了，请稍后再试。",
+        "server_error": "新闻源暂时用不了，请稍后再试。",
+        "bad_feed": "新闻源发来的内容我读不懂。",
     },
 })
 # fmt: on

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from assistant.errors import ConfigError, SkillError
 from assistant.http import TtlCache, new_session
-from assistant.i18n import Messages
+from assistant.i18n import Messages, join_sentences
 from assistant.registry import Context, Reply, skill
 
 log = logging.getLogger(__name__)
@@ -170,9 +170,16 @@ def _clean_location(text: str) -> str:
     return " ".join(words)
 
 
+def geocoding_language(language: str) -> str:
+    """The language to ask the geocoder for place names in: the reply's ("de" for "de-CH"), else English."""
+    base = language.split("-")[0].lower()
+    # Names in the language the sentence around them is in: a reply that falls back to English says "Munich".
+    return base if base in MESSAGES.catalog else "en"
+
+
 def _geocode(ctx: Context, settings: WeatherSettings, name: str, deadline: float) -> dict[str, Any]:
-    """The best place for name; "portland maine" retries "portland" and keeps the result in Maine."""
-    language = ctx.language.split("-")[0].lower() or "en"
+    """The best place for name, named in the reply's language; "portland maine" retries "portland" in Maine."""
+    language = geocoding_language(ctx.language)
 
     def search(text: str, count: int) -> list[dict[str, Any]]:
         params = {"name": text, "count": count, "language": language, "format": "json"}
@@ -300,7 +307,7 @@ def _describe(
                 high=_temp(ctx, d.high), low=_temp(ctx, d.low), extra=_chance(ctx, d))
             for d in chosen
         ]  # fmt: skip
-        text = _say(ctx, "weekend_reply", place=place, parts="; ".join(parts))
+        text = _say(ctx, "weekend_reply", place=place, parts=say(lang, "separator").join(parts))
     else:
         name = day if day in ("today", "tomorrow") else WEEKDAYS[first.date.weekday()]
         text = _say(
@@ -311,7 +318,8 @@ def _describe(
     windy = WINDY_KMH / 1.609 if fahrenheit else WINDY_KMH
     wind = max((d.wind_max for d in chosen if d.wind_max is not None), default=0.0)
     if wind >= windy:
-        text += " " + _say(ctx, "windy", speed=round(wind), unit=say(lang, "mph" if fahrenheit else "kmh"))
+        windy_text = _say(ctx, "windy", speed=round(wind), unit=say(lang, "mph" if fahrenheit else "kmh"))
+        text = join_sentences(lang, text, windy_text)
     return text
 
 
@@ -429,13 +437,14 @@ def weather(location: str | None = None, day: Day = "today", *, ctx: Context) ->
 
 # fmt: off
 # Reply sentences. {extra} takes an optional ", chance of rain 80 percent" clause; day names are written the way
-# they read mid-sentence (the first letter of a reply is capitalised in code).
+# they read mid-sentence (the first letter of a reply is capitalised in code); "separator" joins the weekend's days.
 MESSAGES = Messages("weather", {
     "en": {
         "now": "right now in {place} it's {temp} degrees and {sky}; today's high is {high}{extra}.",
         "day": "{day} in {place}: {sky}, high of {high} degrees, low of {low}{extra}.",
         "weekend_reply": "this weekend in {place}: {parts}.",
         "weekend_part": "{day}: {sky}, high of {high} and low of {low}{extra}",
+        "separator": "; ",
         "chance_rain": ", chance of rain {percent} percent", "chance_snow": ", chance of snow {percent} percent",
         "windy": "expect strong wind, up to {speed} {unit}.", "kmh": "kilometers per hour", "mph": "miles per hour",
         "minus": "minus {n}",
@@ -462,6 +471,7 @@ MESSAGES = Messages("weather", {
         "day": "{day} in {place}: {sky}, höchstens {high} Grad, mindestens {low}{extra}.",
         "weekend_reply": "am Wochenende in {place}: {parts}.",
         "weekend_part": "{day}: {sky}, höchstens {high} und mindestens {low} Grad{extra}",
+        "separator": "; ",
         "chance_rain": ", Regenwahrscheinlichkeit {percent} Prozent",
         "chance_snow": ", Schneewahrscheinlichkeit {percent} Prozent",
         "windy": "es wird windig, bis zu {speed} {unit}.", "kmh": "Kilometer pro Stunde", "mph": "Meilen pro Stunde",
@@ -490,6 +500,7 @@ MESSAGES = Messages("weather", {
         "day": "{day} à {place} : {sky}, maximum {high} degrés, minimum {low}{extra}.",
         "weekend_reply": "ce week-end à {place} : {parts}.",
         "weekend_part": "{day} : {sky}, maximum {high} et minimum {low}{extra}",
+        "separator": " ; ",
         "chance_rain": ", risque de pluie {percent} pour cent", "chance_snow": ", risque de neige {percent} pour cent",
         "windy": "vent fort attendu, jusqu'à {speed} {unit}.", "kmh": "kilomètres par heure", "mph": "miles par heure",
         "minus": "moins {n}",
@@ -517,6 +528,7 @@ MESSAGES = Messages("weather", {
         "day": "{day} en {place}: {sky}, máxima de {high} grados, mínima de {low}{extra}.",
         "weekend_reply": "este fin de semana en {place}: {parts}.",
         "weekend_part": "{day}, {sky}, máxima de {high} y mínima de {low}{extra}",
+        "separator": "; ",
         "chance_rain": ", probabilidad de lluvia del {percent} por ciento",
         "chance_snow": ", probabilidad de nieve del {percent} por ciento",
         "windy": "se espera viento fuerte, de hasta {speed} {unit}.", "kmh": "kilómetros por hora",
@@ -545,6 +557,7 @@ MESSAGES = Messages("weather", {
         "day": "{day} a {place}: {sky}, massima di {high} gradi, minima di {low}{extra}.",
         "weekend_reply": "questo fine settimana a {place}: {parts}.",
         "weekend_part": "{day}: {sky}, massima di {high} e minima di {low}{extra}",
+        "separator": "; ",
         "chance_rain": ", probabilità di pioggia del {percent} per cento",
         "chance_snow": ", probabilità di neve del {percent} per cento",
         "windy": "previsto vento forte, fino a {speed} {unit}.", "kmh": "chilometri orari", "mph": "miglia orarie",
@@ -573,6 +586,7 @@ MESSAGES = Messages("weather", {
         "day": "{day} in {place}: {sky}, maximaal {high} graden, minimaal {low}{extra}.",
         "weekend_reply": "dit weekend in {place}: {parts}.",
         "weekend_part": "{day}: {sky}, maximaal {high} en minimaal {low}{extra}",
+        "separator": "; ",
         "chance_rain": ", kans op regen {percent} procent", "chance_snow": ", kans op sneeuw {percent} procent",
         "windy": "er wordt harde wind verwacht, tot {speed} {unit}.", "kmh": "kilometer per uur", "mph": "mijl per uur",
         "minus": "min {n}",
@@ -593,6 +607,60 @@ MESSAGES = Messages("weather", {
         "snow_heavy": "zware sneeuw", "snow_grains": "motsneeuw", "showers_light": "lichte buien",
         "showers": "regenbuien", "showers_heavy": "zware buien", "snow_showers": "sneeuwbuien",
         "thunderstorm": "onweer", "thunderstorm_hail": "onweer met hagel", "unknown": "wisselvallig",
+    },
+    "ja": {
+        "now": "{place}の今の気温は{temp}度、{sky}です。今日の最高気温は{high}度{extra}です。",
+        "day": "{day}の{place}は{sky}、最高気温は{high}度、最低気温は{low}度{extra}です。",
+        "weekend_reply": "今週末の{place}の天気です。{parts}。",
+        "weekend_part": "{day}は{sky}、最高気温{high}度、最低気温{low}度{extra}",
+        "separator": "。",
+        "chance_rain": "、降水確率は{percent}パーセント", "chance_snow": "、雪の降る確率は{percent}パーセント",
+        "windy": "強い風に注意してください。最大で時速{speed}{unit}の見込みです。", "kmh": "キロ", "mph": "マイル",
+        "minus": "マイナス{n}",
+        "no_home": "どこの天気ですか？都市の名前を言うか、天気の設定で自宅の場所を設定してください。",
+        "not_found": "{name}という場所は見つかりませんでした。",
+        "beyond": "{day}の予報はまだありません。予報は{last}までです。",
+        "offline": "天気サービスに接続できません。インターネット接続を確認してください。",
+        "timeout": "天気サービスの応答に時間がかかっています。少ししてからもう一度お試しください。",
+        "server_error": "天気サービスに問題が発生しています。後でもう一度お試しください。",
+        "bad_answer": "天気サービスから読み取れない応答が届きました。後でもう一度お試しください。",
+        "today": "今日", "tomorrow": "明日", "weekend": "週末",
+        "monday": "月曜日", "tuesday": "火曜日", "wednesday": "水曜日", "thursday": "木曜日",
+        "friday": "金曜日", "saturday": "土曜日", "sunday": "日曜日",
+        "clear": "晴れ", "mainly_clear": "おおむね晴れ", "partly_cloudy": "晴れ時々曇り", "cloudy": "曇り",
+        "fog": "霧", "drizzle_light": "弱い霧雨", "drizzle": "霧雨", "freezing_drizzle": "着氷性の霧雨",
+        "rain_light": "小雨", "rain": "雨", "rain_heavy": "強い雨", "freezing_rain": "着氷性の雨",
+        "snow_light": "小雪", "snow": "雪", "snow_heavy": "大雪", "snow_grains": "霧雪",
+        "showers_light": "弱いにわか雨", "showers": "にわか雨", "showers_heavy": "激しいにわか雨",
+        "snow_showers": "にわか雪", "thunderstorm": "雷雨", "thunderstorm_hail": "ひょうを伴う雷雨",
+        "unknown": "変わりやすい天気",
+    },
+    "zh": {
+        "now": "{place}现在{temp}度，{sky}。今天最高气温{high}度{extra}。",
+        "day": "{place}{day}{sky}，最高气温{high}度，最低气温{low}度{extra}。",
+        "weekend_reply": "{place}这个周末：{parts}。",
+        "weekend_part": "{day}{sky}，最高{high}度，最低{low}度{extra}",
+        "separator": "；",
+        "chance_rain": "，降雨概率{percent}%", "chance_snow": "，降雪概率{percent}%",
+        "windy": "注意大风，最大风速每小时{speed}{unit}。", "kmh": "公里", "mph": "英里",
+        "minus": "零下{n}",
+        "no_home": "你想查哪里的天气？请说一个城市，或者在天气设置里设定家的位置。",
+        "not_found": "找不到叫{name}的地方。",
+        "beyond": "还没有{day}的天气预报，目前只能查到{last}。",
+        "offline": "现在连不上天气服务，请检查网络连接。",
+        "timeout": "天气服务响应太慢，请稍后再试。",
+        "server_error": "天气服务暂时出了问题，请稍后再试。",
+        "bad_answer": "天气服务返回的数据我读不懂，请稍后再试。",
+        "today": "今天", "tomorrow": "明天", "weekend": "周末",
+        "monday": "星期一", "tuesday": "星期二", "wednesday": "星期三", "thursday": "星期四",
+        "friday": "星期五", "saturday": "星期六", "sunday": "星期天",
+        "clear": "晴", "mainly_clear": "大部晴朗", "partly_cloudy": "晴间多云", "cloudy": "阴",
+        "fog": "有雾", "drizzle_light": "小毛毛雨", "drizzle": "毛毛雨", "freezing_drizzle": "冻毛毛雨",
+        "rain_light": "小雨", "rain": "中雨", "rain_heavy": "大雨", "freezing_rain": "冻雨",
+        "snow_light": "小雪", "snow": "中雪", "snow_heavy": "大雪", "snow_grains": "米雪",
+        "showers_light": "小阵雨", "showers": "阵雨", "showers_heavy": "强阵雨",
+        "snow_showers": "阵雪", "thunderstorm": "雷阵雨", "thunderstorm_hail": "雷阵雨伴有冰雹",
+        "unknown": "天气多变",
     },
 })
 # fmt: on

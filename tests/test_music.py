@@ -8,7 +8,7 @@ import pytest
 
 from assistant.calls import Call
 from assistant.errors import InvalidArguments
-from assistant.i18n import missing_translations
+from assistant.i18n import LANGUAGES, missing_translations
 from assistant.matcher import FastMatcher
 from assistant.pipeline import NOT_FOR_ME
 from assistant.player import shared_player
@@ -329,6 +329,23 @@ def test_replies_in_german(folder):
         assert tester.ask("play despacito").text == "Ich habe in deiner Musik nichts mit dem Namen despacito gefunden."
 
 
-def test_catalogue_is_complete_for_european_languages():
-    assert not [line for line in missing_translations(("de", "fr", "es", "it", "nl")) if line.startswith("music:")]
-    assert set(MESSAGES.catalog) >= {"en", "de", "fr", "es", "it", "nl"}
+def test_replies_in_japanese_and_chinese(folder):
+    with make_tester(folder, language="ja") as tester:
+        assert tester.ask("play baby shark").text == "Pinkfongの「Baby Shark」を再生します。"
+        assert tester.ask("stop").text == "停止しました。"
+    with make_tester(folder, language="zh") as tester:
+        assert tester.ask("play baby shark").text == "正在播放Pinkfong的《Baby Shark》。"
+        assert tester.ask("play despacito").text == "在你的音乐里没找到“despacito”。"
+
+
+def test_skipped_file_sentence_joins_without_a_space_in_japanese(folder):
+    (folder / "The Beatles" / "Abbey Road" / "00 Intro.mp3").write_bytes(b"\x00broken" * 100)
+    with make_tester(folder, language="ja") as tester:
+        assert tester.ask("play the album abbey road").text.startswith(
+            "Introを再生できませんでした。ファイルが壊れているようです。アルバム「Abbey Road」を再生します。"
+        )
+
+
+def test_catalogue_is_complete_for_every_language():
+    assert not [line for line in missing_translations() if line.startswith("music:")]
+    assert set(MESSAGES.catalog) == set(LANGUAGES)

@@ -9,6 +9,7 @@ import pytest
 
 from assistant.calls import Call
 from assistant.errors import ConfigError
+from assistant.i18n import LANGUAGES
 from assistant.matcher import FastMatcher
 from assistant.registry import Registry
 from assistant.testing import SkillTester
@@ -301,10 +302,25 @@ def test_german_reply(server):
         )
 
 
+def test_japanese_and_chinese_replies(server):
+    """Numbered headlines joined the CJK way: no spaces, 。 or ； between them, and one full stop at the end."""
+    with make_tester(server, language="ja", headlines=2) as t:
+        assert t.call('news(topic="sports")').text == (
+            "Sportsの主なニュースです。1件目、Late header sends Northfield into cup third round。"
+            "2件目、England name uncapped spinner in Test squad。"
+        )
+    with make_tester(server, language="zh", headlines=2) as t:
+        assert t.call('news(topic="sports")').text == (
+            "以下是sports方面的头条新闻：第一，Late header sends Northfield into cup third round；"
+            "第二，England name uncapped spinner in Test squad。"
+        )
+        assert t.call('news(topic="Atlantis")').text == "没有找到关于Atlantis的新闻。"
+
+
 def test_catalogue_translations_are_complete_and_consistent():
-    assert MESSAGES.missing(("de", "fr", "es", "it", "nl")) == []
+    assert MESSAGES.missing() == []
     english = MESSAGES.catalog["en"]
-    for lang in ("de", "fr", "es", "it", "nl"):
+    for lang in LANGUAGES:
         assert len(MESSAGES.catalog[lang]["numbers"].split("|")) == 10
         for key, template in MESSAGES.catalog[lang].items():
             fields = {f for _, f, _, _ in string.Formatter().parse(template) if f}

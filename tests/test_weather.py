@@ -11,12 +11,13 @@ import pytest
 from assistant.calls import Call
 from assistant.config import load_config
 from assistant.errors import ConfigError
+from assistant.i18n import LANGUAGES
 from assistant.matcher import FastMatcher
 from assistant.pipeline import Assistant
 from assistant.registry import Context, Registry
 from assistant.testing import SkillTester
 from skills.news import news
-from skills.weather import MESSAGES, WMO_CODES, WeatherSettings, hotwords, weather
+from skills.weather import MESSAGES, WMO_CODES, WeatherSettings, geocoding_language, hotwords, weather
 from tests.http_server import FIXTURES, RecordedServer, closed_port_url
 
 OFFLINE = "I can't reach the weather service right now. Please check the internet connection."
@@ -253,6 +254,71 @@ def test_german_asks_the_geocoder_in_german(server):
     assert weekend.data["country"] == "Deutschland"
 
 
+def _boston_named(name: str, admin1: str, country: str) -> str:
+    """The recorded Boston answer with the names GeoNames has for it in another language."""
+    data = json.loads((FIXTURES / "openmeteo/geocoding_boston.json").read_text())
+    data["results"][0].update(name=name, admin1=admin1, country=country)
+    return json.dumps(data, ensure_ascii=False)
+
+
+def test_japanese_and_chinese_ask_the_geocoder_in_their_language(server):
+    server.serve(
+        "/v1/search", body=_boston_named("ボストン", "マサチューセッツ州", "アメリカ合衆国"), query={"language": "ja"}
+    )
+    server.serve("/v1/search", body=_boston_named("波士顿", "马萨诸塞州", "美国"), query={"language": "zh"})
+    with make_tester(server, language="ja") as t:
+        now = t.call('weather(location="Boston")')
+        tuesday = t.call('weather(location="Boston", day="tuesday")')
+        weekend = t.call('weather(location="Boston", day="weekend")')
+    assert [r.query["language"] for r in server.requests if r.path == "/v1/search"] == ["ja"]  # then cached
+    assert now.text == "ボストンの今の気温は8度、曇りです。今日の最高気温は11度です。"
+    assert tuesday.text == (
+        "火曜日のボストンは小雪、最高気温は2度、最低気温はマイナス4度、雪の降る確率は60パーセントです。"
+    )
+    # Days joined by a full stop, the wind warning straight after it: no spaces in Japanese.
+    assert weekend.text == (
+        "今週末のボストンの天気です。土曜日は晴れ、最高気温14度、最低気温6度。"
+        "日曜日は雨、最高気温11度、最低気温5度、降水確率は90パーセント。"
+        "強い風に注意してください。最大で時速45キロの見込みです。"
+    )
+    assert weekend.data["location"] == "ボストン" and weekend.data["country"] == "アメリカ合衆国"
+    with make_tester(server, language="zh-CN") as t:
+        tomorrow = t.call('weather(location="Boston", day="tomorrow")')
+        weekend = t.call('weather(location="Boston", day="weekend")')
+    assert server.requests[-2].query["language"] == "zh"
+    assert tomorrow.text == "波士顿明天小雨，最高气温12度，最低气温5度，降雨概率80%。"
+    assert weekend.text == (
+        "波士顿这个周末：星期六晴，最高14度，最低6度；星期天中雨，最高11度，最低5度，降雨概率90%。"
+        "注意大风，最大风速每小时45公里。"
+    )
+
+
+def test_geocoder_language_is_the_reply_language():
+    assert [geocoding_language(x) for x in ("en", "de-CH", "JA", "zh-TW", "fr")] == ["en", "de", "ja", "zh", "fr"]
+    # No catalogue for Swedish: the reply is English, so the place names are too ("Gothenburg", not "Göteborg").
+    assert geocoding_language("sv") == "en" and geocoding_language("") == "en"
+
+
+def test_unsupported_language_asks_the_geocoder_in_english(server):
+    with make_tester(server, language="sv") as t:
+        assert t.call('weather(location="Boston")').text.startswith("Right now in Boston")
+    assert server.requests[0].query["language"] == "en"
+
+
+def test_place_names_are_cached_per_language(server):
+    """The same city asked in English and then in German is looked up twice: the names differ by language."""
+    german_names = _boston_named("Boston", "Massachusetts", "Vereinigte Staaten")
+    server.serve("/v1/search", body=german_names, query={"language": "de"})
+    with make_tester(server) as t:
+        english = t.call('weather(location="Boston")')
+        german, _ = t.assistant.execute(t.registry.parse('weather(location="Boston")'), "de")
+        again, _ = t.assistant.execute(t.registry.parse('weather(location="Boston")'), "de")
+    assert english.data["country"] == "United States" and german.data["country"] == "Vereinigte Staaten"
+    assert german.text.startswith("Gerade hat es in Boston 8 Grad") and again.text == german.text
+    assert [r.query["language"] for r in server.requests if r.path == "/v1/search"] == ["en", "de"]
+    assert server.count("/v1/forecast") == 1  # the forecast itself is the same in every language
+
+
 def test_cache(server):
     with make_tester(server) as t:
         t.call('weather(location="Boston")')
@@ -359,9 +425,9 @@ def test_config_file_typo_stops_start_up(tmp_path):
 
 
 def test_catalogue_translations_are_complete_and_consistent():
-    assert MESSAGES.missing(("de", "fr", "es", "it", "nl")) == []
+    assert MESSAGES.missing() == []
     english = MESSAGES.catalog["en"]
-    for lang in ("de", "fr", "es", "it", "nl"):
+    for lang in LANGUAGES:
         for key, template in MESSAGES.catalog[lang].items():
             fields = {f for _, f, _, _ in string.Formatter().parse(template) if f}
             assert fields == {f for _, f, _, _ in string.Formatter().parse(english[key]) if f}, (lang, key)
