@@ -35,7 +35,41 @@ ALIASES = {
     "sport": "sports", "tech": "technology", "economy": "business", "finance": "business", "markets": "business",
     "international": "world", "national": "us", "america": "us", "american": "us", "npr": "us", "arts": "entertainment",
 }  # fmt: skip
+# The built-in feed names in the other reply languages: "Nachrichten über Sport" reads the sports feed. Written
+# "name|name: feed" per language, split once below.
+_FOREIGN_ALIASES = """
+sport|sports|deportes|deporte|sportivo|sportieve|スポーツ|体育|体育新闻|运动: sports
+technik|technologie|tecnología|tecnologia|techniek|テクノロジー|技術|科技|技术: technology
+wirtschaft|économie|economie|economía|economia|finanzen|finances|finanzas|finanza: business
+financiën|経済|ビジネス|经济|财经: business
+welt|monde|mundo|mondo|wereld|international|internacional|internazionale|internationaal|世界|国際|国际: world
+wissenschaft|science|ciencia|scienza|wetenschap|科学: science
+gesundheit|santé|sante|salud|salute|gezondheid|健康: health
+unterhaltung|kultur|culture|divertissement|entretenimiento|cultura|spettacolo|cultuur: entertainment
+エンタメ|芸能|娱乐|文化: entertainment
+"""
+ALIASES.update(
+    {name: feed.strip() for line in _FOREIGN_ALIASES.strip().splitlines() for feed in [line.split(":")[1]]
+     for name in line.split(":")[0].split("|")}
+)  # fmt: skip
 """Other names people use for a feed topic; used only when the target feed is configured."""
+FEED_NAMES = {
+    "de": {"sports": "Sport", "technology": "Technik", "business": "Wirtschaft", "world": "Welt",
+           "science": "Wissenschaft", "health": "Gesundheit", "entertainment": "Kultur"},
+    "fr": {"sports": "sport", "technology": "technologie", "business": "économie", "world": "monde",
+           "science": "science", "health": "santé", "entertainment": "culture"},
+    "es": {"sports": "deportes", "technology": "tecnología", "business": "economía", "world": "mundo",
+           "science": "ciencia", "health": "salud", "entertainment": "cultura"},
+    "it": {"sports": "sport", "technology": "tecnologia", "business": "economia", "world": "mondo",
+           "science": "scienza", "health": "salute", "entertainment": "spettacolo"},
+    "nl": {"sports": "sport", "technology": "techniek", "business": "economie", "world": "wereld",
+           "science": "wetenschap", "health": "gezondheid", "entertainment": "cultuur"},
+    "ja": {"sports": "スポーツ", "technology": "テクノロジー", "business": "経済", "world": "国際",
+           "science": "科学", "health": "健康", "entertainment": "エンタメ"},
+    "zh": {"sports": "体育", "technology": "科技", "business": "财经", "world": "国际",
+           "science": "科学", "health": "健康", "entertainment": "娱乐"},
+}  # fmt: skip
+"""How a built-in feed is named in a reply ("die wichtigsten Sport-Schlagzeilen"); other feeds keep their key."""
 GENERAL_WORDS = {"general", "top", "latest", "today", "today's", "headlines", "news", "stories", "the", "main"}
 """A topic made only of these means the general feed."""
 STOP_WORDS = {"the", "a", "an", "news", "headlines", "about", "on", "of", "in", "for", "latest", "today", "stories"}
@@ -338,7 +372,8 @@ def news(topic: str | None = None, *, ctx: Context) -> Reply:
         items, failures = _fetch_all(ctx, settings, {key: settings.feeds[key]})
         if failures:
             raise _fail(ctx, failures[0])
-        label = "" if general else (key.upper() if len(key) <= 3 else key)  # "us" is read "US"
+        name = FEED_NAMES.get(ctx.language.split("-")[0].lower(), {}).get(key, key)
+        label = "" if general else (name.upper() if len(name) <= 3 else name)  # "us" is read "US"
         kind = "feed" if label else "general"
         if not items:
             log.info("news: feed %s has no items", key)

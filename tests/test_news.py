@@ -297,21 +297,32 @@ def test_defaults_are_public_feeds():
 def test_german_reply(server):
     with make_tester(server, language="de", headlines=2) as t:
         assert t.call('news(topic="sports")').text == (
-            "Hier sind die wichtigsten Schlagzeilen zum Thema sports: eins: Late header sends Northfield into cup"
+            "Hier sind die wichtigsten Schlagzeilen zum Thema Sport: eins: Late header sends Northfield into cup"
             " third round; zwei: England name uncapped spinner in Test squad."
         )
+        # The feed's name as a German speaker says it finds the feed too.
+        assert t.call('news(topic="Sport")').data["feed"] == "sports"
+
+
+@pytest.mark.parametrize(
+    "topic, feed",
+    [("deportes", "sports"), ("Welt", "world"), ("monde", "world"), ("科技", "technology"), ("スポーツ", "sports")],
+)
+def test_feed_names_in_other_languages_find_the_feed(server, topic, feed):
+    with make_tester(server) as t:
+        assert t.call(f'news(topic="{topic}")').data["feed"] == feed
 
 
 def test_japanese_and_chinese_replies(server):
     """Numbered headlines joined the CJK way: no spaces, 。 or ； between them, and one full stop at the end."""
     with make_tester(server, language="ja", headlines=2) as t:
         assert t.call('news(topic="sports")').text == (
-            "Sportsの主なニュースです。1件目、Late header sends Northfield into cup third round。"
+            "スポーツの主なニュースです。1件目、Late header sends Northfield into cup third round。"
             "2件目、England name uncapped spinner in Test squad。"
         )
     with make_tester(server, language="zh", headlines=2) as t:
         assert t.call('news(topic="sports")').text == (
-            "以下是sports方面的头条新闻：第一，Late header sends Northfield into cup third round；"
+            "以下是体育方面的头条新闻：第一，Late header sends Northfield into cup third round；"
             "第二，England name uncapped spinner in Test squad。"
         )
         assert t.call('news(topic="Atlantis")').text == "没有找到关于Atlantis的新闻。"
