@@ -23,10 +23,12 @@ from assistant.errors import ModelError
 
 log = logging.getLogger(__name__)
 
-SENTENCE_RE = re.compile(r"(?<=[.!?;:])\s+|\n+")
+SENTENCE_RE = re.compile(r"(?<=[.!?;:])\s+|(?<=[。！？；])\s*|\n+")
 """Split after sentence punctuation: each piece is synthesised and played while the next is synthesised."""
 FIRST_PIECE_CHARS = 60
 """A first sentence longer than this is split at its first comma (time to first audio)."""
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+"""Japanese and Chinese characters: sentences end with 。！？ and no space, and are short in characters."""
 BLOCK_S = 0.05
 """Playback block; stop() takes effect within one block."""
 
@@ -38,8 +40,8 @@ def sentences(text: str) -> list[str]:
         piece = piece.strip()
         if not piece:
             continue
-        if out and len(piece) < 12:
-            out[-1] = f"{out[-1]} {piece}"
+        if out and len(piece) < (5 if _UNSPACED.search(piece) else 12):  # 12 letters, or 5 CJK characters
+            out[-1] = f"{out[-1]}{'' if _UNSPACED.search(piece) else ' '}{piece}"
         else:
             out.append(piece)
     if out and len(out[0]) > FIRST_PIECE_CHARS:
@@ -47,6 +49,8 @@ def sentences(text: str) -> list[str]:
         comma = out[0].find(", ", 20)
         if 0 < comma < len(out[0]) - 12:
             out[0:1] = [out[0][: comma + 1], out[0][comma + 2 :]]
+        elif (comma := next((i for i, ch in enumerate(out[0]) if ch in "，、" and i >= 10), -1)) > 0:
+            out[0:1] = [out[0][: comma + 1], out[0][comma + 1 :]]
     return out
 
 

@@ -42,6 +42,9 @@ def test_sentences_split_after_punctuation_and_keep_short_bits_together():
     assert sentences("It is sunny. Tomorrow rain!  Then? ok.") == ["It is sunny.", "Tomorrow rain! Then? ok."]
     assert sentences("12 times 7 is 84.") == ["12 times 7 is 84."]
     assert sentences("   ") == []
+    # Japanese and Chinese end sentences with 。！？ and no space.
+    assert sentences("東京は晴れです。明日は雨が降るでしょう。") == ["東京は晴れです。", "明日は雨が降るでしょう。"]
+    assert sentences("北京明天有小雨，最高气温十二度。好的。") == ["北京明天有小雨，最高气温十二度。好的。"]
     # A long first sentence is cut at a comma so the first audio comes sooner.
     long_first = "Here are the sports headlines from the BBC, as of this morning. The home team won."
     first, *rest = sentences(long_first)
