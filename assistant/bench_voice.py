@@ -39,7 +39,7 @@ COMMANDS: list[tuple[str, str]] = [
 """The fixed spoken set: short commands (<= 4 s) across every built-in skill, with the call each should give."""
 LANGUAGE_COMMANDS: dict[str, list[tuple[str, str]]] = {
     "de": [
-        ("Wie wird das Wetter morgen in Berlin?", 'weather(location="Berlin", day="tomorrow")'),
+        ("Wie ist das Wetter morgen in Madrid?", 'weather(location="Madrid", day="tomorrow")'),
         ("Spiel Baby Shark", 'play_music(query="baby shark")'),
         ("Nächstes Lied", 'music_control(action="next")'),
         ("Stell die Lautstärke auf fünf", "set_volume(level=5)"),
@@ -47,7 +47,7 @@ LANGUAGE_COMMANDS: dict[str, list[tuple[str, str]]] = {
         ("Nachrichten über Sport", 'news(topic="sport")'),
     ],
     "fr": [
-        ("Quel temps fera-t-il demain à Paris ?", 'weather(location="Paris", day="tomorrow")'),
+        ("Quel temps fera-t-il demain à Madrid ?", 'weather(location="Madrid", day="tomorrow")'),
         ("Joue Baby Shark", 'play_music(query="baby shark")'),
         ("Chanson suivante", 'music_control(action="next")'),
         ("Mets le volume à cinq", "set_volume(level=5)"),

@@ -29,11 +29,12 @@ class AudioFiles:
         digest = hashlib.sha1(repr(parts).encode()).hexdigest()[:10]
         return self.folder / f"{kind}-{digest}.wav"
 
-    def spoken(self, text: str, *, voice: str = "en-us", speed_wpm: int = 160) -> Path:
+    def spoken(self, text: str, *, voice: str = "en-us", speed_wpm: int = 160, word_gap_ms: int = 0) -> Path:
         """text said by espeak-ng: a 22.05 kHz WAV, so every test also exercises resampling."""
-        path = self._path("speech", text, voice, speed_wpm)
+        path = self._path("speech", text, voice, speed_wpm, *([word_gap_ms] if word_gap_ms else []))
         if not path.exists():
-            subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed_wpm), "-w", str(path), text], check=True)
+            gap = ["-g", str(word_gap_ms // 10)] if word_gap_ms else []  # espeak-ng counts 10 ms units
+            subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed_wpm), *gap, "-w", str(path), text], check=True)
         return path
 
     def samples(self, text: str, **options: object) -> np.ndarray:

@@ -114,3 +114,24 @@ def test_auto_language_picks_only_languages_the_assistant_speaks(audio):  # noqa
     # espeak-ng's German is hard to place; whatever is detected must be a language with replies, never Thai.
     german = transcribe_file(stt, audio.spoken("wie wird das Wetter morgen in Berlin", voice="de"))
     assert german.language in LANGUAGES
+
+
+@pytest.mark.model
+def test_a_lone_control_word_is_not_pulled_toward_a_bias_title(audio):  # noqa: F811
+    # With the title as bias, espeak-ng's "stop" used to come out as "Star." (3 of 30 bench commands).
+    stt = WhisperStt("tiny.en", hotwords=["Twinkle Twinkle Little Star", "Baby Shark", "Let It Go"])
+    for said in ("stop", "next", "pause"):
+        assert words(transcribe_file(stt, audio.spoken(said)).text) == said
+    # Longer requests keep the bias.
+    assert "twinkle twinkle little star" in words(
+        transcribe_file(stt, audio.spoken("play twinkle twinkle little star")).text
+    )
+
+
+def test_bias_sentences_copied_after_the_speech_are_dropped():
+    from assistant.stt import COMMAND_VOCABULARY, _drop_leaked_prompt
+
+    spanish = COMMAND_VOCABULARY["es"]
+    assert _drop_leaked_prompt("Qué tiempo hará en Madrid. Pon música.", spanish) == "Qué tiempo hará en Madrid."
+    assert _drop_leaked_prompt("Pon música.", spanish) == "Pon música."  # said alone: kept
+    assert _drop_leaked_prompt("Pon Baby Shark.", spanish) == "Pon Baby Shark."
