@@ -240,7 +240,8 @@ def _intent_example(record: dict[str, Any], number: int) -> Example:
     if not isinstance(slots, list) or not all(isinstance(s, dict) and "type" in s and "value" in s for s in slots):
         raise ValueError('"slots" must be a list of {"type", "value"} objects')
     tags = [f"source:{record['source']}"] if isinstance(record.get("source"), str) else []
-    skill, also = INTENT_TO_SKILL[intent], ()
+    skill = INTENT_TO_SKILL[intent]
+    also: tuple[str, ...] = ()
     if intent == "out_of_scope" and isinstance(record.get("orig_intent"), str):
         if record["orig_intent"] in SERVED_OUT_OF_SCOPE:
             skill, *others = SERVED_OUT_OF_SCOPE[record["orig_intent"]]

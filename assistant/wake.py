@@ -65,13 +65,16 @@ class WakePhrase:
         words = _words(transcript)
         spaced = [p for p in self.phrases(language) if not _unspaced(p)]
         # Longest first, so "hey computer" wins over "computer" and leaves no "hey" in the command.
-        for phrase in sorted((_words(p) for p in spaced if _words(p)), key=len, reverse=True):
+        for phrase_words in sorted((_words(p) for p in spaced if _words(p)), key=len, reverse=True):
             for skip in (0, 1):
                 if skip and (not words or words[0] not in FILLERS):
                     break
-                head = words[skip : skip + len(phrase)]
-                if len(head) == len(phrase) and fuzz.ratio(" ".join(head), " ".join(phrase)) >= MIN_SIMILARITY:
-                    return _strip_words(transcript, skip + len(phrase))
+                head = words[skip : skip + len(phrase_words)]
+                if (
+                    len(head) == len(phrase_words)
+                    and fuzz.ratio(" ".join(head), " ".join(phrase_words)) >= MIN_SIMILARITY
+                ):
+                    return _strip_words(transcript, skip + len(phrase_words))
         text = transcript.strip().lstrip(_LEADING_MARKS)
         for phrase in sorted((p for p in self.phrases(language) if _unspaced(p)), key=len, reverse=True):
             if text.startswith(phrase):
