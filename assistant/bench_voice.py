@@ -162,7 +162,8 @@ def _say_commands(
                 correct += 1
             elif len(wrong) < 10:
                 wrong.append(f"{text!r} heard {transcript.text!r} -> {got}")
-    return {**_summary(stt_ms, end_to_call, correct), "voice_wrong": wrong, "detected": detected}
+    summary = _summary(stt_ms, end_to_call, correct)
+    return {**summary, "voice_samples": len(end_to_call), "voice_wrong": wrong, "detected": detected}
 
 
 def run_voice_bench(
@@ -184,7 +185,6 @@ def run_voice_bench(
     del result["detected"]
     return {
         **result,
-        "voice_samples": int(result["voice_calls_correct"].split("/")[1]),
         "stt_model": config.stt.model,
         "stt_threads": stt.threads,
         "load_avg_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "ja", "zh")
 """Languages every built-in catalogue aims to cover."""
 UNSPACED = frozenset({"ja", "zh"})
 """Languages written without spaces between words and sentences."""
+_UNSPACED_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
+
+
+def unspaced_text(text: str) -> bool:
+    """True when text has Japanese or Chinese characters (written without spaces, matched by characters)."""
+    return _UNSPACED_SCRIPT.search(text) is not None
+
 
 _ALL: list[Messages] = []
 

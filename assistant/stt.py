@@ -307,9 +307,13 @@ def _drop_leaked_prompt(text: str, sentences: list[str]) -> str:
     música."); a transcript made only of such sentences stays (they may have been said)."""
     if not sentences:
         return text
-    known = {" ".join(re.sub(r"[^\w ]", " ", s.lower()).split()) for s in sentences}
+
+    def plain(sentence: str) -> str:
+        return " ".join(re.sub(r"[^\w ]", " ", sentence.lower()).split())
+
+    known = {plain(s) for s in sentences}
     parts = [p for p in SENTENCE_RE.split(text) if p]
-    kept = [p for p in parts if " ".join(re.sub(r"[^\w ]", " ", p.lower()).split()) not in known]
+    kept = [p for p in parts if plain(p) not in known]
     return " ".join(kept) if kept and len(kept) < len(parts) else text
 
 

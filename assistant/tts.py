@@ -20,6 +20,7 @@ import numpy as np
 from assistant.audio import AudioError, _device, _sounddevice, find_device, write_wav
 from assistant.config import Config
 from assistant.errors import ModelError
+from assistant.i18n import unspaced_text
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +28,6 @@ SENTENCE_RE = re.compile(r"(?<=[.!?;:])\s+|(?<=[。！？；])\s*|\n+")
 """Split after sentence punctuation: each piece is synthesised and played while the next is synthesised."""
 FIRST_PIECE_CHARS = 60
 """A first sentence longer than this is split at its first comma (time to first audio)."""
-_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
-"""Japanese and Chinese characters: sentences end with 。！？ and no space, and are short in characters."""
 BLOCK_S = 0.05
 """Playback block; stop() takes effect within one block."""
 
@@ -40,8 +39,9 @@ def sentences(text: str) -> list[str]:
         piece = piece.strip()
         if not piece:
             continue
-        if out and len(piece) < (5 if _UNSPACED.search(piece) else 12):  # 12 letters, or 5 CJK characters
-            out[-1] = f"{out[-1]}{'' if _UNSPACED.search(piece) else ' '}{piece}"
+        cjk = unspaced_text(piece)  # Japanese and Chinese: no space between sentences, short in characters
+        if out and len(piece) < (5 if cjk else 12):  # 12 letters, or 5 CJK characters
+            out[-1] = f"{out[-1]}{'' if cjk else ' '}{piece}"
         else:
             out.append(piece)
     if out and len(out[0]) > FIRST_PIECE_CHARS:

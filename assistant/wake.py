@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from assistant.i18n import unspaced_text
+
 FILLERS = frozenset(["a", "ah", "eh", "hey", "hay", "hi", "ok", "okay", "oh", "uh", "um", "so", "yo"])
 """Words Whisper writes before the phrase ("A computer, play ...", "Okay computer"): skipped, at most one."""
 MIN_SIMILARITY = 85.0
@@ -31,12 +33,6 @@ class WakeResult:
     """The phrase came alone: the next utterance within the window is the command."""
 
 
-def _unspaced(phrase: str) -> bool:
-    """True for a phrase in a script written without spaces (Japanese, Chinese): matched by characters."""
-    return bool(_UNSPACED.search(phrase))
-
-
-_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 _LEADING_MARKS = " \t、。，,.!！?？:：~〜ー"
 
 
@@ -63,7 +59,7 @@ class WakePhrase:
     def _match(self, transcript: str, language: str) -> str | None:
         """The command after the wake phrase ("" when the phrase came alone), or None when it is not there."""
         words = _words(transcript)
-        spaced = [p for p in self.phrases(language) if not _unspaced(p)]
+        spaced = [p for p in self.phrases(language) if not unspaced_text(p)]
         # Longest first, so "hey computer" wins over "computer" and leaves no "hey" in the command.
         for phrase_words in sorted((_words(p) for p in spaced if _words(p)), key=len, reverse=True):
             for skip in (0, 1):
@@ -76,7 +72,7 @@ class WakePhrase:
                 ):
                     return _strip_words(transcript, skip + len(phrase_words))
         text = transcript.strip().lstrip(_LEADING_MARKS)
-        for phrase in sorted((p for p in self.phrases(language) if _unspaced(p)), key=len, reverse=True):
+        for phrase in sorted((p for p in self.phrases(language) if unspaced_text(p)), key=len, reverse=True):
             if text.startswith(phrase):
                 return text[len(phrase) :].lstrip(_LEADING_MARKS).strip()
         return None
