@@ -2,6 +2,11 @@
 PY := .venv/bin/python
 PIP := .venv/bin/pip
 export CMAKE_BUILD_PARALLEL_LEVEL ?= 2
+# llama.cpp builds with -march=native by default, and pip caches that wheel by version, not by CPU: a wheel
+# built on one x86 machine can die with SIGILL on another (AMX tile loads a VM does not allow). On x86_64 we
+# build for AVX2/FMA/F16C, which every x86 board and CI machine of the last decade has; ARM (the Pi) stays native.
+LLAMA_CMAKE_ARGS ?= $(if $(filter x86_64,$(shell uname -m)),-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON)
+export CMAKE_ARGS ?= $(LLAMA_CMAKE_ARGS)
 
 .PHONY: install system-deps test test-fast lint run eval eval-full bench bench-languages finetune clean
 
@@ -21,6 +26,11 @@ system-deps:
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -e ".[dev,multilingual,wyoming,finetune]"
 	$(PY) -m assistant.models --prepare
+	$(PY) -m assistant.models --check-llm || { \
+		echo "rebuilding llama-cpp-python for this CPU (about 10 minutes on 2 cores)"; \
+		CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) install -q --no-cache-dir --force-reinstall --no-deps \
+			"llama-cpp-python==$$($(PY) -c 'import importlib.metadata as m; print(m.version("llama-cpp-python"))')" && \
+		$(PY) -m assistant.models --check-llm; }
 	touch $@
 
 test: install

