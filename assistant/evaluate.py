@@ -299,17 +299,37 @@ def is_here(value: str) -> bool:
     return text in HERE_WORDS or any(part in text for part in HERE_PARTS)
 
 
-def slot_success(example: Example, predicted: Call) -> bool:
+def _canonical_slots(values: list[str], skill: str, argument: str, registry: Registry | None) -> list[str]:
+    """The slot values plus their canonical form where the skill normalises that argument: the skill makes
+    "dance music" the query "dance", so a call that says "dance" asks for what the label says."""
+    if registry is None or skill not in registry.skills:
+        return values
+    param = next((p for p in registry.skills[skill].params if p.name == argument), None)
+    if param is None or param.normalize is None:
+        return values
+    canonical = list(values)
+    for value in values:
+        try:
+            converted = param.normalize.fn(value)
+        except (ValueError, TypeError):
+            continue  # the skill would refuse this value; only the label's own words count
+        if isinstance(converted, str) and converted not in canonical:
+            canonical.append(converted)
+    return canonical
+
+
+def slot_success(example: Example, predicted: Call, registry: Registry | None = None) -> bool:
     """Intent sets: a labelled place/music/topic slot value must appear in our argument (case-insensitive).
 
     Weather without a place slot, or whose place means "here" ("outside", "current location"), must have no
     location (the home location is used); "nearby Moosic" also accepts location="Moosic". Music and news without
-    a content slot are not judged on arguments.
+    a content slot are not judged on arguments. With a registry, a slot value also counts in the canonical form
+    the skill gives that argument ("dance music" is play_music's query "dance").
     """
     if example.skill not in ARG_SLOTS:
         return True
     argument, types = ARG_SLOTS[example.skill]
-    values = [v for t, v in example.slots if t in types]
+    values = _canonical_slots([v for t, v in example.slots if t in types], example.skill, argument, registry)
     said = predicted.args.get(argument)
     if example.skill == "weather" and all(is_here(v) for v in values):
         if said is None:
@@ -331,7 +351,7 @@ def judge(example: Example, predicted: Call, registry: Registry | None = None) -
         return False, False
     if example.call is not None:
         return True, same_call(example.call, predicted, registry)
-    return True, slot_success(example, predicted)
+    return True, slot_success(example, predicted, registry)
 
 
 def select(examples: Iterable[Example], tags: Iterable[str] = (), limit: int | None = None) -> list[Example]:

@@ -606,6 +606,15 @@ def play_music(query: Query = None, *, ctx: Context) -> Reply:
     return _start(ctx, player, found.tracks, "playing")
 
 
+def _control_phrases(by_action: dict[str, str]) -> list[tuple[str, str]]:
+    """(utterance, call) pairs from "|"-separated phrasings per music_control action."""
+    return [
+        (phrase, f'music_control(action="{action}")')
+        for action, phrases in by_action.items()
+        for phrase in phrases.split("|")
+    ]
+
+
 @skill(
     examples=[
         ("stop", 'music_control(action="stop")'),
@@ -638,6 +647,26 @@ def play_music(query: Query = None, *, ctx: Context) -> Reply:
         ("turn it down", 'music_control(action="volume_down")'),
         ("quieter", 'music_control(action="volume_down")'),
         ("it's too loud", 'music_control(action="volume_down")'),
+        # The same commands in the other reply languages, for the fast path: a two-word command needs no LLM
+        # in any language. Listed after the English ones, so the prompt's few-shot examples stay English.
+        *_control_phrases(
+            {
+                "next": "nächstes lied|nächster titel|chanson suivante|morceau suivant|siguiente canción|"
+                "canción siguiente|canzone successiva|prossima canzone|volgende nummer|volgend liedje|次の曲|下一首",
+                "previous": "vorheriges lied|letztes lied|chanson précédente|canción anterior|canzone precedente|"
+                "vorige nummer|前の曲|上一首",
+                "stop": "musik aus|stopp die musik|arrête la musique|para la música|ferma la musica|"
+                "stop de muziek|音楽を止めて|停止播放|关掉音乐",
+                "pause": "pause machen|mets en pause|pausa la música|metti in pausa|pauzeer de muziek|"
+                "一時停止|暂停|暂停音乐",
+                "resume": "weiterspielen|reprends la musique|continúa la música|riprendi la musica|"
+                "ga verder met spelen|再開して|继续播放",
+                "volume_up": "lauter|plus fort|más alto|sube el volumen|alza il volume|più forte|harder|"
+                "音量を上げて|大声一点|调大音量",
+                "volume_down": "leiser|moins fort|más bajo|baja el volumen|abbassa il volume|più piano|zachter|"
+                "音量を下げて|小声一点|调小音量",
+            }
+        ),
     ],
 )
 def music_control(

@@ -28,8 +28,25 @@ MENTION_CHANCE_PERCENT = 30
 """A chance of rain or snow at or above this is worth saying; below it is noise."""
 WINDY_KMH = 40.0
 """Daily maximum wind (km/h) from which the reply warns about wind (about 6 Beaufort, 'strong breeze')."""
-HOME_WORDS = {"home", "here", "outside", "at home", "my house", "my location", "where i am"}
+# Said as a "place" in every language the assistant replies in; compared lower-cased, edge punctuation removed.
+_HOME_WORDS = (
+    "home|here|outside|out there|at home|my house|my home|my location|where i am|around here|near me|nearby|local|"
+    "home town|hometown|my town|my city|my area|me area|this area|the area|"
+    "zu hause|zuhause|daheim|hier|draußen|draussen|bei mir|in der nähe|"
+    "ici|dehors|à la maison|chez moi|près d'ici|"
+    "aquí|aqui|afuera|fuera|en casa|cerca|"
+    "qui|fuori|a casa|vicino|"
+    "thuis|buiten|in de buurt|"
+    "ここ|外|家|近く|この辺|"
+    "这里|這裡|外面|家里|家裡|附近|本地"
+)
+HOME_WORDS = frozenset(_HOME_WORDS.split("|"))
 """Locations that mean the configured home."""
+
+
+def means_home(location: str) -> bool:
+    """True when a said location is no place but "here" ("outside", "my area", "zu Hause", "外面")."""
+    return location.strip(" \t.,!?;:。，！？").lower() in HOME_WORDS
 EDGE_FILLERS = {"on", "for", "this", "next", "in", "at", "like"}
 """Words a loose capture may leave at the edge of a place name ("boston on" from "in boston on saturday")."""
 
@@ -391,7 +408,7 @@ def weather(location: str | None = None, day: Day = "today", *, ctx: Context) ->
     settings: WeatherSettings = ctx.settings or WeatherSettings()
     deadline = time.monotonic() + settings.timeout_ms / 1000
     wanted = _clean_location(location or "")
-    if not wanted or wanted.lower() in HOME_WORDS:
+    if not wanted or means_home(wanted):
         wanted = settings.home_location
     if not wanted:
         log.info("weather: no location said and no home_location configured")

@@ -378,3 +378,11 @@ def test_committed_sets_match_the_generator():
     assert records == committed, "evals/full.jsonl is stale: run `python evals/generate.py`"
     quick = [json.loads(x) for x in (EVALS_DIR / "quick.jsonl").read_text(encoding="utf-8").splitlines()]
     assert generate.quick_subset(records) == quick
+
+
+def test_a_music_slot_counts_in_the_form_the_skill_gives_it(builtin_registry):
+    dance = intent("play_music", ("music_genre", "dance music"))
+    assert slot_success(dance, Call("play_music", {"query": "dance"}), builtin_registry)  # the skill's canonical query
+    assert not slot_success(dance, Call("play_music", {"query": "dance"}))  # without the skill: the label's words
+    assert not slot_success(dance, Call("play_music", {"query": "jazz"}), builtin_registry)
+    assert slot_success(dance, Call("play_music", {"query": "dance music hits"}), builtin_registry)

@@ -51,3 +51,21 @@ def test_politeness_is_ignored(registry):
 
 def test_time_words_are_never_captured(registry):
     assert FastMatcher(registry).match("what's the weather in toronto right now") is None
+
+
+@pytest.mark.parametrize(
+    "text, action",
+    [
+        ("Canzone successiva.", "next"),
+        ("Nächstes Lied!", "next"),
+        ("Chanson précédente", "previous"),
+        ("Baja el volumen.", "volume_down"),
+        ("下一首。", "next"),
+        ("音量を上げて", "volume_up"),
+        ("Stop de muziek", "stop"),
+    ],
+)
+def test_short_music_commands_in_other_languages_take_the_fast_path(text, action):
+    from assistant.registry import Registry
+
+    assert FastMatcher(Registry.load()).match(text) == Call("music_control", {"action": action})
