@@ -47,6 +47,8 @@ HOME_WORDS = frozenset(_HOME_WORDS.split("|"))
 def means_home(location: str) -> bool:
     """True when a said location is no place but "here" ("outside", "my area", "zu Hause", "外面")."""
     return location.strip(" \t.,!?;:。，！？").lower() in HOME_WORDS
+
+
 EDGE_FILLERS = {"on", "for", "this", "next", "in", "at", "like"}
 """Words a loose capture may leave at the edge of a place name ("boston on" from "in boston on saturday")."""
 
