@@ -17,6 +17,7 @@ from typing import Any
 
 from assistant.calls import Call, CallSyntaxError, parse_call
 from assistant.errors import AssistantError, InvalidArguments, UnknownSkill
+from assistant.i18n import unspaced_text
 from assistant.metrics import metrics
 from assistant.registry import Registry
 from assistant.router import Route
@@ -335,13 +336,21 @@ def slot_success(example: Example, predicted: Call, registry: Registry | None = 
         if said is None:
             return True
         values = [v for v in values if normalize_value(v) != normalize_value(said)]  # "here" is not a place
-        return any(f" {normalize_value(said)} " in f" {normalize_value(v)} " for v in values)
+        return any(_within(str(said), v) for v in values)
     if not values:
         return True
     if not isinstance(said, str):
         return False
-    haystack = f" {normalize_value(said)} "
-    return any(f" {normalize_value(v)} " in haystack for v in values)
+    return any(_within(v, said) for v in values)
+
+
+def _within(part: str, whole: str) -> bool:
+    """part occurs in whole as whole words; by characters in Chinese and Japanese, which have no spaces between
+    words ("科罗拉多州" is in "蒂奥加科罗拉多州")."""
+    part_text, whole_text = str(normalize_value(part)), str(normalize_value(whole))
+    if unspaced_text(part_text):
+        return part_text in whole_text
+    return f" {part_text} " in f" {whole_text} "
 
 
 def judge(example: Example, predicted: Call, registry: Registry | None = None) -> tuple[bool, bool]:

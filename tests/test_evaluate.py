@@ -192,6 +192,11 @@ def test_slot_success():
         outside, Call("weather", {"location": "outside"})
     )
     assert slot_success(intent("weather", ("location", "现在的位置")), Call("weather"))
+    # Chinese and Japanese have no spaces between words: a place is found by its characters.
+    tioga = intent("weather", ("location", "蒂奥加"), ("location", "科罗拉多州"))
+    assert slot_success(tioga, Call("weather", {"location": "蒂奥加科罗拉多州"}))
+    assert not slot_success(tioga, Call("weather", {"location": "科罗拉"}))
+    assert not slot_success(boston, Call("weather", {"location": "Bostonia"}))  # other scripts: whole words
     nearby = intent("weather", ("location", "nearby Moosic"))
     assert slot_success(nearby, Call("weather", {"location": "Moosic"})) and slot_success(nearby, Call("weather"))
     assert not slot_success(nearby, Call("weather", {"location": "Scranton"}))
