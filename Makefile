@@ -12,13 +12,15 @@ export CMAKE_ARGS ?= $(LLAMA_CMAKE_ARGS)
 
 install: system-deps .venv/.installed
 
-# espeak-ng speaks when Piper has no voice; libportaudio2/libsndfile1 back sounddevice/soundfile.
+# espeak-ng speaks when Piper has no voice; libportaudio2/libsndfile1 back sounddevice/soundfile; the tests make
+# their audio with espeak-ng and sox (without them the audio tests skip, so install them).
+SYSTEM_PACKAGES := espeak-ng libportaudio2 libsndfile1 sox
 system-deps:
-	@if ! command -v espeak-ng >/dev/null || ! ldconfig -p | grep -q libportaudio; then \
+	@if ! command -v espeak-ng >/dev/null || ! command -v sox >/dev/null || ! ldconfig -p | grep -q libportaudio; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-			apt-get install -y -q espeak-ng libportaudio2 libsndfile1 >/dev/null 2>&1 || \
-			(apt-get update -q >/dev/null && apt-get install -y -q espeak-ng libportaudio2 libsndfile1 >/dev/null); \
-		else echo "Please install espeak-ng, libportaudio2 and libsndfile1 (sudo apt-get install espeak-ng libportaudio2 libsndfile1)"; fi; \
+			apt-get install -y -q $(SYSTEM_PACKAGES) >/dev/null 2>&1 || \
+			(apt-get update -q >/dev/null && apt-get install -y -q $(SYSTEM_PACKAGES) >/dev/null); \
+		else echo "Please install $(SYSTEM_PACKAGES) (sudo apt-get install $(SYSTEM_PACKAGES))"; fi; \
 	fi
 
 .venv/.installed: pyproject.toml
@@ -34,7 +36,7 @@ system-deps:
 	touch $@
 
 test: install
-	.venv/bin/pytest -q
+	ASSISTANT_REQUIRE_AUDIO_TOOLS=1 .venv/bin/pytest -q
 
 test-fast: install
 	.venv/bin/pytest -q -m "not model and not slow"

@@ -68,8 +68,9 @@ class SttConfig:
     """"tiny.en" (bundled), "base" (multilingual, bundled in two parts) or a path to a CTranslate2 model folder."""
     language: str = "en"
     """Language code, or "auto" to detect per utterance (multilingual model only)."""
-    beam_size: int = 1
-    """Beam width; 1 is greedy and fastest."""
+    beam_size: int = 0
+    """Beam width; 1 is greedy and fastest. 0: greedy for English, 5 for other languages (espeak-ng's German went
+    from 4 to 6 of 6 commands heard right, Spanish from 2 to 3, for 10-150 ms more on 2 x86 cores)."""
     threads: int = 0
     """CPU threads; 0 means all cores."""
     use_hotwords: bool = True

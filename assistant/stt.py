@@ -48,6 +48,9 @@ MAX_WINDOW_S = 30.0
 """Whisper's own window; longer audio is cut (commands are short, the VAD cuts at max_utterance_ms)."""
 NO_SPEECH_PROB = 0.6
 """Whisper's own rule: no speech when this likely and the text is improbable (avg log-prob below -1)."""
+OTHER_LANGUAGE_BEAM = 5
+"""Beam width for languages other than English when [stt] beam_size is 0: greedy decoding let Whisper base drift
+into the bias prompt ("Was ist zwölf mal sieben?" came out "Was ist das Wetter morgen."); a beam of 5 heard it."""
 COMMAND_VOCABULARY = {
     "en": ["Stop", "Pause the music", "Next song", "Turn it up"],
     "de": ["Wie ist das Wetter morgen", "Spiel Musik", "Nächstes Lied", "Lautstärke", "Nachrichten über Sport",
@@ -136,7 +139,7 @@ class WhisperStt:
         model: str = "tiny.en",
         *,
         language: str = "en",
-        beam_size: int = 1,
+        beam_size: int = 0,
         threads: int = 0,
         hotwords: Iterable[str] = (),
         auto_language_floor: float = 0.5,
@@ -227,7 +230,7 @@ class WhisperStt:
             result = model.model.generate(
                 encoded,
                 [prompt],
-                beam_size=self.beam_size,
+                beam_size=self.beam_for(lang),
                 max_length=len(prompt) + int(min(200, 8 + 6 * speech_s)),  # counts the prompt too
                 return_scores=True,
                 return_no_speech_prob=True,
@@ -248,6 +251,12 @@ class WhisperStt:
             "stt_decode_ms": (t_decode - t_encode) * 1000,
         }
         return Transcript(text, lang, lang_prob, float(result.no_speech_prob), timings)
+
+    def beam_for(self, language: str) -> int:
+        """The configured beam width, or with 0: greedy for English, OTHER_LANGUAGE_BEAM for the others."""
+        if self.beam_size > 0:
+            return self.beam_size
+        return 1 if language == "en" else OTHER_LANGUAGE_BEAM
 
     def _language(self, encoded: Any, wanted: str) -> tuple[str, float]:
         """The language to decode in: fixed, or detected with "auto" (falling back below the confidence floor)."""

@@ -2,14 +2,16 @@
 go through the multilingual Whisper, the router and the skill to a call and a spoken reply in that language.
 
 Recognition is the weak link: Whisper base understands espeak-ng's German, French and Spanish poorly. Measured
-here (120 words a minute, 60 ms between words, the household's language fixed): with the command vocabulary as
-bias (assistant.stt.COMMAND_VOCABULARY) de 5/6, fr 1/6, es 3/6 commands right; without it 2/6, 0/6, 2/6. The test
-holds a floor just under that, and every command heard right must get the skill's reply in the household's
+here (120 words a minute, 60 ms between words, the household's language fixed, the command vocabulary as bias,
+assistant.stt.COMMAND_VOCABULARY): with beam 5 for languages other than English (the default since session 4)
+de 6/6, fr 2/6, es 4/6 commands right; greedy, de 5/6, fr 1/6, es 3/6; greedy without the bias 2/6, 0/6, 2/6. The
+test holds a floor just under that, and every command heard right must get the skill's reply in the household's
 language. The commands are the voice bench's (assistant.bench_voice.LANGUAGE_COMMANDS)."""
 
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 
@@ -21,15 +23,22 @@ from assistant.player import Player
 from assistant.stt import WhisperStt
 from assistant.tts import Speaker, WavSink
 from assistant.voice import StatusLine, VoiceLoop
+from skills.music import MESSAGES as MUSIC_MESSAGES
 from tests.audio_fixtures import audio  # noqa: F401  (fixture)
 from tests.http_server import RecordedServer
 from tests.music_files import tag, tone
 
 ESPEAK_VOICES = {"de": "de", "fr": "fr-fr", "es": "es"}
-MIN_RIGHT = {"de": 4, "fr": 0, "es": 2}
+MIN_RIGHT = {"de": 5, "fr": 1, "es": 3}
 """Commands (of 6) that must come out right: one fewer than espeak-ng's voice and Whisper base managed when measured
-(de 5, fr 1, es 3; see the module docstring), so another CPU's rounding does not fail the build; a drop below is a
+(de 6, fr 2, es 4; see the module docstring), so another CPU's rounding does not fail the build; a drop below is a
 regression in recognition, routing or the skill."""
+
+
+def one_of_the_sentences(reply: str, language: str) -> bool:
+    """Whether reply is one of the music skill's sentences in that language, any value in its placeholders."""
+    templates = MUSIC_MESSAGES.catalog[language].values()
+    return any(re.fullmatch(re.sub(r"\\{\w+\\}", ".+", re.escape(t)), reply) for t in templates)
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +95,10 @@ def test_spoken_commands_get_their_call_and_a_reply_in_that_language(world, audi
             right += 1
             # The reply is the skill's answer in the household's language, not the English one.
             call = assistant.registry.parse(want)
+            if call.name == "music_control":
+                # Its answer depends on the player's state, which the turn changed: match the catalogue instead.
+                assert one_of_the_sentences(turn.reply, language) and not one_of_the_sentences(turn.reply, "en")
+                continue
             english = assistant.execute(call, "en")[0].text
             assert turn.reply != english and turn.reply == assistant.execute(call, language)[0].text, turn.reply
     finally:

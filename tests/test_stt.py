@@ -135,3 +135,12 @@ def test_bias_sentences_copied_after_the_speech_are_dropped():
     assert _drop_leaked_prompt("Qué tiempo hará en Madrid. Pon música.", spanish) == "Qué tiempo hará en Madrid."
     assert _drop_leaked_prompt("Pon música.", spanish) == "Pon música."  # said alone: kept
     assert _drop_leaked_prompt("Pon Baby Shark.", spanish) == "Pon Baby Shark."
+
+
+def test_beam_width_is_greedy_for_english_and_wider_for_other_languages():
+    from assistant.stt import OTHER_LANGUAGE_BEAM
+
+    automatic = WhisperStt("base")  # not started: nothing is loaded
+    assert automatic.beam_for("en") == 1 and automatic.beam_for("de") == OTHER_LANGUAGE_BEAM == 5
+    fixed = WhisperStt("base", beam_size=3)
+    assert fixed.beam_for("en") == fixed.beam_for("ja") == 3
