@@ -45,22 +45,38 @@ LANGUAGE_COMMANDS: dict[str, list[tuple[str, str]]] = {
         ("Stell die Lautstärke auf fünf", "set_volume(level=5)"),
         ("Was ist zwölf mal sieben?", 'calculate(expression="12*7")'),
         ("Nachrichten über Sport", 'news(topic="sport")'),
+        ("Wie wird das Wetter morgen?", 'weather(day="tomorrow")'),
+        ("Spiel Musik", "play_music()"),
+        ("Nächster Titel", 'music_control(action="next")'),
+        ("Wie viel ist zwölf mal sieben?", 'calculate(expression="12*7")'),
+        ("Nachrichten", "news()"),
     ],
     "fr": [
-        ("Quel temps fera-t-il demain à Madrid ?", 'weather(location="Madrid", day="tomorrow")'),
-        ("Joue Baby Shark", 'play_music(query="baby shark")'),
+        ("Quel temps fera-t-il demain à Berlin ?", 'weather(location="Berlin", day="tomorrow")'),
+        ("Joue de la musique", "play_music()"),
         ("Chanson suivante", 'music_control(action="next")'),
-        ("Mets le volume à cinq", "set_volume(level=5)"),
+        ("Volume à sept", "set_volume(level=7)"),
         ("Combien font douze fois sept ?", 'calculate(expression="12*7")'),
-        ("Les nouvelles sur le sport", 'news(topic="sport")'),
+        ("Donne-moi les nouvelles", "news()"),
+        ("Quel temps fera-t-il demain ?", 'weather(day="tomorrow")'),
+        ("Musique, s'il te plaît", "play_music()"),
+        ("Mets le volume au maximum", "set_volume(level=10)"),
+        ("Douze fois sept", 'calculate(expression="12*7")'),
+        ("Les nouvelles", "news()"),
     ],
     "es": [
-        ("¿Qué tiempo hará mañana en Madrid?", 'weather(location="Madrid", day="tomorrow")'),
-        ("Pon Baby Shark", 'play_music(query="baby shark")'),
+        ("El tiempo en Madrid mañana", 'weather(location="Madrid", day="tomorrow")'),
+        ("Pon música", "play_music()"),
         ("Siguiente canción", 'music_control(action="next")'),
-        ("Pon el volumen a cinco", "set_volume(level=5)"),
+        ("Pon el volumen a siete", "set_volume(level=7)"),
         ("¿Cuánto es doce por siete?", 'calculate(expression="12*7")'),
         ("Noticias de deportes", 'news(topic="deportes")'),
+        ("¿Qué tiempo hará mañana?", 'weather(day="tomorrow")'),
+        ("Quiero escuchar música", "play_music()"),
+        ("Canción siguiente", 'music_control(action="next")'),
+        ("Sube el volumen a ocho", "set_volume(level=8)"),
+        ("Doce por siete", 'calculate(expression="12*7")'),
+        ("Dame las noticias", "news()"),
     ],
     "it": [
         ("Che tempo farà domani a Roma?", 'weather(location="Roma", day="tomorrow")'),
@@ -73,8 +89,14 @@ LANGUAGE_COMMANDS: dict[str, list[tuple[str, str]]] = {
         ("Hoeveel is twaalf keer zeven?", 'calculate(expression="12*7")'),
     ],
 }
-"""Spoken commands per language (espeak-ng says them): one per built-in skill for de, fr, es; a few for it, nl.
-The end-to-end tests say the de, fr and es ones too."""
+"""Spoken commands per language (espeak-ng says them): for de, fr and es the first six are one per built-in skill,
+then a second phrasing for most skills; a few for it and nl. The end-to-end tests say the de, fr and es ones.
+
+Whisper base hears espeak-ng's French and Spanish poorly, so the fr and es phrasings are ones it hears (measured
+2026-12-01, 120 words a minute, 60 ms between words). Left out because they failed in every espeak-ng setting
+tried: French "Madrid" ("ma main", "Malines"), French volume numbers other than sept ("cinq" -> "sec", "psych";
+"huit" -> "l'îte"), English titles said with French or Spanish letters ("Baby Shark" -> "Pombali shark"), French
+sports news ("Les nouvelles du sport" -> "Bon.")."""
 REPLIES = ["12 times 7 is 84.", "Tomorrow in Boston: light rain, 12 degrees. Take an umbrella.", "Playing Baby Shark."]
 
 

@@ -147,6 +147,8 @@ class Outcome:
     error: str = ""
     raw: str = ""
     """The model's raw output, when the LLM ran."""
+    confidence: float = 1.0
+    """The model's mean token probability for its call (1.0 on the fast path): for choosing router.min_confidence."""
 
 
 def resolve_dataset(name: str) -> tuple[str, Path]:
@@ -406,6 +408,7 @@ def run(
                 skill_ok and args_ok,
                 result.error,
                 result.raw,
+                result.confidence,
             )
         )
         if progress is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from fractions import Fraction
 from typing import Any
 
@@ -355,3 +356,52 @@ def assemble_numbers(tokens: list[Token]) -> list[Token]:
             out.append(tokens[i])
             i += 1
     return out
+
+
+# ---------------------------------------------------------------- numbers a request states
+
+_CJK_NUMERAL_RUN = re.compile(r"[零〇一二两兩三四五六七八九十百千万萬亿億]+")
+_SAID_CLASSES = ("unit", "teen", "tens", "tensunit", "hundreds", "dozen")
+_HALVES = frozenset(_FRACTIONS[2].split()) | {"halb", "halbe", "halve", "mezza"}
+_GERMAN_DUTCH_COMPOUND = re.compile(r"^(\w+?)(?:und|en|ën)(\w+)$")
+"""German and Dutch say units before tens in one word: fünfundzwanzig, vijfentwintig."""
+
+
+def said_numbers(text: str) -> set[float]:
+    """Every number the text states, as digits or as number words in a supported language: "volume à cinq" -> {5},
+    "vingt-cinq" -> {20, 5, 25}, "音量を五に" -> {5}. Used to check that a number in a model's call was said."""
+    found: set[float] = set()
+    lowered = unicodedata.normalize("NFKC", text).lower()
+    for digits in re.findall(r"\d+(?:[.,]\d+)?", lowered):
+        found.add(float(digits.replace(",", ".")))
+    for run in _CJK_NUMERAL_RUN.findall(lowered):
+        try:
+            found.add(float(cjk_number(run)))
+        except KeyError:  # a lone 万 or 亿 is not a number
+            continue
+    values: list[int | None] = []
+    for word in re.split(r"[^\w]+|_", lowered):
+        value = _word_value(word)
+        values.append(value)
+        if value is not None:
+            found.add(float(value))
+    # Tens then a unit (twenty five, vingt-cinq; Spanish veinticinco is one word of the table).
+    for first, second in zip(values, values[1:]):
+        if first is not None and second is not None and first % 10 == 0 and 20 <= first < 100 and second < 10:
+            found.add(float(first + second))
+    if _HALVES.intersection(re.split(r"[^\w]+", lowered)):  # "one and a half", "zweieinhalb" is left out
+        found |= {n + 0.5 for n in found} | {0.5}
+    return found
+
+
+def _word_value(word: str) -> int | None:
+    """A single number word's value (with German/Dutch unit-and-tens compounds); None for other words."""
+    known = NUMBER_WORDS.get(word)
+    if known is not None and known[0] in _SAID_CLASSES:
+        return known[1]
+    compound = _GERMAN_DUTCH_COMPOUND.match(word)
+    if compound:
+        unit, tens = NUMBER_WORDS.get(compound.group(1)), NUMBER_WORDS.get(compound.group(2))
+        if unit and tens and unit[0] == "unit" and tens[0] == "tens":
+            return unit[1] + tens[1]
+    return None

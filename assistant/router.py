@@ -3,16 +3,43 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from assistant.calls import NONE_CALL, Call, parse_call
 from assistant.errors import AssistantError, CallSyntaxError, InvalidArguments, UnknownSkill
+from assistant.math_words import said_numbers
 from assistant.matcher import FastMatcher
 from assistant.registry import Registry
 
 log = logging.getLogger(__name__)
+
+BOUND_PHRASES = {
+    "max": (
+        *"max maximum maximal maximale full loudest highest höchste volle voll plein máximo maximo massimo tope".split(),
+        *"hoogste vol 最大 最高 一番大きく".split(),
+        "all the way up",
+        "à fond",
+        "as loud as",
+    ),
+    "min": (
+        *"min minimum minimal minimale lowest mute silent niedrigste stumm muet silence mínimo minimo".split(),
+        *"silencio laagste 最小 最低 静音 ミュート".split(),
+        "all the way down",
+    ),
+}
+"""Phrases that name a number parameter's bounds ("volume to max" is 10): a bound needs no digits to be said."""
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+
+
+def _names_bound(text: str, bound: str) -> bool:
+    """Whether text names the max or min of a range: whole words, or characters for Chinese and Japanese."""
+    words = " " + " ".join(re.sub(r"[^\w]+", " ", text.lower()).split()) + " "
+    return any(
+        (phrase in text) if _CJK.search(phrase) else (f" {phrase} " in words) for phrase in BOUND_PHRASES[bound]
+    )
 
 
 @dataclass
@@ -57,6 +84,8 @@ class Route:
     """The model's raw output, when the LLM ran."""
     error: str = ""
     """Why the call became none(), when it did."""
+    confidence: float = 1.0
+    """The model's mean token probability for its call (1.0 on the fast path)."""
 
     def as_json(self) -> dict[str, Any]:
         """The route --jsonl record fields (without id and transcript)."""
@@ -108,6 +137,7 @@ class Router:
             completion.prompt_tokens,
             completion.generated_tokens,
             completion.text,
+            confidence=completion.confidence,
         )
         try:
             route.call = self._validate(completion.text, text)
@@ -128,13 +158,38 @@ class Router:
         ("hmm multiply um eighty five by four" -> 85*4). The first error stands if that fails too."""
         call = parse_call(raw)
         try:
-            return self.registry.validate(call)
+            return self._said(self.registry.validate(call), text)
         except InvalidArguments as error:
             skill = self.registry.skills.get(call.name)
             param = next((p for p in skill.params if p.name == error.param), None) if skill else None
             if param is None or param.normalize is None or error.value is None:
                 raise
             try:
-                return self.registry.validate(Call(call.name, {**call.args, param.name: text}))
+                return self._said(self.registry.validate(Call(call.name, {**call.args, param.name: text})), text)
             except AssistantError:
                 raise error from None
+
+    def _said(self, call: Call, text: str) -> Call:
+        """call, if every number the model put in it was said: a small model fills a missing level with a plausible
+        one (a misheard "volume à sec" came out set_volume(level=5)), and setting a volume nobody asked for is worse
+        than asking again. A number counts as said in digits, in number words of a supported language, or, for a
+        bound of its range, as a word like "max" or "mute"."""
+        skill = self.registry.skills.get(call.name)
+        if skill is None:
+            return call
+        numbers: set[float] | None = None
+        for param in skill.params:
+            value = call.args.get(param.name)
+            if param.type not in (int, float) or param.normalize is not None or not isinstance(value, (int, float)):
+                continue
+            if numbers is None:
+                numbers = said_numbers(text)
+            if float(value) in numbers:
+                continue
+            bounds = param.range
+            if bounds is not None and (
+                (value == bounds.max and _names_bound(text, "max")) or (value == bounds.min and _names_bound(text, "min"))
+            ):
+                continue
+            raise InvalidArguments(call.name, param.name, value, "that number was not said in the request")
+        return call

@@ -1,12 +1,11 @@
 """Other languages end to end: German, French and Spanish commands for every built-in skill, said by espeak-ng,
 go through the multilingual Whisper, the router and the skill to a call and a spoken reply in that language.
 
-Recognition is the weak link: Whisper base understands espeak-ng's German, French and Spanish poorly. Measured
-here (120 words a minute, 60 ms between words, the household's language fixed, the command vocabulary as bias,
-assistant.stt.COMMAND_VOCABULARY): with beam 5 for languages other than English (the default since session 4)
-de 6/6, fr 2/6, es 4/6 commands right; greedy, de 5/6, fr 1/6, es 3/6; greedy without the bias 2/6, 0/6, 2/6. The
-test holds a floor just under that, and every command heard right must get the skill's reply in the household's
-language. The commands are the voice bench's (assistant.bench_voice.LANGUAGE_COMMANDS)."""
+Recognition is the weak link: Whisper base understands espeak-ng's French and Spanish poorly (see
+assistant.bench_voice.LANGUAGE_COMMANDS for what it does not hear). Each skill has one or two phrasings per language;
+the test says them in order until one comes out right, and every skill must get there: its call, and the skill's
+reply in the household's language. Measured on 2026-12-01 (120 words a minute, 60 ms between words, the language
+fixed, beam 5, the command vocabulary as bias): the first phrasing was right for de 6/6, fr 6/6, es 6/6 skills."""
 
 from __future__ import annotations
 
@@ -29,10 +28,6 @@ from tests.http_server import RecordedServer
 from tests.music_files import tag, tone
 
 ESPEAK_VOICES = {"de": "de", "fr": "fr-fr", "es": "es"}
-MIN_RIGHT = {"de": 5, "fr": 1, "es": 3}
-"""Commands (of 6) that must come out right: one fewer than espeak-ng's voice and Whisper base managed when measured
-(de 6, fr 2, es 4; see the module docstring), so another CPU's rounding does not fail the build; a drop below is a
-regression in recognition, routing or the skill."""
 
 
 def one_of_the_sentences(reply: str, language: str) -> bool:
@@ -48,6 +43,7 @@ def world(tmp_path_factory):
     tag(tone(root / "music" / "baby_shark.wav", 440), title="Baby Shark", artist="Pinkfong")
     with RecordedServer() as server:
         server.serve("/v1/search", "openmeteo/geocoding_madrid.json", query={"name": "madrid"})
+        server.serve("/v1/search", "openmeteo/geocoding_berlin_de.json", query={"name": "berlin"})
         server.serve("/v1/forecast", "openmeteo/forecast_berlin.json")
         server.serve("/sport/rss.xml", "news/bbc_sport.xml")
         server.serve("/news/rss.xml", "news/bbc_general.xml")
@@ -78,30 +74,45 @@ def world(tmp_path_factory):
 @pytest.mark.parametrize("language", ["de", "fr", "es"])
 def test_spoken_commands_get_their_call_and_a_reply_in_that_language(world, audio, language):  # noqa: F811
     assistant, stt = world(language)
-    right, report = 0, []
+    by_skill: dict[str, list[tuple[str, str]]] = {}
+    for text, want in LANGUAGE_COMMANDS[language]:
+        by_skill.setdefault(assistant.registry.parse(want).name, []).append((text, want))
+    assert set(by_skill) == set(assistant.registry.skills) - {"none"}  # a phrasing for every built-in skill
+    report, missed = [], []
     try:
-        for text, want in LANGUAGE_COMMANDS[language]:
-            sink = WavSink()
-            wav = audio.spoken(text, voice=ESPEAK_VOICES[language], speed_wpm=120, word_gap_ms=60)
-            loop = VoiceLoop(
-                assistant, stt, Speaker(assistant.config, assistant.services, sink=sink), WavSource(wav),
-                trigger="always", status=StatusLine(io.StringIO()),
-            )  # fmt: skip
-            (turn,) = loop.run()
-            assert turn.outcome == "answered" and len(sink.audio) > 0  # every turn is answered aloud
-            if turn.call.lower() != want.lower():
-                report.append(f"{text!r} heard {turn.transcript!r} -> {turn.call} (want {want})")
-                continue
-            right += 1
-            # The reply is the skill's answer in the household's language, not the English one.
-            call = assistant.registry.parse(want)
-            if call.name == "music_control":
-                # Its answer depends on the player's state, which the turn changed: match the catalogue instead.
-                assert one_of_the_sentences(turn.reply, language) and not one_of_the_sentences(turn.reply, "en")
-                continue
-            english = assistant.execute(call, "en")[0].text
-            assert turn.reply != english and turn.reply == assistant.execute(call, language)[0].text, turn.reply
+        for skill_name, phrasings in by_skill.items():
+            for text, want in phrasings:
+                if say(assistant, stt, audio, language, text, want, report):
+                    break
+            else:
+                missed.append(skill_name)
     finally:
         assistant.close()
-    print(f"{language}: {right}/{len(LANGUAGE_COMMANDS[language])} spoken commands right", *report, sep="\n  ")
-    assert right >= MIN_RIGHT[language], "\n".join(report)
+    print(f"{language}:", *report, sep="\n  ")
+    assert not missed, f"no phrasing came out right for {missed}:\n" + "\n".join(report)
+
+
+def say(assistant, stt, audio, language: str, text: str, want: str, report: list[str]) -> bool:  # noqa: F811
+    """One spoken command through the voice loop: whether it gave want, with the skill's reply in language."""
+    sink = WavSink()
+    wav = audio.spoken(text, voice=ESPEAK_VOICES[language], speed_wpm=120, word_gap_ms=60)
+    loop = VoiceLoop(
+        assistant, stt, Speaker(assistant.config, assistant.services, sink=sink), WavSource(wav),
+        trigger="always", status=StatusLine(io.StringIO()),
+    )  # fmt: skip
+    (turn,) = loop.run()
+    assert turn.outcome == "answered" and len(sink.audio) > 0  # every turn is answered aloud
+    right = turn.call.lower() == want.lower()
+    report.append(f"{'right' if right else 'WRONG'}: {text!r} heard {turn.transcript!r} -> {turn.call}")
+    if not right:
+        return False
+    # The reply is the skill's answer in the household's language, not the English one.
+    call = assistant.registry.parse(want)
+    if call.name == "music_control":
+        # Its answer depends on the player's state, which the turn changed: match the catalogue instead.
+        assert one_of_the_sentences(turn.reply, language) and not one_of_the_sentences(turn.reply, "en")
+        return True
+    assert turn.reply == assistant.execute(call, language)[0].text, turn.reply
+    if turn.reply == assistant.execute(call, "en")[0].text:  # "Volume 7." is French too: from its catalogue?
+        assert one_of_the_sentences(turn.reply, language), turn.reply
+    return True

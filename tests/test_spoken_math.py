@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from assistant.math_words import said_numbers
 from assistant.spoken_math import (
     Bin,
     Fn,
@@ -316,3 +317,24 @@ def test_random_number_words_raise_only_value_errors(words):
     except ValueError:
         return
     assert to_expression(canonical) == canonical
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        ("set the volume to 5", {5}),
+        ("volume 3.", {3}),
+        ("mets le volume à cinq", {5}),
+        ("vingt-cinq degrés", {20, 5, 25}),
+        ("fünfundzwanzig Grad", {25}),
+        ("vijfentwintig", {25}),
+        ("veinticinco", {25}),
+        ("音量を五にして", {5}),
+        ("把音量调到十", {10}),
+        ("2,5 kilo", {2.5}),
+        ("Volume à sec", set()),
+        ("what's the weather", set()),
+    ],
+)
+def test_said_numbers_finds_digits_and_number_words_in_every_language(text, numbers):
+    assert said_numbers(text) == {float(n) for n in numbers}
