@@ -386,7 +386,7 @@ def said_numbers(text: str) -> set[float]:
         if value is not None:
             found.add(float(value))
     # Tens then a unit (twenty five, vingt-cinq; Spanish veinticinco is one word of the table).
-    for first, second in zip(values, values[1:]):
+    for first, second in zip(values, values[1:], strict=False):
         if first is not None and second is not None and first % 10 == 0 and 20 <= first < 100 and second < 10:
             found.add(float(first + second))
     if _HALVES.intersection(re.split(r"[^\w]+", lowered)):  # "one and a half", "zweieinhalb" is left out

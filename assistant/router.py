@@ -10,16 +10,16 @@ from typing import Any, Protocol
 
 from assistant.calls import NONE_CALL, Call, parse_call
 from assistant.errors import AssistantError, CallSyntaxError, InvalidArguments, UnknownSkill
-from assistant.math_words import said_numbers
 from assistant.matcher import FastMatcher
+from assistant.math_words import said_numbers
 from assistant.registry import Registry
 
 log = logging.getLogger(__name__)
 
 BOUND_PHRASES = {
     "max": (
-        *"max maximum maximal maximale full loudest highest höchste volle voll plein máximo maximo massimo tope".split(),
-        *"hoogste vol 最大 最高 一番大きく".split(),
+        *"max maximum maximal maximale full loudest highest höchste volle voll plein máximo maximo".split(),
+        *"massimo tope hoogste vol 最大 最高 一番大きく".split(),
         "all the way up",
         "à fond",
         "as loud as",
@@ -37,9 +37,7 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 def _names_bound(text: str, bound: str) -> bool:
     """Whether text names the max or min of a range: whole words, or characters for Chinese and Japanese."""
     words = " " + " ".join(re.sub(r"[^\w]+", " ", text.lower()).split()) + " "
-    return any(
-        (phrase in text) if _CJK.search(phrase) else (f" {phrase} " in words) for phrase in BOUND_PHRASES[bound]
-    )
+    return any((phrase in text) if _CJK.search(phrase) else (f" {phrase} " in words) for phrase in BOUND_PHRASES[bound])
 
 
 @dataclass
@@ -187,9 +185,8 @@ class Router:
             if float(value) in numbers:
                 continue
             bounds = param.range
-            if bounds is not None and (
-                (value == bounds.max and _names_bound(text, "max")) or (value == bounds.min and _names_bound(text, "min"))
-            ):
+            at_max = bounds is not None and value == bounds.max and _names_bound(text, "max")
+            if at_max or (bounds is not None and value == bounds.min and _names_bound(text, "min")):
                 continue
             raise InvalidArguments(call.name, param.name, value, "that number was not said in the request")
         return call
