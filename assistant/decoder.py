@@ -122,6 +122,9 @@ class CallSpace:
         self._insert(self.start, tokenize(" none()"), END)
         self.normalized_extra: frozenset[int] = frozenset()
         """String tokens allowed, besides the turn's content, in parameters with a Normalize converter (math)."""
+        self.number_filter: Callable[[Param], frozenset[str]] | None = None
+        """This turn's allowed number literals per parameter (the numbers the request states), or None for any:
+        set by Decoder.decode for one call."""
         self.number_tokens: dict[int, str] = {}
         for char in "-.0123456789":
             tokens = tokenize(char)
@@ -197,7 +200,10 @@ class CallSpace:
         return self._number_options(state, closing)
 
     def _viable(self, state: State, content: frozenset[int] | None) -> bool:
-        """Can a call be finished from state? Only a string with nothing to write can fail."""
+        """Can a call be finished from state? Only a string with nothing to write, or a number parameter with
+        no number said this turn, can fail."""
+        if state.slot is not None and state.slot.kind == "num" and state.node is None and not state.value:
+            return self.number_filter is None or bool(self.number_filter(state.slot.param))
         if state.done or state.slot is None or state.slot.kind != "str" or state.node is not None:
             if state.node is None or state.slot is not None:
                 return True
@@ -233,12 +239,13 @@ class CallSpace:
     def _number_options(self, state: State, closing: dict[int, State]) -> dict[int, State]:
         assert state.slot is not None
         param, text = state.slot.param, state.value.decode()
+        said = self.number_filter(param) if self.number_filter is not None else None
         found = {}
         for token, char in self.number_tokens.items():
             new = text + char
-            if _number_prefix_ok(new, param):
+            if _number_prefix_ok(new, param) and (said is None or any(s.startswith(new) for s in said)):
                 found[token] = State(slot=state.slot, value=new.encode())
-        if _number_complete(text, param):
+        if _number_complete(text, param) and (said is None or text in said):
             found.update(closing)
         return found
 
@@ -344,8 +351,21 @@ class Decoder:
         shifted = np.exp(logits - logits[best])
         return options[best], float(1.0 / shifted.sum())
 
-    def decode(self, prompt: Sequence[int], content: frozenset[int] = frozenset()) -> Decoded:
-        """Evaluate prompt (after what the engine holds) and write one call."""
+    def decode(
+        self,
+        prompt: Sequence[int],
+        content: frozenset[int] = frozenset(),
+        numbers: Callable[[Param], frozenset[str]] | None = None,
+    ) -> Decoded:
+        """Evaluate prompt (after what the engine holds) and write one call; numbers: the literals each number
+        parameter may take this turn (assistant.grounding.SaidNumbers.literals), None for any in range."""
+        self.space.number_filter = numbers
+        try:
+            return self._decode(prompt, content)
+        finally:
+            self.space.number_filter = None
+
+    def _decode(self, prompt: Sequence[int], content: frozenset[int]) -> Decoded:
         space, engine = self.space, self.engine
         allowed = content if self.copy_strings else None
         out: list[int] = []

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.config import Config
 from assistant.errors import ConfigError, ModelError
+from assistant.grounding import SaidNumbers
 from assistant.prompt import (
     DEFAULT_CONTEXT_KEYS,
     clean_utterance,
@@ -133,7 +134,9 @@ class LocalBackend:
                 tail = self.engine.tokenize("\nCall:")
                 tokens = tokens[:MAX_UTTERANCE_TOKENS] + tail
             decoded = self.decoder.decode(
-                tokens, self._content_tokens(text) if self.decoder.copy_strings else frozenset()
+                tokens,
+                self._content_tokens(text) if self.decoder.copy_strings else frozenset(),
+                SaidNumbers(text).literals,
             )
             self.last = decoded
         return Completion(

@@ -3,41 +3,17 @@
 from __future__ import annotations
 
 import logging
-import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from assistant.calls import NONE_CALL, Call, parse_call
 from assistant.errors import AssistantError, CallSyntaxError, InvalidArguments, UnknownSkill
+from assistant.grounding import SaidNumbers
 from assistant.matcher import FastMatcher
-from assistant.math_words import said_numbers
 from assistant.registry import Registry
 
 log = logging.getLogger(__name__)
-
-BOUND_PHRASES = {
-    "max": (
-        *"max maximum maximal maximale full loudest highest höchste volle voll plein máximo maximo".split(),
-        *"massimo tope hoogste vol 最大 最高 一番大きく".split(),
-        "all the way up",
-        "à fond",
-        "as loud as",
-    ),
-    "min": (
-        *"min minimum minimal minimale lowest mute silent niedrigste stumm muet silence mínimo minimo".split(),
-        *"silencio laagste 最小 最低 静音 ミュート".split(),
-        "all the way down",
-    ),
-}
-"""Phrases that name a number parameter's bounds ("volume to max" is 10): a bound needs no digits to be said."""
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
-
-
-def _names_bound(text: str, bound: str) -> bool:
-    """Whether text names the max or min of a range: whole words, or characters for Chinese and Japanese."""
-    words = " " + " ".join(re.sub(r"[^\w]+", " ", text.lower()).split()) + " "
-    return any((phrase in text) if _CJK.search(phrase) else (f" {phrase} " in words) for phrase in BOUND_PHRASES[bound])
 
 
 @dataclass
@@ -168,25 +144,15 @@ class Router:
                 raise error from None
 
     def _said(self, call: Call, text: str) -> Call:
-        """call, if every number the model put in it was said: a small model fills a missing level with a plausible
-        one (a misheard "volume à sec" came out set_volume(level=5)), and setting a volume nobody asked for is worse
-        than asking again. A number counts as said in digits, in number words of a supported language, or, for a
-        bound of its range, as a word like "max" or "mute"."""
+        """call, if every number the model put in it was said (assistant.grounding): setting a volume nobody asked
+        for is worse than asking again. The local backend never writes such a number; a server backend may."""
         skill = self.registry.skills.get(call.name)
-        if skill is None:
-            return call
-        numbers: set[float] | None = None
-        for param in skill.params:
+        said: SaidNumbers | None = None
+        for param in skill.params if skill else ():
             value = call.args.get(param.name)
             if param.type not in (int, float) or param.normalize is not None or not isinstance(value, (int, float)):
                 continue
-            if numbers is None:
-                numbers = said_numbers(text)
-            if float(value) in numbers:
-                continue
-            bounds = param.range
-            at_max = bounds is not None and value == bounds.max and _names_bound(text, "max")
-            if at_max or (bounds is not None and value == bounds.min and _names_bound(text, "min")):
-                continue
-            raise InvalidArguments(call.name, param.name, value, "that number was not said in the request")
+            said = said or SaidNumbers(text)
+            if not said.said(param, value):
+                raise InvalidArguments(call.name, param.name, value, "that number was not said in the request")
         return call

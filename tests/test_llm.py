@@ -15,6 +15,7 @@ from assistant.calls import Call, format_call
 from assistant.config import Config, RouterConfig
 from assistant.decoder import CallSpace, Decoder, State, _number_prefix_ok
 from assistant.errors import AssistantError, ConfigError, ModelError
+from assistant.grounding import SaidNumbers
 from assistant.llm import LazyBackend, ServerBackend, load_backend, server_grammar
 from assistant.prompt import context_lines, few_shot, request_lines, static_prefix
 from assistant.registry import Normalize, Range, Registry, Reply, skill
@@ -242,6 +243,38 @@ def test_decoder_output_always_parses_and_validates(seed, copy, speculate, words
     if copy:  # strings are copied from the utterance: every token is structure or one of its pieces
         assert set(decoded.tokens) <= STRUCTURE | content | SPACE.normalized_extra
     assert call == REGISTRY.validate(call)
+
+
+@pytest.mark.parametrize(
+    ("said", "can", "cannot"),
+    [
+        ("volume five", [" volume(level=5)"], [" volume(level=6)", " volume(level=0)"]),
+        ("volume to max", [" volume(level=10)"], [" volume(level=9)"]),
+        ("heat to twenty five", [" thermostat(degrees=25)", " thermostat(degrees=20)"], [" thermostat(degrees=2)"]),
+        ("a timer for one and a half", [" timer(minutes=1.5)", " timer(minutes=1)"], [" timer(minutes=15)"]),
+        # Nothing said: the number skills are out of reach, the rest is not.
+        ("volume à sec", [" lights_off()", " none()"], [" volume(level=5)", " timer(minutes=1)"]),
+    ],
+)
+def test_number_parameters_take_only_the_numbers_said(said, can, cannot):
+    SPACE.number_filter = SaidNumbers(said).literals
+    try:
+        assert all(reachable(SPACE, text) for text in can)
+        assert not any(reachable(SPACE, text) for text in cannot)
+    finally:
+        SPACE.number_filter = None
+
+
+@settings(max_examples=200, deadline=None)
+@given(seed=st.integers(0, 2**32), said=st.sampled_from(["", "volume 3", "minutes twelve", "max", "zwölf", "7 5"]))
+def test_decoded_numbers_were_said(seed, said):
+    decoded = Decoder(SPACE, RandomEngine(seed)).decode(toy_tokenize("Call:"), frozenset(), SaidNumbers(said).literals)
+    call = REGISTRY.parse(decoded.text)
+    for param in REGISTRY.skills[call.name].params if call.name != "none" else ():
+        value = call.args.get(param.name)
+        if param.type in (int, float) and value is not None:
+            assert SaidNumbers(said).said(param, value), decoded.text
+    assert SPACE.number_filter is None  # the filter lasts one call
 
 
 def _structure(space: CallSpace) -> frozenset[int]:
