@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from assistant.config import load_config
@@ -66,3 +68,6 @@ def test_printed_example_is_a_valid_config_with_every_default(tmp_path):
     assert config.vad.silence_ms == 500 and config.skills["weather"]["units"] == "celsius"
     with contextlib.redirect_stdout(io.StringIO()):
         assert main(["--config", str(out), "config", "--check"]) == 0
+    # The documented example is this output: regenerate it with `assistant config > docs/config.example.toml`.
+    documented = Path(__file__).resolve().parents[1] / "docs" / "config.example.toml"
+    assert documented.read_text(encoding="utf-8") == buffer.getvalue()
