@@ -1,9 +1,9 @@
 """Numbers in a call must come from the request: what a number parameter may take this turn.
 
 A small model asked for set_volume with no number in the request fills in a plausible one ("volume à sec", a
-misheard "volume à cinq", came out set_volume(level=5); "volume assist" came out level 3). The decoder offers a number parameter only the values the
-request states, so the model's next-best call wins instead (assistant.decoder); the router checks the same for
-backends that do not constrain (assistant.router).
+misheard "volume à cinq", came out set_volume(level=5); "volume assist" came out level 3). The decoder offers a
+number parameter only the values the request states, so the model's next-best call wins instead
+(assistant.decoder); the router checks the same for backends that do not constrain (assistant.router).
 """
 
 from __future__ import annotations
