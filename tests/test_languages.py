@@ -2,7 +2,7 @@
 go through the multilingual Whisper, the router and the skill to a call and a spoken reply in that language.
 
 Recognition is the weak link: Whisper base understands espeak-ng's French and Spanish poorly (see
-assistant.bench_voice.LANGUAGE_COMMANDS for what it does not hear). Each skill has one or two phrasings per language;
+assistant.bench_voice.LANGUAGE_COMMANDS for what it does not hear). Each skill has two phrasings per language;
 the test says them in order until one comes out right, and every skill must get there: its call, and the skill's
 reply in the household's language. Measured on 2026-12-01 (120 words a minute, 60 ms between words, the language
 fixed, beam 5, the command vocabulary as bias): the first phrasing was right for de 6/6, fr 6/6, es 6/6 skills."""
