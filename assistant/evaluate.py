@@ -325,7 +325,7 @@ def slot_success(example: Example, predicted: Call, registry: Registry | None = 
     """Intent sets: a labelled place/music/topic slot value must appear in our argument (case-insensitive).
 
     Weather without a place slot, or whose place means "here" ("outside", "current location"), must have no
-    location (the home location is used); "nearby Moosic" also accepts location="Moosic". Music and news without
+    location, or one the weather skill itself reads as home ("home town"; the home location is used); "nearby Moosic" also accepts location="Moosic". Music and news without
     a content slot are not judged on arguments. With a registry, a slot value also counts in the canonical form
     the skill gives that argument ("dance music" is play_music's query "dance").
     """
@@ -335,7 +335,9 @@ def slot_success(example: Example, predicted: Call, registry: Registry | None = 
     values = _canonical_slots([v for t, v in example.slots if t in types], example.skill, argument, registry)
     said = predicted.args.get(argument)
     if example.skill == "weather" and all(is_here(v) for v in values):
-        if said is None:
+        from skills.weather import means_home  # the built-in skill's own rule for "no place but here"
+
+        if said is None or means_home(str(said)):  # location="home town" is the home forecast, as weather() is
             return True
         values = [v for v in values if normalize_value(v) != normalize_value(said)]  # "here" is not a place
         return any(_within(str(said), v) for v in values)

@@ -135,6 +135,8 @@ _PHRASES: list[tuple[re.Pattern[str], str, bool]] = [
     # (pattern over folded text, kind of match, True when the wrapper carries no meaning of its own)
     (re.compile(r"^(?:the )?album (?:called |named )?(?P<a>.+)$"), "album", True),
     (re.compile(r"^the (?P<a>.+) album$"), "album", True),
+    # A playlist by its name: "my gym playlist" is the query "gym", as the router is trained to write it.
+    (re.compile(r"^(?:my |the |a )?(?!(?:my|the|a) playlist$)(?P<a>.+?) playlist$"), "any", True),
     (
         re.compile(
             r"^(?:(?:some|any|a few|the|a) )?(?:songs?|music|something|anything|stuff|tracks?|tunes?) "

@@ -188,9 +188,10 @@ def test_slot_success():
     assert slot_success(intent("weather", ("date", "today")), Call("weather"))
     assert not slot_success(intent("weather"), Call("weather", {"location": "Paris"}))  # invented a place
     outside = intent("weather", ("location", "outside"))  # xSID labels "outside" as a location
-    assert slot_success(outside, Call("weather")) and not slot_success(
-        outside, Call("weather", {"location": "outside"})
-    )
+    assert slot_success(outside, Call("weather")) and not slot_success(outside, Call("weather", {"location": "Oslo"}))
+    # A location the weather skill reads as home gets the home forecast, as weather() does.
+    assert slot_success(outside, Call("weather", {"location": "outside"}))
+    assert slot_success(intent("weather", ("place_name", "home town")), Call("weather", {"location": "home town"}))
     assert slot_success(intent("weather", ("location", "现在的位置")), Call("weather"))
     # Chinese and Japanese have no spaces between words: a place is found by its characters.
     tioga = intent("weather", ("location", "蒂奥加"), ("location", "科罗拉多州"))
@@ -391,3 +392,5 @@ def test_a_music_slot_counts_in_the_form_the_skill_gives_it(builtin_registry):
     assert not slot_success(dance, Call("play_music", {"query": "dance"}))  # without the skill: the label's words
     assert not slot_success(dance, Call("play_music", {"query": "jazz"}), builtin_registry)
     assert slot_success(dance, Call("play_music", {"query": "dance music hits"}), builtin_registry)
+    gym = intent("play_music", ("playlist_name", "gym playlist"))  # the router writes a playlist by its name
+    assert slot_success(gym, Call("play_music", {"query": "gym"}), builtin_registry)

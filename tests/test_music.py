@@ -121,6 +121,9 @@ def test_fast_path_leaves_hard_negatives_alone(text):
         ("some jazz", "jazz"),
         ("some jazz music", "jazz"),
         ("the album Abbey Road", "abbey road"),
+        ("my gym playlist", "gym"),
+        ("the road trip playlist", "road trip"),
+        ("my playlist", "my playlist"),
         ("the song called let it go", "let it go"),
         ("the alphabet song", "the alphabet song"),  # may be the title itself
         ("don't stop me now", "do not stop me now"),  # the fast path's spelling
