@@ -325,9 +325,10 @@ def slot_success(example: Example, predicted: Call, registry: Registry | None = 
     """Intent sets: a labelled place/music/topic slot value must appear in our argument (case-insensitive).
 
     Weather without a place slot, or whose place means "here" ("outside", "current location"), must have no
-    location, or one the weather skill itself reads as home ("home town"; the home location is used); "nearby Moosic" also accepts location="Moosic". Music and news without
-    a content slot are not judged on arguments. With a registry, a slot value also counts in the canonical form
-    the skill gives that argument ("dance music" is play_music's query "dance").
+    location, or one the weather skill itself reads as home ("home town"; the home location is used); "nearby
+    Moosic" also accepts location="Moosic". Music and news without a content slot are not judged on arguments.
+    With a registry, a slot value also counts in the canonical form the skill gives that argument ("dance music"
+    is play_music's query "dance").
     """
     if example.skill not in ARG_SLOTS:
         return True
