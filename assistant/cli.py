@@ -175,7 +175,8 @@ def cmd_traces(args: argparse.Namespace, config: Config) -> int:
     for turn in store.recent(args.limit, slow_only=args.slow):
         timing = " ".join(f"{k}={v:.0f}" for k, v in turn.timings.items())
         flag = f"  OVER: {','.join(turn.over_budget)}" if turn.over_budget else ""
-        print(f"#{turn.id} [{turn.path}] {turn.transcript!r} -> {turn.call}  ({timing}){flag}")
+        sure = f" p={turn.confidence:.2f}" if turn.path == "llm" else ""  # the model's confidence in its call
+        print(f"#{turn.id} [{turn.path}{sure}] {turn.transcript!r} -> {turn.call}  ({timing}){flag}")
         if turn.errors:
             print(f"    error: {turn.errors}")
         if turn.feedback:

@@ -197,6 +197,7 @@ class Assistant:
                     language=language or self.language,
                     prompt_tokens=route.prompt_tokens,
                     generated_tokens=route.generated_tokens,
+                    confidence=route.confidence,
                     result=reply.data,
                     reply=reply.text,
                     timings=timings,

@@ -71,6 +71,7 @@ class Route:
             "timings_ms": {k: round(v, 3) for k, v in self.timings_ms.items()},
             "prompt_tokens": self.prompt_tokens,
             "generated_tokens": self.generated_tokens,
+            "confidence": round(self.confidence, 3),
             **({"error": self.error} if self.error else {}),
         }
 

@@ -20,6 +20,7 @@ CREATE TABLE IF NOT EXISTS turns (
     path TEXT NOT NULL,
     prompt_tokens INTEGER NOT NULL DEFAULT 0,
     generated_tokens INTEGER NOT NULL DEFAULT 0,
+    confidence REAL NOT NULL DEFAULT 1.0,
     call TEXT NOT NULL,
     result TEXT NOT NULL DEFAULT '{}',
     reply TEXT NOT NULL DEFAULT '',
@@ -31,6 +32,8 @@ CREATE TABLE IF NOT EXISTS turns (
     audio_path TEXT NOT NULL DEFAULT ''
 );
 """
+ADDED_COLUMNS = {"confidence": "REAL NOT NULL DEFAULT 1.0"}
+"""Columns newer than some stores on disk: added to an older table when it is opened."""
 
 
 @dataclass
@@ -53,6 +56,8 @@ class TurnRecord:
     """Tokens the model evaluated."""
     generated_tokens: int = 0
     """Tokens the model generated."""
+    confidence: float = 1.0
+    """The model's mean token probability for its call (1.0 on the fast path)."""
     result: dict[str, Any] = field(default_factory=dict)
     """The skill's structured data."""
     reply: str = ""
@@ -84,6 +89,11 @@ class TraceStore:
         self.db = sqlite3.connect(path, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(SCHEMA)
+        have = {row[1] for row in self.db.execute("PRAGMA table_info(turns)")}
+        with self.db:
+            for name, kind in ADDED_COLUMNS.items():
+                if name not in have:  # a store written by an older version: keep its turns, add the column
+                    self.db.execute(f"ALTER TABLE turns ADD COLUMN {name} {kind}")
 
     def add(self, turn: TurnRecord) -> int:
         """Store a turn and return its id."""

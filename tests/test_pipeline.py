@@ -76,6 +76,7 @@ def test_llm_path_and_bad_output(tmp_path):
     assistant = make(tmp_path, ScriptedLlm("hello()"))
     turn = assistant.ask("greet me")
     assert (turn.route.path, turn.reply.text, turn.route.prompt_tokens) == ("llm", "Hello!", 7)
+    assert assistant.traces.get(turn.trace_id).confidence == 0.9  # the model's confidence is traced
     for junk in ["hello(", "import os", 'volume(level="x")', "timer(minutes=3)", "", "forecast(day='yesterday')"]:
         turn = make(tmp_path, ScriptedLlm(junk)).ask("greet me")
         assert turn.route.call == Call("none") and turn.reply.text == NOT_FOR_ME
@@ -130,3 +131,42 @@ def test_unknown_skill_table_in_config(tmp_path):
         make(tmp_path, skills={"forcast": {}})
     with pytest.raises(ConfigError, match="has no settings"):
         make(tmp_path, skills={"hello": {"x": 1}})
+
+
+def test_a_trace_store_from_before_confidence_is_kept_and_gains_the_column(tmp_path):
+    import sqlite3
+
+    from assistant.trace import TraceStore, TurnRecord
+
+    path = tmp_path / "old.sqlite"
+    old = sqlite3.connect(path)
+    old.execute(
+        "CREATE TABLE turns (id INTEGER PRIMARY KEY AUTOINCREMENT, started_at REAL NOT NULL, source TEXT NOT NULL, "
+        "audio_ms REAL, transcript TEXT NOT NULL, language TEXT NOT NULL DEFAULT 'en', path TEXT NOT NULL, "
+        "prompt_tokens INTEGER NOT NULL DEFAULT 0, generated_tokens INTEGER NOT NULL DEFAULT 0, call TEXT NOT NULL, "
+        "result TEXT NOT NULL DEFAULT '{}', reply TEXT NOT NULL DEFAULT '', timings TEXT NOT NULL DEFAULT '{}', "
+        "over_budget TEXT NOT NULL DEFAULT '', errors TEXT NOT NULL DEFAULT '', feedback TEXT NOT NULL DEFAULT '', "
+        "corrected_call TEXT NOT NULL DEFAULT '', audio_path TEXT NOT NULL DEFAULT '')"
+    )
+    old.execute("INSERT INTO turns (started_at, source, transcript, path, call) VALUES (1, 'text', 'hi', 'fast', 'x')")
+    old.commit()
+    old.close()
+    store = TraceStore(path)
+    (kept,) = store.recent()
+    assert kept.transcript == "hi" and kept.confidence == 1.0
+    new_id = store.add(TurnRecord("play it", "y()", "llm", confidence=0.42))
+    assert store.get(new_id).confidence == 0.42
+
+
+def test_traces_command_lists_turns_with_the_models_confidence(tmp_path, capsys):
+    from assistant.cli import main
+    from assistant.trace import TraceStore, TurnRecord
+
+    config = tmp_path / "config.toml"
+    config.write_text(f'data_dir = "{tmp_path}"\n', encoding="utf-8")
+    store = TraceStore(tmp_path / "traces.sqlite")
+    store.add(TurnRecord("set the volume to 5", "set_volume(level=5)", "fast"))
+    store.add(TurnRecord("volume assist", 'music_control(action="volume_up")', "llm", confidence=0.71))
+    assert main(["--config", str(config), "traces"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("#2 [llm p=0.71] 'volume assist'") and out[1].startswith("#1 [fast] ")
