@@ -20,7 +20,6 @@ CREATE TABLE IF NOT EXISTS turns (
     path TEXT NOT NULL,
     prompt_tokens INTEGER NOT NULL DEFAULT 0,
     generated_tokens INTEGER NOT NULL DEFAULT 0,
-    confidence REAL NOT NULL DEFAULT 1.0,
     call TEXT NOT NULL,
     result TEXT NOT NULL DEFAULT '{}',
     reply TEXT NOT NULL DEFAULT '',
@@ -33,7 +32,8 @@ CREATE TABLE IF NOT EXISTS turns (
 );
 """
 ADDED_COLUMNS = {"confidence": "REAL NOT NULL DEFAULT 1.0"}
-"""Columns newer than some stores on disk: added to an older table when it is opened."""
+"""Columns newer than the table above: added when a store is opened, to a new table and to one an older version
+wrote alike, so each is defined once."""
 
 
 @dataclass
@@ -92,7 +92,7 @@ class TraceStore:
         have = {row[1] for row in self.db.execute("PRAGMA table_info(turns)")}
         with self.db:
             for name, kind in ADDED_COLUMNS.items():
-                if name not in have:  # a store written by an older version: keep its turns, add the column
+                if name not in have:  # an older store keeps its turns and gains the column
                     self.db.execute(f"ALTER TABLE turns ADD COLUMN {name} {kind}")
 
     def add(self, turn: TurnRecord) -> int:
