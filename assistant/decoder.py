@@ -12,8 +12,9 @@ as Registry.grammar(), without llama.cpp's grammar sampler walking 262k tokens p
 from __future__ import annotations
 
 import math
+import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -28,6 +29,50 @@ MAX_CALL_TOKENS = 96
 FULL_LOGITS_TOP = 64
 """In full-vocabulary string mode, how many of the best tokens are checked for one that is allowed."""
 _BAD_STRING_BYTES = frozenset(b'"\\') | frozenset(range(0x20)) | {0x7F}
+_WORD_START = re.compile(rb"(?= )")
+_MATH_WORD = re.compile(rb" ?[-0-9+*/.()%^]+")
+
+
+def _unspaced(segment: bytes) -> bool:
+    """True for text in a script written without spaces (UTF-8 lead bytes of U+3000 and up: CJK, kana, Hangul)."""
+    return any(0xE3 <= byte <= 0xEF for byte in segment)
+
+
+class CopyWords:
+    """What a copied string may be made of this turn: whole words of the request, each in the token pieces
+    training writes (the first word bare, later ones after a space).
+
+    The plain copy mode offers every piece of every word in any order, so the model could glue the start of one
+    word to the end of another and write a name never said ("em" + "minem" -> "emminem" for "eminem"). Here a
+    value is a run of the request's words: each finished word is one of them, the word being written is a prefix
+    of one at a token boundary (so a piece that finishes it is always on offer and decoding cannot get stuck).
+    Math characters stay free in converted parameters ("12*7"); scripts without spaces are not split into words.
+    """
+
+    def __init__(self, forms: Iterable[str], tokenize: Callable[[str], list[int]], piece: Callable[[int], bytes]):
+        self.tokens: set[int] = set()
+        """Every piece of every word: the turn's content tokens."""
+        self.words: set[bytes] = set()
+        self.prefixes: set[bytes] = set()
+        for form in forms:
+            for text in (form, " " + form):
+                so_far = b""
+                for token in tokenize(text):
+                    self.tokens.add(token)
+                    so_far += piece(token)
+                    self.prefixes.add(so_far)
+                self.words.add(so_far)
+
+    def allows(self, value: bytes, *, closing: bool, math: bool) -> bool:
+        """May a string be value (closing: and end there)? math: the parameter converts math (digits, operators)."""
+        segments = [segment for segment in _WORD_START.split(value) if segment]
+        for i, segment in enumerate(segments):
+            if segment in self.words or _unspaced(segment) or (math and _MATH_WORD.fullmatch(segment)):
+                continue
+            if i == len(segments) - 1 and not closing and segment in self.prefixes:
+                continue
+            return False
+        return True
 
 
 @dataclass(frozen=True)
@@ -125,6 +170,9 @@ class CallSpace:
         self.number_filter: Callable[[Param], frozenset[str]] | None = None
         """This turn's allowed number literals per parameter (the numbers the request states), or None for any:
         set by Decoder.decode for one call."""
+        self.copy_words: CopyWords | None = None
+        """This turn's words for copied strings (see CopyWords), or None for any order of the content tokens:
+        set by Decoder.decode for one call."""
         self.number_tokens: dict[int, str] = {}
         for char in "-.0123456789":
             tokens = tokenize(char)
@@ -194,7 +242,7 @@ class CallSpace:
         closing = self.options(State(node=self.after[slot]), content)
         if slot.kind == "str":
             found = self._string_steps(state, self._content(slot, content) or frozenset())
-            if state.value.strip():
+            if state.value.strip() and (content is None or self._copy_ok(slot, state.value, closing=True)):
                 found.update(closing)
             return found
         return self._number_options(state, closing)
@@ -213,7 +261,15 @@ class CallSpace:
         content = self._content(state.slot, content)
         if content is None or state.value.strip():
             return True
-        return any(self.string_piece_ok(state, self.piece(t)) for t in content)
+        slot = state.slot
+        return any(
+            self.string_piece_ok(state, piece := self.piece(t)) and self._copy_ok(slot, piece, closing=False)
+            for t in content
+        )
+
+    def _copy_ok(self, slot: Slot, value: bytes, *, closing: bool) -> bool:
+        words = self.copy_words
+        return words is None or words.allows(value, closing=closing, math=slot.param.normalize is not None)
 
     def _content(self, slot: Slot, content: frozenset[int] | None) -> frozenset[int] | None:
         """The string tokens for slot: a converted parameter may also write math ("12*7" for "twelve times seven")."""
@@ -222,11 +278,13 @@ class CallSpace:
         return content | self.normalized_extra
 
     def _string_steps(self, state: State, content: frozenset[int]) -> dict[int, State]:
+        assert state.slot is not None
         found = {}
         for token in content:
             piece = self.piece(token)
-            if self.string_piece_ok(state, piece):
-                found[token] = State(slot=state.slot, value=state.value + piece)
+            value = state.value + piece
+            if self.string_piece_ok(state, piece) and self._copy_ok(state.slot, value, closing=False):
+                found[token] = State(slot=state.slot, value=value)
         return found
 
     @staticmethod
@@ -356,14 +414,19 @@ class Decoder:
         prompt: Sequence[int],
         content: frozenset[int] = frozenset(),
         numbers: Callable[[Param], frozenset[str]] | None = None,
+        words: CopyWords | None = None,
     ) -> Decoded:
         """Evaluate prompt (after what the engine holds) and write one call; numbers: the literals each number
-        parameter may take this turn (assistant.grounding.SaidNumbers.literals), None for any in range."""
+        parameter may take this turn (assistant.grounding.SaidNumbers.literals), None for any in range; words:
+        the request's words that copied strings are made of (content is then words.tokens), None for any order
+        of the content tokens."""
         self.space.number_filter = numbers
+        self.space.copy_words = words
         try:
             return self._decode(prompt, content)
         finally:
             self.space.number_filter = None
+            self.space.copy_words = None
 
     def _decode(self, prompt: Sequence[int], content: frozenset[int]) -> Decoded:
         space, engine = self.space, self.engine

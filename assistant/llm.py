@@ -29,7 +29,7 @@ from assistant.registry import Registry
 from assistant.router import Completion, LlmBackend
 
 if TYPE_CHECKING:
-    from assistant.decoder import Decoded
+    from assistant.decoder import CopyWords, Decoded
 
 log = logging.getLogger(__name__)
 
@@ -97,18 +97,15 @@ class LocalBackend:
             "on" if self.engine.rows is not None else "off",
         )
 
-    def _content_tokens(self, text: str) -> frozenset[int]:
-        """Tokens a string argument may use this turn: the utterance's words as written, lower, Title or UPPER case."""
-        tokens: set[int] = set()
+    def _copy_words(self, text: str) -> CopyWords:
+        """What a string argument may copy this turn: the utterance's words as written, lower, Title or UPPER case."""
+        from assistant.decoder import CopyWords
+
         # Words as written too: "Paris, Texas" needs the comma (training tokenizes the value as "Paris," " Texas").
-        for word in clean_utterance(text).split():
-            tokens.update(self.engine.tokenize(word))
-            tokens.update(self.engine.tokenize(" " + word))
+        forms = set(clean_utterance(text).split())
         for word in utterance_words(text):
-            for form in {word, word.lower(), word.capitalize(), word.upper()}:
-                tokens.update(self.engine.tokenize(form))
-                tokens.update(self.engine.tokenize(" " + form))
-        return frozenset(tokens)
+            forms.update((word, word.lower(), word.capitalize(), word.upper()))
+        return CopyWords(sorted(forms), self.engine.tokenize, self.engine.piece)
 
     def _use_context(self, context: dict[str, str]) -> tuple[int, float]:
         """Keep the KV cache up to the context lines (re-evaluated only when they change); (tokens, ms) spent."""
@@ -133,10 +130,9 @@ class LocalBackend:
             if len(tokens) > MAX_UTTERANCE_TOKENS + 8:
                 tail = self.engine.tokenize("\nCall:")
                 tokens = tokens[:MAX_UTTERANCE_TOKENS] + tail
+            words = self._copy_words(text) if self.decoder.copy_strings else None
             decoded = self.decoder.decode(
-                tokens,
-                self._content_tokens(text) if self.decoder.copy_strings else frozenset(),
-                SaidNumbers(text).literals,
+                tokens, frozenset(words.tokens) if words else frozenset(), SaidNumbers(text).literals, words
             )
             self.last = decoded
         return Completion(

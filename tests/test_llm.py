@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from assistant.calls import Call, format_call
 from assistant.config import Config, RouterConfig
-from assistant.decoder import CallSpace, Decoder, State, _number_prefix_ok
+from assistant.decoder import CallSpace, CopyWords, Decoder, State, _number_prefix_ok
 from assistant.errors import AssistantError, ConfigError, ModelError
 from assistant.grounding import SaidNumbers
 from assistant.llm import LazyBackend, ServerBackend, load_backend, server_grammar
@@ -103,7 +103,7 @@ MERGES = [
     " rain",
     "in ",
 ]
-VOCAB = MERGES + [chr(c) for c in range(32, 127)] + ["é", "\n"]
+VOCAB = MERGES + [chr(c) for c in range(32, 127)] + ["é", "\n", "東", "京", "の", "天", "気"]
 TOKEN = {piece: i for i, piece in enumerate(VOCAB)}
 
 
@@ -275,6 +275,44 @@ def test_decoded_numbers_were_said(seed, said):
         if param.type in (int, float) and value is not None:
             assert SaidNumbers(said).said(param, value), decoded.text
     assert SPACE.number_filter is None  # the filter lasts one call
+
+
+@pytest.mark.parametrize(
+    ("said", "can", "cannot"),
+    [
+        # Pieces of two words can't be glued into a name never said; whole words in any order can be written.
+        ("Oslo or Salo", [' forecast(city="Oslo")', ' forecast(city="Salo Oslo")'], [' forecast(city="Oslo Sa")']),
+        ("Oslo or Salo", [], [' forecast(city="Olo")', ' forecast(city="Sal")', ' forecast(city="OsloSalo")']),
+        ("eminem songs", [' note(text="eminem")'], [' note(text="emminem")', ' note(text="song")']),
+        ("twelve times 7", [' note(text="12*7")', ' note(text="twelve times 7")'], [' forecast(city="12")']),
+        ("東京の天気", [' forecast(city="東京")'], []),  # no spaces: any run of its pieces
+    ],
+)
+def test_copied_strings_are_whole_words_of_the_request(said, can, cannot):
+    words = CopyWords(said.split(), toy_tokenize, toy_piece)
+    content = frozenset(words.tokens)
+    try:
+        SPACE.copy_words = words
+        assert all(reachable(SPACE, text, content) for text in can)
+        assert not any(reachable(SPACE, text, content) for text in cannot)
+    finally:
+        SPACE.copy_words = None
+    assert reachable(SPACE, ' note(text="emminem")', frozenset(toy_tokenize("eminem")))  # the plain copy mode could
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    seed=st.integers(0, 2**32),
+    said=st.lists(st.sampled_from(["Oslo", "Olso", "rain", "in", "é", "12", "ab", "abc", "b"]), min_size=1, max_size=5),
+)
+def test_copied_words_never_get_stuck(seed, said):
+    words = CopyWords(said, toy_tokenize, toy_piece)
+    decoded = Decoder(SPACE, RandomEngine(seed)).decode(toy_tokenize("Call:"), frozenset(words.tokens), None, words)
+    call = REGISTRY.parse(decoded.text)
+    for param in REGISTRY.skills[call.name].params if call.name != "none" else ():
+        if param.name in call.args and param.type is str and not param.choices and param.normalize is None:
+            assert set(call.args[param.name].split(" ")) <= set(said), decoded.text
+    assert SPACE.copy_words is None  # the words last one call
 
 
 def _structure(space: CallSpace) -> frozenset[int]:
