@@ -657,6 +657,14 @@ def _control_phrases(by_action: dict[str, str]) -> list[tuple[str, str]]:
         ("turn it down", 'music_control(action="volume_down")'),
         ("quieter", 'music_control(action="volume_down")'),
         ("it's too loud", 'music_control(action="volume_down")'),
+        ("turn up the volume", 'music_control(action="volume_up")'),
+        ("turn down the volume", 'music_control(action="volume_down")'),
+        ("turn the speaker volume up", 'music_control(action="volume_up")'),
+        ("turn up the speaker volume", 'music_control(action="volume_up")'),
+        ("turn the speaker volume down", 'music_control(action="volume_down")'),
+        ("turn down the speaker volume", 'music_control(action="volume_down")'),
+        ("lower the volume", 'music_control(action="volume_down")'),
+        ("raise the volume", 'music_control(action="volume_up")'),
         # The same commands in the other reply languages, for the fast path: a two-word command needs no LLM
         # in any language. Listed after the English ones, so the prompt's few-shot examples stay English.
         *_control_phrases(

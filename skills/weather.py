@@ -31,7 +31,7 @@ WINDY_KMH = 40.0
 # Said as a "place" in every language the assistant replies in; compared lower-cased, edge punctuation removed.
 _HOME_WORDS = (
     "home|here|outside|out there|at home|my house|my home|my location|where i am|around here|near me|nearby|local|"
-    "home town|hometown|my town|my city|my area|me area|this area|the area|"
+    "home town|hometown|my town|my city|my area|me area|this area|the area|area|me|"
     "zu hause|zuhause|daheim|hier|draußen|draussen|bei mir|in der nähe|"
     "ici|dehors|à la maison|chez moi|près d'ici|"
     "aquí|aqui|afuera|fuera|en casa|cerca|"

@@ -74,3 +74,21 @@ def builtin_matcher() -> FastMatcher:
 )
 def test_short_music_commands_in_other_languages_take_the_fast_path(builtin_matcher, text, action):
     assert builtin_matcher.match(text) == Call("music_control", {"action": action})
+
+
+@pytest.mark.parametrize(
+    "text, action",
+    [
+        ("please turn up the speaker volume", "volume_up"),
+        ("Turn the speaker volume down.", "volume_down"),
+        ("could you turn down the volume", "volume_down"),
+        ("raise the volume", "volume_up"),
+    ],
+)
+def test_volume_requests_naming_the_speaker_take_the_fast_path(builtin_matcher, text, action):
+    assert builtin_matcher.match(text) == Call("music_control", {"action": action})
+
+
+@pytest.mark.parametrize("text", ["turn up the heat", "lower the volume of the tv", "raise the blinds"])
+def test_other_things_turned_up_are_not_music(builtin_matcher, text):
+    assert builtin_matcher.match(text) is None
