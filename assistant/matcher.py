@@ -40,6 +40,10 @@ NEVER_CAPTURED = frozenset(
     }
 )
 """Time words and fillers that belong around a slot, never inside one ("toronto right now"): decline instead."""
+HESITATIONS = re.compile(r"(?:^| )(?:uh|um|uhm|er|erm|hmm|hm|you know|okay so|i mean)(?: |$)|^well ")
+"""Spoken hesitation inside any capture ("techno you know", "well politics"): the LLM reads past it, decline."""
+NOT_A_VALUE = frozenset("the a an my your his her our their some this that these those".split())
+"""A capture that is only one of these found no value ("give me the news" is no topic "the"): decline."""
 _EXPANSIONS = {"'s": "is", "'re": "are", "'m": "am", "'ll": "will", "'d": "would", "n't": "not"}
 CONTRACTIONS = re.compile(
     r"\b(what|how|it|that|there|who|where|when|i|you|we|they|is|are|do|does|did|was|should|could|would)('s|'re|'m|'ll|'d|n't)\b"
@@ -171,6 +175,9 @@ class FastMatcher:
                     continue
                 value_words = value.split()
                 param = item.param(name)
+                if param.type is str and (value in NOT_A_VALUE or HESITATIONS.search(value)):
+                    ok = False
+                    break
                 # A Normalize converter (spoken math, music queries) checks the whole value itself;
                 # a plain string must look like a clean slot value.
                 if (

@@ -92,3 +92,22 @@ def test_volume_requests_naming_the_speaker_take_the_fast_path(builtin_matcher, 
 @pytest.mark.parametrize("text", ["turn up the heat", "lower the volume of the tv", "raise the blinds"])
 def test_other_things_turned_up_are_not_music(builtin_matcher, text):
     assert builtin_matcher.match(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "give me the news",  # no topic "the"
+        "give me the well politics news",
+        "give me the okay so uh the olympics news",
+        "play play techno you know uh music",
+        "what's the temperature in the hallway",  # a room: the thermostat's, not the forecast's
+    ],
+)
+def test_hesitations_lone_articles_and_rooms_are_left_to_the_llm(builtin_matcher, text):
+    assert builtin_matcher.match(text) is None
+
+
+def test_words_that_only_look_like_fillers_stay_in_values(builtin_matcher):
+    assert builtin_matcher.match("play all is well") == Call("play_music", {"query": "all is well"})
+    assert builtin_matcher.match("play the beatles") == Call("play_music", {"query": "the beatles"})
