@@ -56,12 +56,19 @@ class CopyWords:
         self.prefixes: set[bytes] = set()
         for form in forms:
             for text in (form, " " + form):
-                so_far = b""
-                for token in tokenize(text):
-                    self.tokens.add(token)
-                    so_far += piece(token)
-                    self.prefixes.add(so_far)
-                self.words.add(so_far)
+                tokens = tokenize(text)
+                self.tokens.update(tokens)
+                pieces = [piece(token) for token in tokens]
+                # A word in a script without spaces holds several ("Lemonをかけて"): any run of its pieces is one.
+                unspaced = _unspaced(text.encode())
+                for start in range(len(pieces)) if unspaced else range(1):
+                    so_far = b""
+                    for part in pieces[start:]:
+                        so_far += part
+                        self.prefixes.add(so_far)
+                        if unspaced:
+                            self.words.add(so_far)
+                    self.words.add(so_far)
 
     def allows(self, value: bytes, *, closing: bool, math: bool) -> bool:
         """May a string be value (closing: and end there)? math: the parameter converts math (digits, operators)."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from assistant.calls import Call, parse_call
 from assistant.errors import InvalidArguments
-from assistant.registry import Registry
+from assistant.registry import Param, Registry
 
 MAX_CAPTURE_WORDS = 5
 """A captured free-text value longer than this is probably a misparse; leave it to the LLM."""
@@ -40,8 +40,12 @@ NEVER_CAPTURED = frozenset(
     }
 )
 """Time words and fillers that belong around a slot, never inside one ("toronto right now"): decline instead."""
-HESITATIONS = re.compile(r"(?:^| )(?:uh|um|uhm|er|erm|hmm|hm|you know|okay so|i mean)(?: |$)|^well ")
-"""Spoken hesitation inside any capture ("techno you know", "well politics"): the LLM reads past it, decline."""
+HESITATIONS = re.compile(
+    r"(?:^| )(?:uh|um|uhm|er|erm|hmm|hm)(?: |$)|^(?:well|okay so|you know|i mean) |(?: you know| i mean)$"
+)
+"""Spoken hesitation left in a capture ("techno you know", "well politics", "uh the olympics") that the skill's
+converter did not remove: the LLM reads past it, so decline. Only at the edges for phrases that titles contain
+("if you're happy and you know it")."""
 NOT_A_VALUE = frozenset("the a an my your his her our their some this that these those".split())
 """A capture that is only one of these found no value ("give me the news" is no topic "the"): decline."""
 _EXPANSIONS = {"'s": "is", "'re": "are", "'m": "am", "'ll": "will", "'d": "would", "n't": "not"}
@@ -81,6 +85,16 @@ def normalize_text(text: str) -> str:
     text = re.sub(r"(^|\s)'|'(\s|$)", " ", text)
     text = CONTRACTIONS.sub(lambda m: m.group(1) + " " + _EXPANSIONS[m.group(2)], text)
     return " ".join(text.split())
+
+
+def _converted(param: Param, value: str) -> str:
+    """A captured value as the skill's converter leaves it (spoken math drops its own fillers); as said if none."""
+    if param.normalize is None:
+        return value
+    try:
+        return normalize_text(param.normalize.fn(value))
+    except ValueError:
+        return value
 
 
 @dataclass(frozen=True)
@@ -175,7 +189,7 @@ class FastMatcher:
                     continue
                 value_words = value.split()
                 param = item.param(name)
-                if param.type is str and (value in NOT_A_VALUE or HESITATIONS.search(value)):
+                if param.type is str and (value in NOT_A_VALUE or HESITATIONS.search(_converted(param, value))):
                     ok = False
                     break
                 # A Normalize converter (spoken math, music queries) checks the whole value itself;

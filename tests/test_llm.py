@@ -285,7 +285,8 @@ def test_decoded_numbers_were_said(seed, said):
         ("Oslo or Salo", [], [' forecast(city="Olo")', ' forecast(city="Sal")', ' forecast(city="OsloSalo")']),
         ("eminem songs", [' note(text="eminem")'], [' note(text="emminem")', ' note(text="song")']),
         ("twelve times 7", [' note(text="12*7")', ' note(text="twelve times 7")'], [' forecast(city="12")']),
-        ("東京の天気", [' forecast(city="東京")'], []),  # no spaces: any run of its pieces
+        ("東京の天気", [' forecast(city="東京")', ' forecast(city="天気")'], []),  # no spaces: any run of pieces
+        ("Oslo東京", [' forecast(city="Oslo")', ' forecast(city="東京")'], [' forecast(city="Os")']),
     ],
 )
 def test_copied_strings_are_whole_words_of_the_request(said, can, cannot):
