@@ -92,9 +92,10 @@ def _converted(param: Param, value: str) -> str:
     if param.normalize is None:
         return value
     try:
-        return normalize_text(param.normalize.fn(value))
+        converted = param.normalize.fn(value)
     except ValueError:
         return value
+    return normalize_text(converted) if converted else ""  # None: no value at all ("a song" is any music)
 
 
 @dataclass(frozen=True)
