@@ -553,6 +553,7 @@ def music_hotwords(ctx: Context) -> list[str]:
         "hide",
         "seek",
         "catch",
+        "back",  # "play back the message": a recording, not music; "Back in Black" still goes to the LLM
     ],  # fmt: skip
     settings=MusicSettings,
     hotwords=music_hotwords,

@@ -89,7 +89,9 @@ def test_volume_requests_naming_the_speaker_take_the_fast_path(builtin_matcher, 
     assert builtin_matcher.match(text) == Call("music_control", {"action": action})
 
 
-@pytest.mark.parametrize("text", ["turn up the heat", "lower the volume of the tv", "raise the blinds"])
+@pytest.mark.parametrize(
+    "text", ["turn up the heat", "lower the volume of the tv", "raise the blinds", "play back the last message"]
+)
 def test_other_things_turned_up_are_not_music(builtin_matcher, text):
     assert builtin_matcher.match(text) is None
 
