@@ -328,6 +328,12 @@ def _delta(x: float | None, y: float | None, scale: float = 100, unit: str = " p
     return f"{(y - x) * scale:+.1f}{unit}"
 
 
+def _adapter(run: Run) -> str | None:
+    """The adapter a run's router used (its sha256), None without one or without the LLM."""
+    router = run.meta.get("router", {})
+    return router.get("adapter_sha256") if router.get("llm") else None
+
+
 def format_comparison(cmp: Comparison, show: int = 20) -> str:
     """The comparison as text: headline with significance, metric deltas, regressions and fixes."""
     a, b = cmp.a, cmp.b
@@ -358,6 +364,12 @@ def format_comparison(cmp: Comparison, show: int = 20) -> str:
                 else ("B is significantly better" if only_b > only_a else "B is significantly worse")
             ),
         ]
+        if _adapter(a) != _adapter(b):
+            lines.append(
+                "  note: A and B use different adapters. McNemar covers the eval set's sampling, not training's: "
+                "one recipe trained with two seeds can differ significantly here (finetune/README.md, "
+                "'Seed variance'), so compare recipes over several seeds"
+            )
     ma, mb = a.metrics, b.metrics
     lines.append("metric                      A          B       delta")
     for key in ("accuracy", "skill_accuracy", "none_precision", "none_recall"):

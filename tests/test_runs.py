@@ -115,6 +115,16 @@ def test_compare_different_datasets_pairs_by_id(tmp_path):
     assert "the datasets differ" in format_comparison(cmp)
 
 
+def test_compare_warns_that_two_adapters_differ_by_training_noise_too(tmp_path):
+    store = RunStore(tmp_path / "runs.sqlite")
+    runs = [
+        store.add(result("1100"), {"router": {"llm": True, "adapter_sha256": sha}}) for sha in ("a" * 64, "b" * 64)
+    ]
+    same = store.add(result("1010"), {"router": {"llm": True, "adapter_sha256": "a" * 64}})
+    assert "different adapters" in format_comparison(compare(store.get(runs[0]), store.get(runs[1])))
+    assert "different adapters" not in format_comparison(compare(store.get(runs[0]), store.get(same)))
+
+
 def test_git_state_and_hashes(tmp_path, registry):
     state = git_state()
     assert re.fullmatch(r"[0-9a-f]{40}", state["commit"]) and isinstance(state["dirty"], bool)
