@@ -117,9 +117,7 @@ def test_compare_different_datasets_pairs_by_id(tmp_path):
 
 def test_compare_warns_that_two_adapters_differ_by_training_noise_too(tmp_path):
     store = RunStore(tmp_path / "runs.sqlite")
-    runs = [
-        store.add(result("1100"), {"router": {"llm": True, "adapter_sha256": sha}}) for sha in ("a" * 64, "b" * 64)
-    ]
+    runs = [store.add(result("1100"), {"router": {"llm": True, "adapter_sha256": sha}}) for sha in ("a" * 64, "b" * 64)]
     same = store.add(result("1010"), {"router": {"llm": True, "adapter_sha256": "a" * 64}})
     assert "different adapters" in format_comparison(compare(store.get(runs[0]), store.get(runs[1])))
     assert "different adapters" not in format_comparison(compare(store.get(runs[0]), store.get(same)))
