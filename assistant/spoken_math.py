@@ -342,6 +342,17 @@ def to_expression(text: str) -> str:
     return to_text(tree)
 
 
+def spoken_number(text: str) -> Fraction:
+    """One amount as said or written ('two and a half', '3,5', '五') -> its exact value; ValueError if it is not one."""
+    try:
+        value = evaluate_tree(_Parser(assemble_numbers(lex(_normalize(text)))).parse())
+    except (ValueError, MathError) as error:
+        raise ValueError(f"not a number: {text!r} ({error})") from None
+    if not isinstance(value, Fraction):
+        raise ValueError(f"not an exact number: {text!r}")
+    return value
+
+
 __all__ = [
     "ATOM_PRECEDENCE",
     "FUNCTIONS",
@@ -360,6 +371,7 @@ __all__ = [
     "lex",
     "parse_expression",
     "precedence",
+    "spoken_number",
     "to_expression",
     "to_text",
 ]

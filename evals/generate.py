@@ -332,6 +332,11 @@ def generate(templates: dict[str, Any], golden_texts: set[str], seed: int = SEED
             if variant is not None:
                 items.append(variant)
                 made += 1
+    # Groups added after the set's first release draw from their own random stream, after the variants, so
+    # adding one leaves every earlier example as it was and runs stay comparable example by example.
+    later = random.Random(seed + 1)
+    for group in templates.get("appended_groups", []):
+        items.extend(expand(group, vocab, later))
     records, seen = [], set(golden_texts)
     for item in items:
         text = item.text()

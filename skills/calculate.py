@@ -27,6 +27,7 @@ from assistant.spoken_math import (
     precedence,
     to_expression,
 )
+from assistant.units import Conversion, parse_canonical, parse_spoken, unit_name
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,10 @@ MAX_EXACT_DECIMALS = 6
 """An exact result with at most this many decimals is said exactly (0.0625); longer ones are rounded."""
 ROUND_SIGNIFICANT = 3
 """Significant decimals kept when rounding (1/3 -> 0.333, 1/700 -> 0.00143)."""
+MEASURE_SIGNIFICANT = 4
+"""Significant digits of a converted amount (3.107 miles, 176.7 degrees, 1609 meters): a measure, not a sum."""
+MEASURE_EXACT_DECIMALS = 2
+"""A conversion result with at most this many decimals is said exactly (2.54 centimeters)."""
 SEPARATORS = {
     "en": (",", "."),
     "de": (".", ","),
@@ -55,6 +60,9 @@ MESSAGES = Messages(
     "calculate",
     {
         "en": {
+            "converted": "{amount} {source} is {value} {target}.",
+            "converted_about": "{amount} {source} is about {value} {target}.",
+            "incompatible": "I can't convert {source} to {target}.",
             "result": "{expression} is {value}.",
             "result_about": "{expression} is about {value}.",
             "answer": "The answer is {value}.",
@@ -72,6 +80,9 @@ MESSAGES = Messages(
             "percent_of": "{a} percent of {b}", "neg": "minus {a}",
         },
         "de": {
+            "converted": "{amount} {source} sind {value} {target}.",
+            "converted_about": "{amount} {source} sind ungefähr {value} {target}.",
+            "incompatible": "{source} kann ich nicht in {target} umrechnen.",
             "result": "{expression} ist {value}.",
             "result_about": "{expression} ist ungefähr {value}.",
             "answer": "Das Ergebnis ist {value}.",
@@ -89,6 +100,9 @@ MESSAGES = Messages(
             "percent_of": "{a} Prozent von {b}", "neg": "minus {a}",
         },
         "fr": {
+            "converted": "{amount} {source}, ça fait {value} {target}.",
+            "converted_about": "{amount} {source}, ça fait environ {value} {target}.",
+            "incompatible": "Je ne peux pas convertir des {source} en {target}.",
             "result": "{expression} égale {value}.",
             "result_about": "{expression} égale environ {value}.",
             "answer": "Le résultat est {value}.",
@@ -106,6 +120,9 @@ MESSAGES = Messages(
             "percent_of": "{a} pour cent de {b}", "neg": "moins {a}",
         },
         "es": {
+            "converted": "{amount} {source} son {value} {target}.",
+            "converted_about": "{amount} {source} son unos {value} {target}.",
+            "incompatible": "No puedo convertir {source} a {target}.",
             "result": "{expression} es {value}.",
             "result_about": "{expression} es aproximadamente {value}.",
             "answer": "El resultado es {value}.",
@@ -123,6 +140,9 @@ MESSAGES = Messages(
             "percent_of": "el {a} por ciento de {b}", "neg": "menos {a}",
         },
         "it": {
+            "converted": "{amount} {source} sono {value} {target}.",
+            "converted_about": "{amount} {source} sono circa {value} {target}.",
+            "incompatible": "Non posso convertire {source} in {target}.",
             "result": "{expression} fa {value}.",
             "result_about": "{expression} fa circa {value}.",
             "answer": "Il risultato è {value}.",
@@ -141,6 +161,9 @@ MESSAGES = Messages(
             "percent_of": "il {a} per cento di {b}", "neg": "meno {a}",
         },
         "nl": {
+            "converted": "{amount} {source} is {value} {target}.",
+            "converted_about": "{amount} {source} is ongeveer {value} {target}.",
+            "incompatible": "Ik kan {source} niet omrekenen naar {target}.",
             "result": "{expression} is {value}.",
             "result_about": "{expression} is ongeveer {value}.",
             "answer": "De uitkomst is {value}.",
@@ -158,6 +181,9 @@ MESSAGES = Messages(
             "percent_of": "{a} procent van {b}", "neg": "min {a}",
         },
         "ja": {
+            "converted": "{amount}{source}は{value}{target}です。",
+            "converted_about": "{amount}{source}は約{value}{target}です。",
+            "incompatible": "{source}を{target}に換算することはできません。",
             "result": "{expression}は{value}です。",
             "result_about": "{expression}は約{value}です。",
             "answer": "答えは{value}です。",
@@ -175,6 +201,9 @@ MESSAGES = Messages(
             "percent_of": "{b}の{a}パーセント", "neg": "マイナス{a}",
         },
         "zh": {
+            "converted": "{amount}{source}等于{value}{target}。",
+            "converted_about": "{amount}{source}约等于{value}{target}。",
+            "incompatible": "无法把{source}换算成{target}。",
             "result": "{expression}等于{value}。",
             "result_about": "{expression}约等于{value}。",
             "answer": "答案是{value}。",
@@ -265,6 +294,56 @@ def say_expression(node: Node, language: str = "en", budget: list[int] | None = 
     return fill(_OPS[node.op], say(left, level), say(right, level + 1))
 
 
+def format_measure(value: Fraction, language: str = "en") -> tuple[str, bool]:
+    """A converted amount as said: exact when short (12, 2.54), else four significant digits; and whether rounded."""
+    try:
+        digits = format_decimal(value)
+        if len(digits.partition(".")[2]) <= MEASURE_EXACT_DECIMALS:
+            return _localize(digits, language), False
+    except ValueError:
+        pass  # a repeating decimal: 350 degF is 176.666... degC
+    if value == 0:
+        return "0", False
+    places = max(0, MEASURE_SIGNIFICANT - 1 - math.floor(math.log10(abs(value))))
+    rounded = _round_half_up(value, min(places, 12))
+    return _localize(format_decimal(rounded), language), rounded != value
+
+
+def to_calculation(text: str) -> str:
+    """Arithmetic or a unit conversion as one canonical string ('12*7', '1 lb to g'); ValueError if neither."""
+    conversion = parse_canonical(text) or parse_spoken(text)
+    return str(conversion) if conversion is not None else to_expression(text)
+
+
+def _convert(conversion: Conversion, language: str) -> Reply:
+    """The reply for a unit conversion: '5 kilometers is about 3.107 miles.'"""
+    if not conversion.compatible:
+        names = {
+            "source": unit_name(conversion.source, language, Fraction(2)),
+            "target": unit_name(conversion.target, language, Fraction(2)),
+        }
+        raise SkillError(MESSAGES.say(language, "incompatible", **names), cause=f"{conversion}: incompatible units")
+    value = conversion.value()
+    result, about = format_measure(value, language)
+    amount, _ = format_result(conversion.amount, language)
+    text = MESSAGES.say(
+        language,
+        "converted_about" if about else "converted",
+        amount=amount,
+        source=unit_name(conversion.source, language, conversion.amount),
+        value=result,
+        target=unit_name(conversion.target, language, value),
+    )
+    data: dict[str, Any] = {
+        "expression": str(conversion),
+        "value": _value_data(value) if not about else float(value),
+        "result": result,
+        "exact": not about,
+        "unit": conversion.target,
+    }
+    return Reply(text[0].upper() + text[1:], data)
+
+
 def _value_data(value: Value) -> int | float:
     """The result for Reply.data: an int when whole and exact, else a float."""
     if isinstance(value, Fraction) and value.denominator == 1:
@@ -294,9 +373,12 @@ def _value_data(value: Value) -> int | float:
         ("what's 5 cubed", 'calculate(expression="5**3")'),
     ],
 )
-def calculate(expression: Annotated[str, Normalize(to_expression)], ctx: Context | None = None) -> Reply:
+def calculate(expression: Annotated[str, Normalize(to_calculation)], ctx: Context | None = None) -> Reply:
     """Work out arithmetic: + - * /, powers, percentages, square roots; expression is math like "12*7"."""
     language = ctx.language if ctx is not None else "en"
+    conversion = parse_canonical(expression) or parse_spoken(expression)
+    if conversion is not None:  # '1 lb to g': the skill also converts units, with exact factors
+        return _convert(conversion, language)
     try:
         try:
             value = evaluate(expression)
