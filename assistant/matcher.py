@@ -98,6 +98,15 @@ def _converted(param: Param, value: str) -> str:
     return normalize_text(converted) if converted else ""  # None: no value at all ("a song" is any music)
 
 
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+
+
+def mentioned(words: tuple[str, ...], text: str) -> list[str]:
+    """Which of words text says: whole words after normalize_text, or characters for Japanese and Chinese."""
+    said = set(normalize_text(text).split())
+    return [word for word in words if (word in text if _CJK.search(word) else word in said)]
+
+
 @dataclass(frozen=True)
 class Template:
     """One compiled example phrasing."""
@@ -176,7 +185,7 @@ class FastMatcher:
             if template.skill == "none":
                 return Call("none")
             item = self.registry.get(template.skill)
-            if words & set(item.not_for):
+            if words & set(item.not_for) or mentioned(item.never_for, text):
                 continue
             args: dict[str, str | int | float | bool | None] = dict(template.fixed)
             ok = True

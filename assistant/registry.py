@@ -178,7 +178,12 @@ class Skill:
     examples: tuple[tuple[str, str], ...] = ()
     """(utterance, call) pairs: seeds for the fast matcher, prompt and training data."""
     not_for: tuple[str, ...] = ()
-    """Words that mean a request is NOT for this skill even if it matches ("radio", "podcast")."""
+    """Words that mean a request is NOT for this skill even if a fast-path template matches ("radio", "podcast");
+    the LLM may still choose the skill."""
+    never_for: tuple[str, ...] = ()
+    """Words that rule this skill out whoever chose it ("joke" is never music): the fast path declines and an LLM
+    call becomes none() with the reason. A safety net for a small model; keep it to words that cannot occur in a
+    request for the skill."""
     needs_network: bool = False
     """True when the skill calls out to the network."""
     settings: type | None = None
@@ -259,6 +264,7 @@ def skill(
     *,
     examples: Iterable[tuple[str, str]] = (),
     not_for: Iterable[str] = (),
+    never_for: Iterable[str] = (),
     needs_network: bool = False,
     settings: type | None = None,
     hotwords: Callable[[Context], list[str]] | None = None,
@@ -297,6 +303,7 @@ def skill(
             params=tuple(params),
             examples=tuple(examples),
             not_for=tuple(word.lower() for word in not_for),
+            never_for=tuple(word.lower() for word in never_for),
             needs_network=needs_network,
             settings=settings,
             wants_context=wants_context,

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from assistant.calls import NONE_CALL, Call, parse_call
 from assistant.errors import AssistantError, CallSyntaxError, InvalidArguments, UnknownSkill
 from assistant.grounding import SaidNumbers
-from assistant.matcher import FastMatcher
+from assistant.matcher import FastMatcher, mentioned
 from assistant.registry import Registry
 
 log = logging.getLogger(__name__)
@@ -116,6 +116,10 @@ class Router:
         )
         try:
             route.call = self._validate(completion.text, text)
+            ruled_out = mentioned(self.registry.get(route.call.name).never_for, text) if route.call.name != "none" else []
+            if ruled_out:  # "i want a nerd joke" is no song, whatever the model thinks
+                route.error = f"{route.call} ruled out: the request says {ruled_out[0]!r}"
+                route.call = NONE_CALL
             if self.min_confidence and completion.confidence < self.min_confidence and route.call.name != "none":
                 route.error = f"low confidence {completion.confidence:.2f} for {route.call}"
                 route.call = NONE_CALL

@@ -684,3 +684,19 @@ def test_the_install_check_reports_a_child_that_dies(monkeypatch, capsys):
     monkeypatch.setattr(subprocess, "run", killed)
     assert models.check_llm() is False
     assert "killed by signal 4" in capsys.readouterr().out
+
+
+def test_a_word_that_rules_the_skill_out_turns_the_models_call_into_none():
+    @skill(never_for=["joke", "jokes", "笑话"])
+    def tune(query: str | None = None) -> Reply:
+        """Play a tune."""
+        return Reply("ok")
+
+    registry = Registry([tune])
+    model = JunkBackend('tune(query="nerd joke")', 0.99)
+    route = Router(registry, model, fast_path=False).route("I want a nerd joke!")
+    assert route.call == Call("none") and "'joke'" in route.error
+    assert Router(registry, model, fast_path=False).route("讲个笑话").call == Call("none")
+    # A word that only contains one of them is no reason; the model's call stands.
+    route = Router(registry, JunkBackend('tune(query="jokester")', 0.99), fast_path=False).route("play jokester")
+    assert route.call == Call("tune", {"query": "jokester"}) and not route.error

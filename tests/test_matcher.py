@@ -6,6 +6,7 @@ import pytest
 
 from assistant.calls import Call
 from assistant.matcher import FastMatcher, normalize_text
+from assistant.registry import Registry, Reply, skill
 
 
 @pytest.mark.parametrize(
@@ -121,3 +122,14 @@ def test_words_that_only_look_like_fillers_stay_in_values(builtin_matcher):
     assert builtin_matcher.match("what's the square root okay so of 225") == Call(
         "calculate", {"expression": "sqrt(225)"}
     )
+
+
+def test_never_for_words_make_the_fast_path_decline_too():
+    @skill(examples=[("play baby shark", 'tune(query="baby shark")')], never_for=["joke"])
+    def tune(query: str | None = None) -> Reply:
+        """Play a tune."""
+        return Reply("ok")
+
+    matcher = FastMatcher(Registry([tune]))
+    assert matcher.match("play baby shark") == Call("tune", {"query": "baby shark"})
+    assert matcher.match("play a joke") is None
