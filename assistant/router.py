@@ -116,7 +116,9 @@ class Router:
         )
         try:
             route.call = self._validate(completion.text, text)
-            ruled_out = mentioned(self.registry.get(route.call.name).never_for, text) if route.call.name != "none" else []
+            ruled_out = (
+                mentioned(self.registry.get(route.call.name).never_for, text) if route.call.name != "none" else []
+            )
             if ruled_out:  # "i want a nerd joke" is no song, whatever the model thinks
                 route.error = f"{route.call} ruled out: the request says {ruled_out[0]!r}"
                 route.call = NONE_CALL

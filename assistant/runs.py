@@ -229,7 +229,10 @@ def prompt_hash(registry: Registry, backend: Any) -> tuple[str, str]:
 
 def skills_hash(registry: Registry) -> str:
     """sha256 of what the fast path is built from: signatures, descriptions, examples, not_for and never_for words."""
-    parts = [[s.signature(), s.description, list(s.examples), list(s.not_for), list(s.never_for)] for s in registry.skills.values()]
+    parts = [
+        [s.signature(), s.description, list(s.examples), list(s.not_for), list(s.never_for)]
+        for s in registry.skills.values()
+    ]
     return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
 
 

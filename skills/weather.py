@@ -410,8 +410,9 @@ def hotwords(ctx: Context) -> list[str]:
     ],  # fmt: skip
     # Alarms, calendars and reminders are other assistants' jobs: "do i have any alarms for tomorrow morning"
     # came out weather(day="tomorrow"). Not meetings or appointments: "will it rain for my meeting" is weather.
-    never_for="alarm alarms wecker alarme réveil alarma alarmas sveglia wekker calendar kalender calendrier calendario "
-    "agenda reminder reminders erinnerung rappel recordatorio promemoria herinnering アラーム 目覚まし 闹钟 提醒".split(),
+    never_for="alarm alarms wecker alarme réveil alarma alarmas sveglia wekker calendar kalender calendrier "
+    "calendario agenda reminder reminders erinnerung rappel recordatorio promemoria herinnering アラーム 目覚まし 闹钟 "
+    "提醒".split(),
     needs_network=True,
     settings=WeatherSettings,
     hotwords=hotwords,
