@@ -29,6 +29,13 @@ MAX_CALL_TOKENS = 96
 FULL_LOGITS_TOP = 64
 """In full-vocabulary string mode, how many of the best tokens are checked for one that is allowed."""
 _BAD_STRING_BYTES = frozenset(b'"\\') | frozenset(range(0x20)) | {0x7F}
+SPAN_STOP_WORDS = frozenset(
+    word.encode()
+    for word in "on for at in to this next of and by with from about please um uh now today tonight tomorrow "
+    "morning afternoon evening weekend right".split()
+)
+"""Words a copied name does not go on into for the span bonus (Decoder.span_bonus): they join a name to what
+follows it ("the forecast for here for blizzard conditions at five pm")."""
 _WORD_START = re.compile(rb"(?= )")
 _MATH_WORD = re.compile(rb" ?[-0-9+*/.()%^]+")
 
@@ -49,7 +56,16 @@ class CopyWords:
     Math characters stay free in converted parameters ("12*7"); scripts without spaces are not split into words.
     """
 
-    def __init__(self, forms: Iterable[str], tokenize: Callable[[str], list[int]], piece: Callable[[int], bytes]):
+    def __init__(
+        self,
+        forms: Iterable[str],
+        tokenize: Callable[[str], list[int]],
+        piece: Callable[[int], bytes],
+        said: Sequence[str] = (),
+    ):
+        words = [word.lower().encode() for word in said]
+        self.said = [b" ".join(words[i:]) for i in range(len(words))]
+        """The request from each of its words on (lowercase), for preferring a copy that goes on as said."""
         self.tokens: set[int] = set()
         """Every piece of every word: the turn's content tokens."""
         self.words: set[bytes] = set()
@@ -69,6 +85,16 @@ class CopyWords:
                         if unspaced:
                             self.words.add(so_far)
                     self.words.add(so_far)
+
+    def goes_on(self, value: bytes, piece: bytes) -> bool:
+        """Whether value + piece is still the request as said, from one of its words on ("Springfield" + ","),
+        without starting a joining or time word ("here" + " for blizzard conditions" is no place)."""
+        text = (value + piece).lower()
+        for rest in self.said:
+            if rest.startswith(text):
+                starts = piece.startswith(b" ") and not value.endswith(b" ")
+                return not (starts and rest[len(value) + 1 :].split(b" ", 1)[0] in SPAN_STOP_WORDS)
+        return False
 
     def allows(self, value: bytes, *, closing: bool, math: bool) -> bool:
         """May a string be value (closing: and end there)? math: the parameter converts math (digits, operators)."""
@@ -376,11 +402,21 @@ class Decoded:
 class Decoder:
     """Greedy decoding over a CallSpace with a model; forced tokens and guessed structure are fed in one batch."""
 
-    def __init__(self, space: CallSpace, engine: EngineLike, *, copy_strings: bool = True, speculate: int = 3) -> None:
+    def __init__(
+        self,
+        space: CallSpace,
+        engine: EngineLike,
+        *,
+        copy_strings: bool = True,
+        speculate: int = 3,
+        span_bonus: float = 0.0,
+    ) -> None:
         self.space = space
         self.engine = engine
         self.copy_strings = copy_strings
         self.speculate = speculate
+        self.span_bonus = span_bonus
+        """Logit added, inside a copied string, to a piece that goes on as the request was said (see _choose)."""
 
     def _forced(self, state: State, content: frozenset[int] | None, out: list[int]) -> State:
         """Follow single-option steps (not inside free strings), appending their tokens to out."""
@@ -412,6 +448,18 @@ class Decoder:
                     break
         if not options:
             raise ValueError("no allowed token")  # cannot happen for a well-formed CallSpace
+        # The small model ends names early ("Bella ciao" -> "bella", "Springfield, Illinois" -> "Springfield"):
+        # a piece that goes on with the words as said gets a bonus against the closing quote.
+        words = self.space.copy_words
+        if (
+            self.span_bonus
+            and words is not None
+            and state.slot is not None
+            and state.slot.kind == "str"
+            and state.value
+        ):
+            bonus = [self.span_bonus if words.goes_on(state.value, self.space.piece(t)) else 0.0 for t in options]
+            logits = np.asarray(logits, dtype=np.float64) + np.asarray(bonus)
         best = int(np.argmax(logits))
         shifted = np.exp(logits - logits[best])
         return options[best], float(1.0 / shifted.sum())

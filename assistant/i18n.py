@@ -17,6 +17,15 @@ def unspaced_text(text: str) -> bool:
     return _UNSPACED_SCRIPT.search(text) is not None
 
 
+ALARM_WORDS = tuple(
+    "alarms wecker alarme alarmes wekker wekkers réveil réveils sveglia sveglie despertador alarmas vækkeur "
+    "vækkeuret alarmer reminders erinnerungen herinneringen rappels promemoria recordatorios påmindelser "
+    "アラーム 目覚まし 闹钟 提醒".split()
+)
+"""Alarm clocks and reminders in every language the router hears (da too, for xSID), for skills' never_for
+lists: the small model sent "Schalte alle Wecker aus" to play_music and "Slet alle påmindelser" to news. Plurals
+only where the singular is also a song title ("Alarm", "Reminder")."""
+
 _ALL: list[Messages] = []
 
 

@@ -54,6 +54,7 @@ class LocalBackend:
         threads: int = 0,
         copy_strings: bool = True,
         speculate: int = 3,
+        span_bonus: float = 0.0,
         context_keys: tuple[str, ...] = DEFAULT_CONTEXT_KEYS,
         cache_dir: Path | None = None,
     ) -> None:
@@ -63,7 +64,9 @@ class LocalBackend:
         started = time.perf_counter()
         self.engine = Engine(model_path, lora_path, n_ctx=n_ctx, threads=threads)
         self.space = CallSpace(registry, self.engine.tokenize, self.engine.piece)
-        self.decoder = Decoder(self.space, self.engine, copy_strings=copy_strings, speculate=speculate)
+        self.decoder = Decoder(
+            self.space, self.engine, copy_strings=copy_strings, speculate=speculate, span_bonus=span_bonus
+        )
         self.context_keys = context_keys
         self.prefix = static_prefix(registry)
         prefix_tokens = self.engine.tokenize(self.prefix, bos=True)
@@ -105,7 +108,7 @@ class LocalBackend:
         forms = set(clean_utterance(text).split())
         for word in utterance_words(text):
             forms.update((word, word.lower(), word.capitalize(), word.upper()))
-        return CopyWords(sorted(forms), self.engine.tokenize, self.engine.piece)
+        return CopyWords(sorted(forms), self.engine.tokenize, self.engine.piece, clean_utterance(text).split())
 
     def _use_context(self, context: dict[str, str]) -> tuple[int, float]:
         """Keep the KV cache up to the context lines (re-evaluated only when they change); (tokens, ms) spent."""
@@ -343,6 +346,7 @@ def load_backend(config: Config, registry: Registry) -> LlmBackend:
         adapter_path(router.lora),
         n_ctx=router.context_tokens,
         threads=router.threads,
+        span_bonus=router.span_bonus,
         cache_dir=config.data_path / "cache",
     )
 

@@ -169,14 +169,14 @@ FILLER_PREFIX = re.compile(
     r"|combien|calcule|calculez|dis[- ]moi|quel est|quelle est|s'il te plaît|s'il vous plaît|cuánto es|cuanto es"
     r"|cuánto son|cuanto son|cuánto da|cuanto da|cuánto|cuanto|calcula|dime|qué es|que es|por favor|quanto fa"
     r"|quanto fanno|quanto è|quanto e|quant'è|calcola|dimmi|per favore|wat is|wat zijn|hoeveel is|hoeveel zijn"
-    r"|hoeveel|bereken|reken uit|zeg me|alsjeblieft|alstublieft)\b[\s,:]*"
+    r"|hoeveel|bereken|reken uit|reken|zeg me|alsjeblieft|alstublieft)\b[\s,:]*"
 )
 DISFLUENCY = re.compile(r"\b(?:u+m+|u+h+|e+r+m*|h+m+|a+h+|you know|i mean|like|okay so|ok so|well|so|äh+m*|euh|eh)\b")
 """Hesitations anywhere in spoken math ("303 minus like um 7"): none of them means an operation or a number."""
 FILLER_SUFFIX = re.compile(
     r"[\s,]*\b(?:please|for me|equal to|equals|equal|make|makes|is|are|bitte|ist gleich|ist|ergibt|gleich"
     r"|s'il te plaît|s'il vous plaît|font|fait|égal à|égale|égal|por favor|es igual a|igual a|per favore|fa"
-    r"|uguale a|alsjeblieft|alstublieft|is gelijk aan|gelijk aan)$|\s*=$"
+    r"|uguale a|alsjeblieft|alstublieft|is gelijk aan|gelijk aan|uit)$|\s*=$"
 )
 _CJK_DIGITS = {
     "零": 0,

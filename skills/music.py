@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from assistant.errors import ConfigError, SkillError
-from assistant.i18n import Messages, join_sentences
+from assistant.i18n import ALARM_WORDS, Messages, join_sentences
 from assistant.library import (
     GENERIC_QUERIES,
     History,
@@ -556,8 +556,11 @@ def music_hotwords(ctx: Context) -> list[str]:
         "back",  # "play back the message": a recording, not music; "Back in Black" still goes to the LLM
     ],  # fmt: skip
     # A joke is never a song, though a small model plays "a nerd joke" (SLURP devel, 2 of its 35 misses).
-    never_for="joke jokes witz witze blague blagues chiste chistes barzelletta barzellette grap grappen "
-    "ジョーク 冗談 笑话 笑話".split(),
+    never_for=[
+        *"joke jokes witz witze blague blagues chiste chistes barzelletta barzellette grap grappen".split(),
+        *"ジョーク 冗談 笑话 笑話".split(),
+        *ALARM_WORDS,
+    ],
     settings=MusicSettings,
     hotwords=music_hotwords,
     training_values={

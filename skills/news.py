@@ -15,7 +15,7 @@ from typing import Any
 
 from assistant.errors import ConfigError, SkillError
 from assistant.http import TtlCache, new_session
-from assistant.i18n import Messages
+from assistant.i18n import ALARM_WORDS, Messages
 from assistant.registry import Context, Reply, skill
 
 log = logging.getLogger(__name__)
@@ -361,6 +361,7 @@ def _fail(ctx: Context, error: FeedError) -> SkillError:
         ("sports news", 'news(topic="sports")'),
     ],
     not_for=["radio", "podcast", "channel", "station", "weather", "forecast", "song", "good", "bad", "my", "your"],
+    never_for=ALARM_WORDS,  # "Slet alle påmindelser" (delete all reminders) came out news()
     needs_network=True,
     settings=NewsSettings,
 )

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from assistant.errors import ConfigError, SkillError
 from assistant.http import TtlCache, new_session
-from assistant.i18n import Messages, join_sentences
+from assistant.i18n import ALARM_WORDS, Messages, join_sentences
 from assistant.registry import Context, Reply, skill
 
 log = logging.getLogger(__name__)
@@ -410,9 +410,11 @@ def hotwords(ctx: Context) -> list[str]:
     ],  # fmt: skip
     # Alarms, calendars and reminders are other assistants' jobs: "do i have any alarms for tomorrow morning"
     # came out weather(day="tomorrow"). Not meetings or appointments: "will it rain for my meeting" is weather.
-    never_for="alarm alarms wecker alarme réveil alarma alarmas sveglia wekker calendar kalender calendrier "
-    "calendario agenda reminder reminders erinnerung rappel recordatorio promemoria herinnering アラーム 目覚まし 闹钟 "
-    "提醒".split(),
+    never_for=[
+        *ALARM_WORDS,
+        *"alarm alarma reminder erinnerung rappel recordatorio herinnering".split(),
+        *"calendar kalender calendrier calendario agenda".split(),
+    ],
     needs_network=True,
     settings=WeatherSettings,
     hotwords=hotwords,

@@ -71,3 +71,10 @@ def test_printed_example_is_a_valid_config_with_every_default(tmp_path):
     # The documented example is this output: regenerate it with `assistant config > docs/config.example.toml`.
     documented = Path(__file__).resolve().parents[1] / "docs" / "config.example.toml"
     assert documented.read_text(encoding="utf-8") == buffer.getvalue()
+
+
+def test_router_numbers_out_of_range_are_named(tmp_path):
+    with pytest.raises(ConfigError, match=r"router.span_bonus: must be in 0..20"):
+        load_config(write(tmp_path, "[router]\nspan_bonus = -2.0\n"))
+    with pytest.raises(ConfigError, match=r"router.min_confidence: must be in 0..1"):
+        load_config(write(tmp_path, "[router]\nmin_confidence = 70.0\n"))

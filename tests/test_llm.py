@@ -700,3 +700,47 @@ def test_a_word_that_rules_the_skill_out_turns_the_models_call_into_none():
     # A word that only contains one of them is no reason; the model's call stands.
     route = Router(registry, JunkBackend('tune(query="jokester")', 0.99), fast_path=False).route("play jokester")
     assert route.call == Call("tune", {"query": "jokester"}) and not route.error
+
+
+class ScriptedEngine:
+    """Prefers ending the call at `short` and, a little less, going on to `full`: a model that ends names early."""
+
+    def __init__(self, prompt_len: int, short: str, full: str) -> None:
+        self.prompt_len, self.short, self.full = prompt_len, short.encode(), full.encode()
+        self.history: list[int] = []
+
+    @property
+    def n_past(self):
+        return len(self.history)
+
+    def eval(self, tokens, outputs=(), *, full=False):
+        self.history += list(tokens)
+        start = len(self.history) - len(tokens)
+        return [self._scores(self.history[: start + mark + 1]) for mark in outputs]
+
+    def _scores(self, seen):
+        written = b"".join(toy_piece(t) for t in seen[self.prompt_len :])
+        logits = np.full(len(VOCAB), -10.0, dtype=np.float32)
+        for token in range(len(VOCAB)):
+            text = written + toy_piece(token)
+            logits[token] = 2.0 if self.short.startswith(text) else 1.0 if self.full.startswith(text) else -10.0
+        return type("Scores", (), {"full": logits, "of": lambda self, ts: logits[list(ts)]})()
+
+    def truncate(self, n_tokens):
+        del self.history[n_tokens:]
+
+    def piece(self, token):
+        return toy_piece(token)
+
+
+def test_copy_going_on_as_said_beats_an_early_closing_quote_with_the_span_bonus():
+    said = "will it rain in Rio de Janeiro".split()
+    words = CopyWords(said, toy_tokenize, toy_piece, said)
+    assert words.goes_on(b"Rio", b" de") and words.goes_on(b"rio de", b" Jan")
+    assert not words.goes_on(b"Rio", b" Janeiro") and not words.goes_on(b"Janeiro", b" de")
+    assert not words.goes_on(b"rain", b" in")  # a joining word ends a name
+    prompt = toy_tokenize("Call:")
+    short, full = ' forecast(city="Rio")', ' forecast(city="Rio de Janeiro")'
+    for bonus, expected in ((0.0, short), (3.0, full)):
+        decoder = Decoder(SPACE, ScriptedEngine(len(prompt), short, full), span_bonus=bonus)
+        assert decoder.decode(prompt, frozenset(words.tokens), None, words).text == expected.strip()
