@@ -102,9 +102,14 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 
 def mentioned(words: tuple[str, ...], text: str) -> list[str]:
-    """Which of words text says: whole words after normalize_text, or characters for Japanese and Chinese."""
-    said = set(normalize_text(text).split())
-    return [word for word in words if (word in text if _CJK.search(word) else word in said)]
+    """Which of words text says: whole words (or phrases) after normalize_text, characters for Japanese and Chinese."""
+    normal = normalize_text(text)
+    said, padded = set(normal.split()), f" {normal} "
+    return [
+        word
+        for word in words
+        if (word in text if _CJK.search(word) else word in said or (" " in word and f" {word} " in padded))
+    ]
 
 
 @dataclass(frozen=True)

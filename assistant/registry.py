@@ -184,6 +184,10 @@ class Skill:
     """Words that rule this skill out whoever chose it ("joke" is never music): the fast path declines and an LLM
     call becomes none() with the reason. A safety net for a small model; keep it to words that cannot occur in a
     request for the skill."""
+    said_as: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    """Optional: per Literal parameter, the words that name each value in any language ({"day": {"monday":
+    ("monday", "montag", "月曜")}}). When a request names exactly one value, an LLM call must carry it: the router
+    puts it in ("月曜日の天気は" had come out day="saturday"). Only words that name nothing else."""
     needs_network: bool = False
     """True when the skill calls out to the network."""
     settings: type | None = None
@@ -265,6 +269,7 @@ def skill(
     examples: Iterable[tuple[str, str]] = (),
     not_for: Iterable[str] = (),
     never_for: Iterable[str] = (),
+    said_as: dict[str, dict[str, Iterable[str]]] | None = None,
     needs_network: bool = False,
     settings: type | None = None,
     hotwords: Callable[[Context], list[str]] | None = None,
@@ -293,6 +298,16 @@ def skill(
                 raise SkillDeclarationError(f"skill '{name}', parameter '{pname}': needs a type hint")
             params.append(_param_from_hint(name, pname, hints[pname], parameter.default))
         values = {key: tuple(str(v) for v in vals) for key, vals in (training_values or {}).items()}
+        said = {
+            pname: {value: tuple(word.lower() for word in words) for value, words in names.items()}
+            for pname, names in (said_as or {}).items()
+        }
+        for pname, names in said.items():
+            choices = next((p.choices for p in params if p.name == pname), None)
+            if not choices or not set(names) <= set(choices):
+                raise SkillDeclarationError(
+                    f"skill '{name}': said_as needs Literal values of a parameter, got '{pname}'"
+                )
         for pname in values:
             if pname not in {p.name for p in params}:
                 raise SkillDeclarationError(f"skill '{name}': training_values names unknown parameter '{pname}'")
@@ -304,6 +319,7 @@ def skill(
             examples=tuple(examples),
             not_for=tuple(word.lower() for word in not_for),
             never_for=tuple(word.lower() for word in never_for),
+            said_as=said,
             needs_network=needs_network,
             settings=settings,
             wants_context=wants_context,

@@ -122,6 +122,7 @@ class Router:
             if ruled_out:  # "i want a nerd joke" is no song, whatever the model thinks
                 route.error = f"{route.call} ruled out: the request says {ruled_out[0]!r}"
                 route.call = NONE_CALL
+            route.call = self._agree(route.call, text)
             if self.min_confidence and completion.confidence < self.min_confidence and route.call.name != "none":
                 route.error = f"low confidence {completion.confidence:.2f} for {route.call}"
                 route.call = NONE_CALL
@@ -149,6 +150,20 @@ class Router:
                 return self._said(self.registry.validate(Call(call.name, {**call.args, param.name: text})), text)
             except AssistantError:
                 raise error from None
+
+    def _agree(self, call: Call, text: str) -> Call:
+        """call with each Literal value the request names (the skill's said_as): "月曜日の天気は" is monday
+        whatever day the model wrote; nothing changes when the request names none or several."""
+        if call.name == "none":
+            return call
+        skill = self.registry.get(call.name)
+        args = dict(call.args)
+        for name, names in skill.said_as.items():
+            said = [value for value, words in names.items() if mentioned(words, text)]
+            if len(said) == 1 and args.get(name, skill.param(name).default) != said[0]:
+                log.info("router: %s=%r -> %r, as the request says", name, args.get(name), said[0])
+                args[name] = said[0]
+        return self.registry.validate(Call(call.name, args)) if args != call.args else call
 
     def _said(self, call: Call, text: str) -> Call:
         """call, if every number the model put in it was said (assistant.grounding): setting a volume nobody asked

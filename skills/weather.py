@@ -21,6 +21,36 @@ Day = Literal[
     "today", "tomorrow", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "weekend"
 ]
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+DAYS_SAID = {
+    "monday": (*"monday montag lundi lunes lunedì lunedi maandag mandag".split(), *"月曜 星期一 周一 礼拜一".split()),
+    "tuesday": (
+        *"tuesday dienstag mardi martes martedì martedi dinsdag tirsdag".split(),
+        *"火曜 星期二 周二 礼拜二".split(),
+    ),
+    "wednesday": (
+        *"wednesday mittwoch mercredi miércoles miercoles mercoledì mercoledi woensdag onsdag".split(),
+        *"水曜 星期三 周三 礼拜三".split(),
+    ),
+    "thursday": (
+        *"thursday donnerstag jeudi jueves giovedì giovedi donderdag torsdag".split(),
+        *"木曜 星期四 周四 礼拜四".split(),
+    ),
+    "friday": (
+        *"friday freitag vendredi viernes venerdì venerdi vrijdag fredag".split(),
+        *"金曜 星期五 周五 礼拜五".split(),
+    ),
+    "saturday": (
+        *"saturday samstag sonnabend samedi sábado sabado sabato zaterdag lørdag".split(),
+        *"土曜 星期六 周六 礼拜六".split(),
+    ),
+    "sunday": (
+        *"sunday sonntag dimanche domingo domenica zondag søndag".split(),
+        *"日曜 星期日 星期天 周日 礼拜天 礼拜日".split(),
+    ),
+    "weekend": ("weekend", "wochenende", "week-end", "fin de semana", "fine settimana", "weekenden", "週末", "周末"),
+}
+"""Words that name a weekday or the weekend in every language the router hears (weather's said_as). Not today or
+tomorrow: German "Morgen" is also "morning"."""
 CURRENT_FIELDS = "temperature_2m,weather_code,wind_speed_10m"
 DAILY_FIELDS = "weather_code,temperature_2m_max,temperature_2m_min,precipitation_probability_max,wind_speed_10m_max"
 USER_AGENT = "pi-assistant/0.1 (weather skill)"
@@ -415,6 +445,7 @@ def hotwords(ctx: Context) -> list[str]:
         *"alarm alarma reminder erinnerung rappel recordatorio herinnering".split(),
         *"calendar kalender calendrier calendario agenda".split(),
     ],
+    said_as={"day": DAYS_SAID},
     needs_network=True,
     settings=WeatherSettings,
     hotwords=hotwords,

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from assistant.calls import Call, format_call
 from assistant.config import Config, RouterConfig
 from assistant.decoder import CallSpace, CopyWords, Decoder, State, _number_prefix_ok
-from assistant.errors import AssistantError, ConfigError, ModelError
+from assistant.errors import AssistantError, ConfigError, ModelError, SkillDeclarationError
 from assistant.grounding import SaidNumbers
 from assistant.llm import LazyBackend, ServerBackend, load_backend, server_grammar
 from assistant.prompt import context_lines, few_shot, request_lines, static_prefix
@@ -744,3 +744,33 @@ def test_copy_going_on_as_said_beats_an_early_closing_quote_with_the_span_bonus(
     for bonus, expected in ((0.0, short), (3.0, full)):
         decoder = Decoder(SPACE, ScriptedEngine(len(prompt), short, full), span_bonus=bonus)
         assert decoder.decode(prompt, frozenset(words.tokens), None, words).text == expected.strip()
+
+
+def test_a_day_the_request_names_beats_the_models_day():
+    @skill(
+        said_as={"day": {"saturday": ["saturday", "samstag", "土曜"], "sunday": ["sunday", "sonntag", "fin de semana"]}}
+    )
+    def outlook(day: Literal["today", "saturday", "sunday"] = "today") -> Reply:
+        """Weather for a day."""
+        return Reply(day)
+
+    registry = Registry([outlook])
+
+    def route(said, raw):
+        return Router(registry, JunkBackend(raw, 0.99), fast_path=False).route(said).call
+
+    assert route("Wetter am Samstag", 'outlook(day="sunday")') == Call("outlook", {"day": "saturday"})
+    assert route("土曜日の天気", "outlook()") == Call("outlook", {"day": "saturday"})
+    assert route("el tiempo el fin de semana", "outlook()") == Call("outlook", {"day": "sunday"})
+    # Several days or none said: the model's choice stands.
+    assert route("saturday or sunday?", 'outlook(day="sunday")') == Call("outlook", {"day": "sunday"})
+    assert route("what about the day after", 'outlook(day="sunday")') == Call("outlook", {"day": "sunday"})
+
+
+def test_said_as_must_name_literal_values():
+    with pytest.raises(SkillDeclarationError, match="said_as"):
+
+        @skill(said_as={"day": {"someday": ["someday"]}})
+        def outlook(day: Literal["today", "saturday"] = "today") -> Reply:
+            """Weather for a day."""
+            return Reply(day)
