@@ -646,6 +646,11 @@ def generate(registry: Registry, args: argparse.Namespace) -> dict[str, Any]:
         examples += from_extra(registry, Path(extra), rng, args.extra_per_intent)
     corrections = from_corrections(registry, Path(args.corrections)) if args.corrections else []
     eval_paths = [Path(p) for p in args.evals if Path(p).is_file()]
+    # A missing eval set means training may contain its sentences: say so loudly and keep it in the manifest
+    # (a run from another checkout once missed ../shared/data and trained on 27 sentences of SLURP/SNIPS/xSID).
+    missing = [str(p) for p in args.evals if not Path(p).is_file()]
+    for path in missing:
+        log.warning("eval set %s not found: training data is NOT deduplicated against it", path)
     banned = eval_texts(eval_paths)
     chosen: dict[str, Example] = {}
     dropped = Counter[str]()
@@ -697,6 +702,7 @@ def generate(registry: Registry, args: argparse.Namespace) -> dict[str, Any]:
         "with_target": sum(bool(e.target) for e in final),
         "rejected_calls": dict(rejected.most_common(20)),
         "eval_sets": [str(p) for p in eval_paths],
+        "eval_sets_missing": missing,
         "config": {k: v for k, v in vars(args).items() if k not in ("evals",)},
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -216,3 +216,12 @@ def test_exported_adapter_loads_in_llama_cpp_and_changes_the_output(tmp_path):
     without = export.probe_scores(model, None)
     with_adapter = export.probe_scores(model, path)
     assert np.abs(with_adapter - without).max() > 0.01
+
+
+def test_a_missing_eval_set_is_named_in_the_manifest(builtin, tmp_path, caplog):
+    gone = tmp_path / "nowhere" / "slurp_devel.jsonl"
+    with caplog.at_level("WARNING"):
+        _generate(builtin, tmp_path / "out", "--evals", str(gone))
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["eval_sets_missing"] == [str(gone)] and manifest["eval_sets"] == []
+    assert "NOT deduplicated" in caplog.text
