@@ -53,6 +53,11 @@ def wait_for(condition, timeout_s=10.0):
         time.sleep(0.01)
 
 
+def played_out(player):
+    """The queue ended and its last events reached the listener (the state changes first, then listeners hear it)."""
+    return player.state == "stopped" and bool(player.events) and player.events[-1].kind == "stop"
+
+
 def kinds(player):
     return [(e.kind, e.item.label if e.item else None) for e in player.events]
 
@@ -62,7 +67,7 @@ def test_plays_queue_to_the_end_at_real_time_pace(player, files):
     result = player.play([files["a"], files["b"], files["c"]])
     assert result.started is files["a"] and result.skipped == []
     assert player.state == "playing" and player.current is files["a"]
-    wait_for(lambda: player.state == "stopped")
+    wait_for(lambda: played_out(player))
     elapsed_s = time.monotonic() - started
     # consumed at real-time pace, not instantly (the upper bound is loose: CI machines can be loaded)
     assert 3 * TONE_S * 0.9 <= elapsed_s < 3 * TONE_S + 5.0
@@ -116,7 +121,7 @@ def test_unplayable_files_are_skipped_with_a_reason(player, files, caplog):
 
 def test_skips_a_damaged_file_in_the_middle_of_the_queue(player, files):
     player.play([files["a"], files["bad"], files["b"]])
-    wait_for(lambda: player.state == "stopped")
+    wait_for(lambda: played_out(player))
     assert [k for k in kinds(player) if k[0] in ("start", "error")] == [
         ("start", "a"),
         ("error", "bad"),
