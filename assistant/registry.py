@@ -9,7 +9,7 @@ import re
 import sys
 import types
 import typing
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, is_dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin, get_type_hints
@@ -269,7 +269,7 @@ def skill(
     examples: Iterable[tuple[str, str]] = (),
     not_for: Iterable[str] = (),
     never_for: Iterable[str] = (),
-    said_as: dict[str, dict[str, Iterable[str]]] | None = None,
+    said_as: Mapping[str, Mapping[str, Iterable[str]]] | None = None,
     needs_network: bool = False,
     settings: type | None = None,
     hotwords: Callable[[Context], list[str]] | None = None,
