@@ -127,6 +127,7 @@ class MathError(ValueError):
         "negative_sqrt": "I can't take the square root of a negative number.",
         "even_root": "I can't take an even root of a negative number.",
         "bad_round": "I can only round to a whole number of decimal places.",
+        "below_absolute_zero": "Nothing is colder than absolute zero, minus 273.15 degrees Celsius.",
     }
 
     def __init__(self, kind: str) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from assistant.calls import Call, parse_call
 from assistant.errors import InvalidArguments
+from assistant.i18n import unspaced_text
 from assistant.registry import Param, Registry
 
 MAX_CAPTURE_WORDS = 5
@@ -98,9 +99,6 @@ def _converted(param: Param, value: str) -> str:
     return normalize_text(converted) if converted else ""  # None: no value at all ("a song" is any music)
 
 
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
-
-
 def mentioned(words: tuple[str, ...], text: str) -> list[str]:
     """Which of words text says: whole words (or phrases) after normalize_text, characters for Japanese and Chinese."""
     normal = normalize_text(text)
@@ -108,7 +106,7 @@ def mentioned(words: tuple[str, ...], text: str) -> list[str]:
     return [
         word
         for word in words
-        if (word in text if _CJK.search(word) else word in said or (" " in word and f" {word} " in padded))
+        if (word in text if unspaced_text(word) else word in said or (" " in word and f" {word} " in padded))
     ]
 
 

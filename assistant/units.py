@@ -14,6 +14,8 @@ import unicodedata
 from dataclasses import dataclass
 from fractions import Fraction
 
+from assistant.arithmetic import MAX_RESULT, MathError
+from assistant.i18n import unspaced_text
 from assistant.math_words import DISFLUENCY
 from assistant.spoken_math import format_decimal, spoken_number
 
@@ -207,7 +209,6 @@ ASIDE = re.compile(
     r"| s'il te plaît| s'il vous plaît| por favor| per favore| alsjeblieft)+$"
 )
 """Politeness and question words around a conversion."""
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 
 @dataclass(frozen=True)
@@ -235,6 +236,15 @@ class Conversion:
         """The amount in the target unit, exactly."""
         source, target = UNITS[self.source], UNITS[self.target]
         return (self.amount * source.factor + source.offset - target.offset) / target.factor
+
+    def check(self) -> None:
+        """MathError for what has no answer worth saying: a number too big to say, a temperature below absolute
+        zero (-500 degrees Celsius)."""
+        if max(abs(self.amount), abs(self.value())) >= MAX_RESULT:
+            raise MathError("too_big")
+        source = UNITS[self.source]
+        if source.dimension == "temperature" and self.amount * source.factor + source.offset < 0:
+            raise MathError("below_absolute_zero")
 
 
 def _aliases() -> dict[str, str]:
@@ -266,7 +276,7 @@ def _normalize(text: str) -> str:
     text = re.sub(r"[.,](?!\d)|(?<!\d)[.,]", " ", text)
     text = re.sub(r"(?<=\d)(?=[^\W\d_])", " ", text)
     text = " ".join(DISFLUENCY.sub(" ", text).split())
-    if _CJK.search(text):
+    if unspaced_text(text):
         return text.replace(" ", "")
     while True:
         stripped = ASIDE.sub("", text).strip()
@@ -304,7 +314,7 @@ def _resolve(source: str, target: str) -> tuple[str, str] | None:
 def parse_spoken(text: str) -> Conversion | None:
     """A conversion question as said ('how many grams in a pound'), or None when the text is not one."""
     text = _normalize(text)
-    for shape in _CJK_SHAPES if _CJK.search(text) else _SHAPES:
+    for shape in _CJK_SHAPES if unspaced_text(text) else _SHAPES:
         found = shape.match(text)
         if found is None:
             continue

@@ -60,6 +60,7 @@ MESSAGES = Messages(
     "calculate",
     {
         "en": {
+            "below_absolute_zero": "Nothing is colder than absolute zero, minus 273.15 degrees Celsius.",
             "converted": "{amount} {source} is {value} {target}.",
             "converted_about": "{amount} {source} is about {value} {target}.",
             "incompatible": "I can't convert {source} to {target}.",
@@ -80,6 +81,7 @@ MESSAGES = Messages(
             "percent_of": "{a} percent of {b}", "neg": "minus {a}",
         },
         "de": {
+            "below_absolute_zero": "Nichts ist kälter als der absolute Nullpunkt, minus 273,15 Grad Celsius.",
             "converted": "{amount} {source} sind {value} {target}.",
             "converted_about": "{amount} {source} sind ungefähr {value} {target}.",
             "incompatible": "{source} kann ich nicht in {target} umrechnen.",
@@ -100,6 +102,7 @@ MESSAGES = Messages(
             "percent_of": "{a} Prozent von {b}", "neg": "minus {a}",
         },
         "fr": {
+            "below_absolute_zero": "Rien n'est plus froid que le zéro absolu, moins 273,15 degrés Celsius.",
             "converted": "{amount} {source}, ça fait {value} {target}.",
             "converted_about": "{amount} {source}, ça fait environ {value} {target}.",
             "incompatible": "Je ne peux pas convertir des {source} en {target}.",
@@ -120,6 +123,7 @@ MESSAGES = Messages(
             "percent_of": "{a} pour cent de {b}", "neg": "moins {a}",
         },
         "es": {
+            "below_absolute_zero": "Nada es más frío que el cero absoluto, menos 273,15 grados Celsius.",
             "converted": "{amount} {source} son {value} {target}.",
             "converted_about": "{amount} {source} son unos {value} {target}.",
             "incompatible": "No puedo convertir {source} a {target}.",
@@ -140,6 +144,7 @@ MESSAGES = Messages(
             "percent_of": "el {a} por ciento de {b}", "neg": "menos {a}",
         },
         "it": {
+            "below_absolute_zero": "Niente è più freddo dello zero assoluto, meno 273,15 gradi Celsius.",
             "converted": "{amount} {source} sono {value} {target}.",
             "converted_about": "{amount} {source} sono circa {value} {target}.",
             "incompatible": "Non posso convertire {source} in {target}.",
@@ -161,6 +166,7 @@ MESSAGES = Messages(
             "percent_of": "il {a} per cento di {b}", "neg": "meno {a}",
         },
         "nl": {
+            "below_absolute_zero": "Niets is kouder dan het absolute nulpunt, min 273,15 graden Celsius.",
             "converted": "{amount} {source} is {value} {target}.",
             "converted_about": "{amount} {source} is ongeveer {value} {target}.",
             "incompatible": "Ik kan {source} niet omrekenen naar {target}.",
@@ -181,6 +187,7 @@ MESSAGES = Messages(
             "percent_of": "{a} procent van {b}", "neg": "min {a}",
         },
         "ja": {
+            "below_absolute_zero": "絶対零度（摂氏マイナス273.15度）より低い温度はありません。",
             "converted": "{amount}{source}は{value}{target}です。",
             "converted_about": "{amount}{source}は約{value}{target}です。",
             "incompatible": "{source}を{target}に換算することはできません。",
@@ -201,6 +208,7 @@ MESSAGES = Messages(
             "percent_of": "{b}の{a}パーセント", "neg": "マイナス{a}",
         },
         "zh": {
+            "below_absolute_zero": "没有比绝对零度（零下273.15摄氏度）更冷的温度。",
             "converted": "{amount}{source}等于{value}{target}。",
             "converted_about": "{amount}{source}约等于{value}{target}。",
             "incompatible": "无法把{source}换算成{target}。",
@@ -323,6 +331,10 @@ def _convert(conversion: Conversion, language: str) -> Reply:
             "target": unit_name(conversion.target, language, Fraction(2)),
         }
         raise SkillError(MESSAGES.say(language, "incompatible", **names), cause=f"{conversion}: incompatible units")
+    try:
+        conversion.check()
+    except MathError as error:
+        raise SkillError(MESSAGES.say(language, error.kind), cause=f"{conversion}: {error.kind}") from None
     value = conversion.value()
     result, about = format_measure(value, language)
     amount, _ = format_result(conversion.amount, language)

@@ -139,3 +139,16 @@ def test_definitions():
     assert Conversion(Fraction(1), "gal", "cup").value() == 16
     assert Conversion(Fraction(100), "degC", "degF").value() == 212
     assert Conversion(Fraction(0), "K", "degC").value() == Fraction("-273.15")
+
+
+@pytest.mark.parametrize(
+    "expression, sentence",
+    [
+        ("99999999999999999999 km to mi", "That number is too big for me to say."),
+        ("-500 degC to K", "Nothing is colder than absolute zero, minus 273.15 degrees Celsius."),
+    ],
+)
+def test_conversions_without_an_answer_get_a_sentence(expression, sentence):
+    with pytest.raises(SkillError) as error:
+        calculate(expression)
+    assert error.value.sentence == sentence
