@@ -61,7 +61,7 @@ bench: install
 	.venv/bin/assistant bench --json
 
 bench-languages: install
-	.venv/bin/python -m assistant.bench_voice --languages de,fr,es,it,nl
+	.venv/bin/python -m assistant.evaluation.bench_voice --languages de,fr,es,it,nl
 
 finetune: install
 	$(PIP) install -q -e ".[finetune]"

@@ -12,27 +12,9 @@ from typing import Any
 
 from assistant.config import Config, load_config
 from assistant.errors import AssistantError
-from assistant.pipeline import Assistant
-from assistant.registry import Registry
-from assistant.router import LlmBackend
+from assistant.pipeline import Assistant, build_assistant, load_registry
 
 log = logging.getLogger("assistant")
-
-
-def load_registry(config: Config) -> Registry:
-    """Built-in skills plus the configured skill folders."""
-    return Registry.load([Path(d) for d in config.skill_dirs])
-
-
-def build_assistant(config: Config, *, llm: bool = True, trace: bool = True, lazy: bool = False) -> Assistant:
-    """An Assistant with the registry, and the LLM router unless disabled (lazy: loaded on first need)."""
-    registry = load_registry(config)
-    backend: LlmBackend | None = None
-    if llm and config.router.llm:
-        from assistant.llm import LazyBackend, load_backend
-
-        backend = LazyBackend(lambda: load_backend(config, registry)) if lazy else load_backend(config, registry)
-    return Assistant(config, registry, backend, trace=trace)
 
 
 def cmd_ask(args: argparse.Namespace, config: Config) -> int:
@@ -123,7 +105,7 @@ def cmd_route(args: argparse.Namespace, config: Config) -> int:
             text = record.get("text", "")
             if "audio" in record and not text:
                 if transcriber is None:
-                    from assistant.stt import transcriber_for
+                    from assistant.voice.stt import transcriber_for
 
                     transcriber = transcriber_for(config)
                 try:
@@ -186,8 +168,8 @@ def cmd_traces(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_eval(args: argparse.Namespace, config: Config) -> int:
     """Evaluate the router on a dataset and record the run; or list runs, show one, compare two."""
-    from assistant import report, runs
-    from assistant.evaluate import evaluate, load_dataset
+    from assistant.evaluation import report, runs
+    from assistant.evaluation.evaluate import evaluate, load_dataset
 
     store = runs.RunStore(runs.default_path(config))
     try:
@@ -257,9 +239,10 @@ def cmd_eval(args: argparse.Namespace, config: Config) -> int:
 
 def _voice_parts(config: Config, args: argparse.Namespace, sink: Any = None) -> tuple[Any, Any, Any]:
     """Assistant, Whisper (loading in the background, biased toward the skills' words) and Speaker."""
-    # Imported before the LLM loads: assistant.stt sets OMP_WAIT_POLICY=PASSIVE, which llama.cpp's OpenMP reads too.
-    from assistant.stt import registry_hotwords, stt_from_config
-    from assistant.tts import Speaker
+    # Imported before the LLM loads: assistant.voice.stt sets OMP_WAIT_POLICY=PASSIVE, which llama.cpp's OpenMP
+    # reads too.
+    from assistant.voice.stt import registry_hotwords, stt_from_config
+    from assistant.voice.tts import Speaker
 
     assistant = build_assistant(config, llm=not args.no_llm)
     stt = stt_from_config(config, registry_hotwords(assistant) if config.stt.use_hotwords else ())
@@ -269,9 +252,9 @@ def _voice_parts(config: Config, args: argparse.Namespace, sink: Any = None) -> 
 
 def cmd_listen(args: argparse.Namespace, config: Config) -> int:
     """One turn from a WAV file standing in for the microphone: transcript, call, reply, timings."""
-    from assistant.audio import WavSource
-    from assistant.tts import WavSink
-    from assistant.voice import StatusLine, VoiceLoop
+    from assistant.voice.audio import WavSource
+    from assistant.voice.loop import StatusLine, VoiceLoop
+    from assistant.voice.tts import WavSink
 
     source = WavSource(args.wav)  # a bad file fails here, before any model loads
     # --json is for scripts: the reply is still synthesised (its timing is measured) but not played or printed.
@@ -319,8 +302,8 @@ def cmd_listen(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
     """The live loop on the microphone (or a WAV file played in real time)."""
-    from assistant.audio import WavSource
-    from assistant.voice import StatusLine, VoiceLoop, open_microphone
+    from assistant.voice.audio import WavSource
+    from assistant.voice.loop import StatusLine, VoiceLoop, open_microphone
 
     status = StatusLine()
     assistant, stt, speaker = _voice_parts(config, args)
@@ -437,7 +420,7 @@ def parser() -> argparse.ArgumentParser:
     listen.add_argument("--no-llm", action="store_true", help="fast path only")
     listen.set_defaults(func=cmd_listen)
 
-    from assistant.bench import add_parser as add_bench  # light: the models load only when bench runs
+    from assistant.evaluation.bench import add_parser as add_bench  # light: the models load only when bench runs
 
     add_bench(sub)
     return top

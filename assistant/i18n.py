@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "ja", "zh")
@@ -25,6 +26,25 @@ ALARM_WORDS = tuple(
 """Alarm clocks and reminders in every language the router hears (da too, for xSID), for skills' never_for
 lists: the small model sent "Schalte alle Wecker aus" to play_music and "Slet alle påmindelser" to news. Plurals
 only where the singular is also a song title ("Alarm", "Reminder")."""
+
+_EXPANSIONS = {"'s": "is", "'re": "are", "'m": "am", "'ll": "will", "'d": "would", "n't": "not"}
+CONTRACTIONS = re.compile(
+    r"\b(what|how|it|that|there|who|where|when|i|you|we|they|is|are|do|does|did|was|should|could|would)('s|'re|'m|'ll|'d|n't)\b"
+)
+"""Spoken contractions expanded so "what's" and "what is" share one template (not possessives: "today's")."""
+
+
+def normalize_text(text: str) -> str:
+    """Lowercase, strip punctuation (keeping apostrophes inside words and math symbols), collapse spaces."""
+    # NFKC would turn "10²" into "102": say superscripts as words first.
+    text = text.replace("²", " squared").replace("³", " cubed")
+    text = unicodedata.normalize("NFKC", text).lower().replace("’", "'")
+    text = re.sub(r"[^\w\s'+\-*/^%.,()×÷]", " ", text)
+    text = re.sub(r"[.,](?!\d)|(?<!\d)[.,]", " ", text)  # keep 3.5 and 1,000; drop sentence punctuation
+    text = re.sub(r"(^|\s)'|'(\s|$)", " ", text)
+    text = CONTRACTIONS.sub(lambda m: m.group(1) + " " + _EXPANSIONS[m.group(2)], text)
+    return " ".join(text.split())
+
 
 _ALL: list[Messages] = []
 

@@ -124,16 +124,6 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _run_llm_once() -> None:
-    """Load the router model with the shipped adapter and evaluate a few tokens (the child of check_llm)."""
-    from assistant.engine import Engine
-
-    engine = Engine(gemma_path(), adapter_path(""), n_ctx=256)
-    tokens = engine.tokenize("Request: what's the weather in Boston\nCall:", bos=True)
-    engine.eval(tokens, outputs=[len(tokens) - 1])
-    engine.close()
-
-
 def check_llm() -> bool:
     """Whether llama.cpp runs on this CPU; in a child process, because a bad build kills it outright.
 
@@ -144,7 +134,7 @@ def check_llm() -> bool:
     import subprocess
     import sys
 
-    code = "from assistant.models import _run_llm_once; _run_llm_once()"
+    code = "from assistant.routing.engine import run_check; run_check()"  # a string: no import cycle
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     if result.returncode == 0:
         print("llm check: llama.cpp runs the router model on this CPU")

@@ -15,7 +15,7 @@ from assistant.config import Config, check_skill_tables, skill_settings
 from assistant.errors import AssistantError, InvalidArguments, SkillError, UnknownSkill
 from assistant.i18n import Messages
 from assistant.registry import Context, Registry, Reply, Skill
-from assistant.router import LlmBackend, Route, Router
+from assistant.routing.router import LlmBackend, Route, Router
 from assistant.trace import TraceStore, TurnRecord
 
 log = logging.getLogger(__name__)
@@ -101,7 +101,7 @@ class Assistant:
         trace: bool = True,
     ) -> None:
         self.config = config
-        self.registry = registry or Registry.load([Path(d) for d in config.skill_dirs])
+        self.registry = registry or load_registry(config)
         check_skill_tables(config, self.registry.names())
         self.services: dict[str, Any] = {}
         # Settings are validated now, at start-up, so a config typo stops the assistant with the key named.
@@ -228,3 +228,19 @@ class Assistant:
         self.executor.shutdown(wait=False, cancel_futures=True)
         if self.traces is not None:
             self.traces.close()
+
+
+def load_registry(config: Config) -> Registry:
+    """Built-in skills plus the configured skill folders."""
+    return Registry.load([Path(d) for d in config.skill_dirs])
+
+
+def build_assistant(config: Config, *, llm: bool = True, trace: bool = True, lazy: bool = False) -> Assistant:
+    """An Assistant with the registry, and the LLM router unless disabled (lazy: loaded on first need)."""
+    registry = load_registry(config)
+    backend: LlmBackend | None = None
+    if llm and config.router.llm:
+        from assistant.routing.llm import LazyBackend, load_backend  # heavy: llama.cpp loads only when asked
+
+        backend = LazyBackend(lambda: load_backend(config, registry)) if lazy else load_backend(config, registry)
+    return Assistant(config, registry, backend, trace=trace)

@@ -198,6 +198,9 @@ class Skill:
     """Optional: words speech recognition should expect for this skill (song titles, city names)."""
     training_values: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Optional: per parameter, values the fine-tuning generator swaps into the examples (finetune/1_generate.py)."""
+    means_default: dict[str, Callable[[str], bool]] = field(default_factory=dict)
+    """Optional: per optional parameter, a test for said values that mean the same as leaving it out (weather's
+    location "outside" or "zu Hause" is home). Evaluation scores such a value like no value at all."""
 
     def param(self, name: str) -> Param:
         """The parameter called name, or InvalidArguments."""
@@ -274,6 +277,7 @@ def skill(
     settings: type | None = None,
     hotwords: Callable[[Context], list[str]] | None = None,
     training_values: dict[str, Iterable[str]] | None = None,
+    means_default: Mapping[str, Callable[[str], bool]] | None = None,
 ) -> Any:
     """Register a typed function as a skill; its signature is the whole contract (see docs/skills.md)."""
 
@@ -311,6 +315,9 @@ def skill(
         for pname in values:
             if pname not in {p.name for p in params}:
                 raise SkillDeclarationError(f"skill '{name}': training_values names unknown parameter '{pname}'")
+        for pname in means_default or {}:
+            if pname not in {p.name for p in params if p.optional}:
+                raise SkillDeclarationError(f"skill '{name}': means_default needs an optional parameter, got '{pname}'")
         return Skill(
             name=name,
             func=function,
@@ -325,6 +332,7 @@ def skill(
             wants_context=wants_context,
             hotwords=hotwords,
             training_values=values,
+            means_default=dict(means_default or {}),
         )
 
     return wrap(func) if func is not None else wrap

@@ -34,7 +34,7 @@ import yaml  # noqa: E402
 
 from assistant.calls import Call, format_value, parse_call  # noqa: E402
 from assistant.errors import AssistantError  # noqa: E402
-from assistant.matcher import normalize_text  # noqa: E402
+from assistant.i18n import normalize_text  # noqa: E402
 from assistant.registry import Registry  # noqa: E402
 
 log = logging.getLogger("finetune.generate")
@@ -307,7 +307,7 @@ class Example:
 
 
 MATH_CHARS = set("0123456789+-*/.()%^")
-"""Characters the router's decoder always allows in a copied string (assistant.llm.MATH_CHARACTERS)."""
+"""Characters the router's decoder always allows in a copied string (assistant.routing.llm.MATH_CHARACTERS)."""
 EDGE_WORDS = set(
     re.split(
         r"\s+",

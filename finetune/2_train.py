@@ -1,9 +1,9 @@
 """Step 2: LoRA fine-tuning of the router model on the generated calls (transformers + peft, CPU or CUDA).
 
 The base model is the bundled Gemma GGUF, loaded dequantized. Each example is trained in exactly the form the
-router (assistant/llm.py) feeds llama.cpp: the static prompt prefix (--prompt full) or nothing (--prompt short),
+router (assistant/routing/llm.py) feeds llama.cpp: the static prompt prefix (--prompt full) or nothing (--prompt short),
 then the per-turn context and "Request: ...\\nCall:", then the call in the token pieces the constrained decoder
-walks (assistant/decoder.py: fixed text, Literal values and digits tokenized on their own, strings word by word,
+walks (assistant/routing/decoder.py: fixed text, Literal values and digits tokenized on their own, strings word by word,
 as the copy mode allows). Loss is on the call tokens only. The prefix is the same for every example, so as in the
 router its keys and values are computed once (under the current adapter, without gradient, refreshed every
 --prefix-every steps) and a batch is one packed sequence of examples after it, each seeing the prefix and
@@ -34,15 +34,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant.calls import Call, parse_call  # noqa: E402
-from assistant.prompt import context_lines, request_lines, static_prefix  # noqa: E402
 from assistant.registry import Registry  # noqa: E402
+from assistant.routing.prompt import context_lines, request_lines, static_prefix  # noqa: E402
 
 log = logging.getLogger("finetune.train")
 OUT = ROOT / "finetune" / "out"
 LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 """Every linear layer of the transformer blocks (embeddings and the tied output matrix stay frozen)."""
 MAX_REQUEST_TOKENS = 72
-"""Requests are cut like assistant.llm cuts them (64 tokens plus the cue)."""
+"""Requests are cut like assistant.routing.llm cuts them (64 tokens plus the cue)."""
 
 
 class Vocab:
@@ -55,7 +55,7 @@ class Vocab:
         self.bos = self._llama.token_bos()
 
     def tokenize(self, text: str, *, bos: bool = False) -> list[int]:
-        """Token ids of text, special tokens not parsed (as assistant.engine.Engine.tokenize)."""
+        """Token ids of text, special tokens not parsed (as assistant.routing.engine.Engine.tokenize)."""
         return list(self._llama.tokenize(text.encode("utf-8"), add_bos=bos, special=False))
 
     def piece(self, token: int) -> bytes:
@@ -108,7 +108,7 @@ class Encoded:
 
 
 def encode(example: dict[str, Any], registry: Registry, vocab: Vocab, context: dict[str, str]) -> Encoded:
-    """Tokens of one example, each part tokenized on its own as assistant.llm does."""
+    """Tokens of one example, each part tokenized on its own as assistant.routing.llm does."""
     head = context_lines(context)
     prompt = (vocab.tokenize(head) if head else []) + vocab.tokenize(request_lines(example["text"]))
     if len(prompt) > MAX_REQUEST_TOKENS + 8:
@@ -276,9 +276,9 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     import torch
 
     from assistant.config import load_config
-    from assistant.decoder import CallSpace
+    from assistant.evaluation.runs import default_path, git_state
     from assistant.models import gemma_path, sha256_file
-    from assistant.runs import default_path, git_state
+    from assistant.routing.decoder import CallSpace
 
     random.seed(args.seed)
     torch.manual_seed(args.seed)

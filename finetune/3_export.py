@@ -174,9 +174,9 @@ def run_evals(
     configured one); every run is recorded in the runs store."""
     from dataclasses import replace
 
-    from assistant import runs
     from assistant.cli import cmd_eval
     from assistant.config import load_config
+    from assistant.evaluation import runs
 
     config = load_config(config_path)
     router = replace(config.router, lora=str(adapter) if adapter else "off")
@@ -240,8 +240,8 @@ def _prompt_check(record: dict[str, Any], config_path: str | None) -> str:
     import hashlib
 
     from assistant.config import load_config
-    from assistant.prompt import static_prefix
     from assistant.registry import Registry
+    from assistant.routing.prompt import static_prefix
 
     if record["prompt"]["mode"] != "full":
         return "trained without the prefix (--prompt short): the router must send only the per-turn tail"

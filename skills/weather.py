@@ -446,6 +446,7 @@ def hotwords(ctx: Context) -> list[str]:
         *"calendar kalender calendrier calendario agenda".split(),
     ],
     said_as={"day": DAYS_SAID},
+    means_default={"location": means_home},
     needs_network=True,
     settings=WeatherSettings,
     hotwords=hotwords,

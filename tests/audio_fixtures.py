@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.audio import SAMPLE_RATE_HZ, read_wav, write_wav
+from assistant.voice.audio import SAMPLE_RATE_HZ, read_wav, write_wav
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
 
@@ -116,7 +116,7 @@ def audio(tmp_path_factory: pytest.TempPathFactory) -> AudioFiles:
 @pytest.fixture(scope="session")
 def whisper():  # type: ignore[no-untyped-def]
     """The bundled Whisper tiny.en, loaded once per session (tests using it are marked model)."""
-    from assistant.stt import WhisperStt
+    from assistant.voice.stt import WhisperStt
 
     stt = WhisperStt("tiny.en", threads=2)
     stt.wait_ready()

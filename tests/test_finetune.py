@@ -12,7 +12,7 @@ from typing import Annotated
 import pytest
 
 from assistant.calls import parse_call
-from assistant.matcher import normalize_text
+from assistant.i18n import normalize_text
 from assistant.registry import Range, Registry, Reply, skill
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -149,8 +149,8 @@ def test_extra_records_become_calls():
 @pytest.mark.model
 def test_calls_become_token_paths_the_decoder_walks(builtin):
     pytest.importorskip("torch")
-    from assistant.decoder import CallSpace
     from assistant.models import gemma_path
+    from assistant.routing.decoder import CallSpace
 
     train = _script("2_train")
     vocab = train.Vocab(gemma_path())

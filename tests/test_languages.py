@@ -1,11 +1,12 @@
-"""Other languages end to end: German, French and Spanish commands for every built-in skill, said by espeak-ng,
-go through the multilingual Whisper, the router and the skill to a call and a spoken reply in that language.
+"""Other languages end to end: German, French and Spanish commands for every built-in skill, said by espeak-ng, go
+through the multilingual Whisper, the router and the skill to a call and a spoken reply in that language.
 
 Recognition is the weak link: Whisper base understands espeak-ng's French and Spanish poorly (see
-assistant.bench_voice.LANGUAGE_COMMANDS for what it does not hear). Each skill has two phrasings per language;
-the test says them in order until one comes out right, and every skill must get there: its call, and the skill's
-reply in the household's language. Measured on 2026-12-01 (120 words a minute, 60 ms between words, the language
-fixed, beam 5, the command vocabulary as bias): the first phrasing was right for de 6/6, fr 6/6, es 6/6 skills."""
+assistant.evaluation.bench_voice.LANGUAGE_COMMANDS for what it does not hear). Each skill has two phrasings per
+language; the test says them in order until one comes out right, and every skill must get there: its call, and the
+skill's reply in the household's language. Measured on 2026-12-01 (120 words a minute, 60 ms between words, the
+language fixed, beam 5, the command vocabulary as bias): the first phrasing was right for de 6/6, fr 6/6, es 6/6
+skills."""
 
 from __future__ import annotations
 
@@ -14,15 +15,15 @@ import re
 
 import pytest
 
-from assistant.audio import WavSource
-from assistant.bench_voice import LANGUAGE_COMMANDS
-from assistant.cli import build_assistant
 from assistant.config import load_config
-from assistant.player import Player
-from assistant.stt import WhisperStt
-from assistant.tts import Speaker, WavSink
-from assistant.voice import StatusLine, VoiceLoop
+from assistant.evaluation.bench_voice import LANGUAGE_COMMANDS
+from assistant.pipeline import build_assistant
+from assistant.voice.audio import WavSource
+from assistant.voice.loop import StatusLine, VoiceLoop
+from assistant.voice.stt import WhisperStt
+from assistant.voice.tts import Speaker, WavSink
 from skills.music import MESSAGES as MUSIC_MESSAGES
+from skills.music.player import Player
 from tests.audio_fixtures import audio  # noqa: F401  (fixture)
 from tests.http_server import RecordedServer
 from tests.music_files import tag, tone

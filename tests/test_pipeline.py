@@ -12,7 +12,7 @@ from assistant.config import BudgetsConfig, Config
 from assistant.errors import ConfigError, SkillError
 from assistant.pipeline import BUG, NOT_FOR_ME, TOO_SLOW, Assistant
 from assistant.registry import Registry, Reply, skill
-from assistant.router import Completion
+from assistant.routing.router import Completion
 from tests.conftest import forecast, volume
 
 

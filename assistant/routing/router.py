@@ -1,0 +1,180 @@
+"""Text to one call: the fast matcher first, the LLM for the rest; bad model output becomes none() with a reason."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from assistant.calls import NONE_CALL, Call, parse_call
+from assistant.errors import AssistantError, CallSyntaxError, InvalidArguments, UnknownSkill
+from assistant.registry import Registry
+from assistant.routing.grounding import SaidNumbers
+from assistant.routing.matcher import FastMatcher, mentioned
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Completion:
+    """What an LLM backend produced for one utterance."""
+
+    text: str
+    """The raw call text the model wrote."""
+    prompt_tokens: int = 0
+    """Tokens evaluated for this turn (the cached prefix not counted)."""
+    generated_tokens: int = 0
+    """Tokens sampled."""
+    confidence: float = 1.0
+    """Mean probability of the sampled tokens (1.0 when unknown)."""
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    """Backend stage timings (prompt, generate)."""
+
+
+class LlmBackend(Protocol):
+    """Anything that turns an utterance into call text: llama.cpp in process or a llama-server."""
+
+    def complete(self, text: str, context: dict[str, str]) -> Completion:
+        """Write one call for text; context holds what changes per turn (date, time, home city, playing)."""
+        ...
+
+
+@dataclass
+class Route:
+    """The router's answer for one utterance."""
+
+    call: Call
+    """The validated call (none() when nothing fits)."""
+    path: str
+    """"fast" or "llm" (or "none" when neither ran)."""
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    """route_ms plus backend stages."""
+    prompt_tokens: int = 0
+    """Tokens the model evaluated this turn."""
+    generated_tokens: int = 0
+    """Tokens the model generated."""
+    raw: str = ""
+    """The model's raw output, when the LLM ran."""
+    error: str = ""
+    """Why the call became none(), when it did."""
+    confidence: float = 1.0
+    """The model's mean token probability for its call (1.0 on the fast path)."""
+
+    def as_json(self) -> dict[str, Any]:
+        """The route --jsonl record fields (without id and transcript)."""
+        return {
+            "call": str(self.call),
+            "skill": self.call.name,
+            "args": dict(self.call.args),
+            "path": self.path,
+            "timings_ms": {k: round(v, 3) for k, v in self.timings_ms.items()},
+            "prompt_tokens": self.prompt_tokens,
+            "generated_tokens": self.generated_tokens,
+            "confidence": round(self.confidence, 3),
+            **({"error": self.error} if self.error else {}),
+        }
+
+
+class Router:
+    """Fast path first, then the LLM backend (if any)."""
+
+    def __init__(
+        self, registry: Registry, llm: LlmBackend | None = None, *, fast_path: bool = True, min_confidence: float = 0.0
+    ) -> None:
+        self.registry = registry
+        self.matcher = FastMatcher(registry) if fast_path else None
+        self.llm = llm
+        self.min_confidence = min_confidence
+
+    def route(self, text: str, context: dict[str, str] | None = None) -> Route:
+        """Choose one call for text; never raises for bad model output."""
+        start = time.perf_counter()
+        if self.matcher is not None:
+            call = self.matcher.match(text)
+            if call is not None:
+                return Route(call, "fast", {"route_ms": (time.perf_counter() - start) * 1000})
+        if self.llm is None:
+            route = Route(NONE_CALL, "none", error="no fast-path match and no LLM configured")
+            route.timings_ms["route_ms"] = (time.perf_counter() - start) * 1000
+            return route
+        try:
+            completion = self.llm.complete(text, context or {})
+        except AssistantError as error:  # a model that fails or a server that is down: none() with the reason
+            log.warning("router: %s", error)
+            route = Route(NONE_CALL, "llm", error=f"LLM unavailable: {error}")
+            route.timings_ms["route_ms"] = (time.perf_counter() - start) * 1000
+            return route
+        route = Route(
+            NONE_CALL,
+            "llm",
+            dict(completion.timings_ms),
+            completion.prompt_tokens,
+            completion.generated_tokens,
+            completion.text,
+            confidence=completion.confidence,
+        )
+        try:
+            route.call = self._validate(completion.text, text)
+            ruled_out = (
+                mentioned(self.registry.get(route.call.name).never_for, text) if route.call.name != "none" else []
+            )
+            if ruled_out:  # "i want a nerd joke" is no song, whatever the model thinks
+                route.error = f"{route.call} ruled out: the request says {ruled_out[0]!r}"
+                route.call = NONE_CALL
+            route.call = self._agree(route.call, text)
+            if self.min_confidence and completion.confidence < self.min_confidence and route.call.name != "none":
+                route.error = f"low confidence {completion.confidence:.2f} for {route.call}"
+                route.call = NONE_CALL
+        except (CallSyntaxError, UnknownSkill, InvalidArguments) as error:
+            route.error = f"model output rejected: {error}"
+            log.info("router: %s", route.error)
+        except AssistantError as error:  # a Normalize converter may raise our own errors
+            route.error = f"model output rejected: {error}"
+        route.timings_ms["route_ms"] = (time.perf_counter() - start) * 1000
+        return route
+
+    def _validate(self, raw: str, text: str) -> Call:
+        """The model's call, validated. When a converted argument (math) is rejected, the converter gets the whole
+        request instead: the model copied a broken span ("eighty five by four"), the computer reads the sentence
+        ("hmm multiply um eighty five by four" -> 85*4). The first error stands if that fails too."""
+        call = parse_call(raw)
+        try:
+            return self._said(self.registry.validate(call), text)
+        except InvalidArguments as error:
+            skill = self.registry.skills.get(call.name)
+            param = next((p for p in skill.params if p.name == error.param), None) if skill else None
+            if param is None or param.normalize is None or error.value is None:
+                raise
+            try:
+                return self._said(self.registry.validate(Call(call.name, {**call.args, param.name: text})), text)
+            except AssistantError:
+                raise error from None
+
+    def _agree(self, call: Call, text: str) -> Call:
+        """call with each Literal value the request names (the skill's said_as): "月曜日の天気は" is monday
+        whatever day the model wrote; nothing changes when the request names none or several."""
+        if call.name == "none":
+            return call
+        skill = self.registry.get(call.name)
+        args = dict(call.args)
+        for name, names in skill.said_as.items():
+            said = [value for value, words in names.items() if mentioned(words, text)]
+            if len(said) == 1 and args.get(name, skill.param(name).default) != said[0]:
+                log.info("router: %s=%r -> %r, as the request says", name, args.get(name), said[0])
+                args[name] = said[0]
+        return self.registry.validate(Call(call.name, args)) if args != call.args else call
+
+    def _said(self, call: Call, text: str) -> Call:
+        """call, if every number the model put in it was said (assistant.routing.grounding): setting a volume nobody
+        asked for is worse than asking again. The local backend never writes such a number; a server backend may."""
+        skill = self.registry.skills.get(call.name)
+        said: SaidNumbers | None = None
+        for param in skill.params if skill else ():
+            value = call.args.get(param.name)
+            if param.type not in (int, float) or param.normalize is not None or not isinstance(value, (int, float)):
+                continue
+            said = said or SaidNumbers(text)
+            if not said.said(param, value):
+                raise InvalidArguments(call.name, param.name, value, "that number was not said in the request")
+        return call
