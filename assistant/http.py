@@ -3,27 +3,39 @@
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
+
+import cachetools
 
 
 class TtlCache:
-    """A tiny thread-safe in-memory cache; the age limit is given per lookup."""
+    """A bounded in-memory cache whose entries expire ttl_s after they were stored (cachetools.TTLCache).
 
-    def __init__(self) -> None:
-        self._items: dict[str, tuple[float, Any]] = {}
+    Thread-safe: cachetools caches are not, reads included (a lookup drops expired entries and moves the key in
+    the LRU order), so every access holds one lock. The news skill reads feeds from several threads at once.
+    A ttl_s of 0 stores nothing ("cache_s = 0" in a skill's settings turns its cache off).
+    """
+
+    def __init__(self, ttl_s: float, max_items: int = 256) -> None:
+        self.ttl_s = ttl_s
+        """How long an entry is served after put, in seconds."""
+        # cachetools cannot hold an item in a cache of size 0 (it raises), and a TTL of 0 should keep nothing.
+        self._items: cachetools.TTLCache[str, Any] | None = cachetools.TTLCache(max_items, ttl_s) if ttl_s > 0 else None
         self._lock = threading.Lock()
 
-    def get(self, key: str, max_age_s: float) -> Any:
-        """The value stored under key if younger than max_age_s, else None."""
+    def get(self, key: str) -> Any:
+        """The value stored under key if it is younger than ttl_s, else None."""
+        if self._items is None:
+            return None
         with self._lock:
-            hit = self._items.get(key)
-        return hit[1] if hit and time.monotonic() - hit[0] < max_age_s else None
+            return self._items.get(key)
 
     def put(self, key: str, value: Any) -> None:
-        """Store value under key, stamped now."""
+        """Store value under key, stamped now (the least recently used entry goes when the cache is full)."""
+        if self._items is None:
+            return
         with self._lock:
-            self._items[key] = (time.monotonic(), value)
+            self._items[key] = value
 
 
 def new_session(user_agent: str) -> Any:

@@ -149,6 +149,11 @@ def _session() -> Any:
     return new_session(USER_AGENT)
 
 
+def _cache(ctx: Context, settings: NewsSettings) -> TtlCache:
+    """The feeds read lately, by URL (made on first use, kept settings.cache_s seconds)."""
+    return ctx.service("news.cache", lambda: TtlCache(settings.cache_s, max_items=64))  # type: ignore[no-any-return]
+
+
 def _text(value: str | None) -> str:
     """Feed text as plain words: tags dropped, entities decoded, whitespace collapsed."""
     if not value:
@@ -226,8 +231,8 @@ def _fetch(ctx: Context, settings: NewsSettings, topic: str, url: str, deadline:
     """One feed's headlines through the shared session and cache; FeedError with the reason otherwise."""
     import requests
 
-    cache: TtlCache = ctx.service("news.cache", TtlCache)
-    cached = cache.get(url, settings.cache_s)
+    cache = _cache(ctx, settings)
+    cached = cache.get(url)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
     remaining_s = deadline - time.monotonic()
@@ -264,10 +269,10 @@ def _fetch_all(ctx: Context, settings: NewsSettings, feeds: dict[str, str]) -> t
     deadline = time.monotonic() + settings.timeout_ms / 1000
     # Create the shared session and cache here, once: Context.service is not meant for racing threads.
     ctx.service("news.session", _session)
-    cache: TtlCache = ctx.service("news.cache", TtlCache)
+    cache = _cache(ctx, settings)
     found: dict[str, list[Headline]] = {}
     for topic, url in feeds.items():
-        hit = cache.get(url, settings.cache_s)
+        hit = cache.get(url)
         if hit is not None:
             found[topic] = hit
     missing = {topic: url for topic, url in feeds.items() if topic not in found}

@@ -179,13 +179,17 @@ def _failure(ctx: Context, key: str, cause: str) -> SkillError:
     return SkillError(_say(ctx, key), cause=cause)
 
 
-def _get_json(ctx: Context, url: str, params: dict[str, Any], deadline: float, max_age_s: float) -> dict[str, Any]:
-    """GET url as JSON through the shared session and cache; every failure becomes a sentence for the user."""
+def _cache(ctx: Context, kind: str, ttl_s: float) -> TtlCache:
+    """The skill's cache of one kind of answer ("places", "forecasts"), made on first use with its time to live."""
+    return ctx.service(f"weather.{kind}", lambda: TtlCache(ttl_s))  # type: ignore[no-any-return]
+
+
+def _get_json(ctx: Context, url: str, params: dict[str, Any], deadline: float, cache: TtlCache) -> dict[str, Any]:
+    """GET url as JSON through the shared session and the cache; every failure becomes a sentence for the user."""
     import requests
 
-    cache: TtlCache = ctx.service("weather.cache", TtlCache)
     key = url + "?" + urlencode(sorted((k, str(v)) for k, v in params.items()))
-    cached = cache.get(key, max_age_s)
+    cached = cache.get(key)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
     remaining_s = deadline - time.monotonic()
@@ -232,7 +236,8 @@ def _geocode(ctx: Context, settings: WeatherSettings, name: str, deadline: float
 
     def search(text: str, count: int) -> list[dict[str, Any]]:
         params = {"name": text, "count": count, "language": language, "format": "json"}
-        results = _get_json(ctx, settings.geocoding_url, params, deadline, settings.geocoding_cache_s).get("results")
+        places = _cache(ctx, "places", settings.geocoding_cache_s)
+        results = _get_json(ctx, settings.geocoding_url, params, deadline, places).get("results")
         if results is None:
             return []  # Open-Meteo leaves "results" out when nothing matches
         if not isinstance(results, list) or not all(isinstance(r, dict) for r in results):
@@ -472,7 +477,7 @@ def weather(location: str | None = None, day: Day = "today", *, ctx: Context) ->
     }
     if settings.units == "fahrenheit":
         params |= {"temperature_unit": "fahrenheit", "wind_speed_unit": "mph"}
-    answer = _get_json(ctx, settings.forecast_url, params, deadline, settings.cache_s)
+    answer = _get_json(ctx, settings.forecast_url, params, deadline, _cache(ctx, "forecasts", settings.cache_s))
     current, days = _parse_forecast(ctx, answer)
     chosen = _pick_days(day, days)
     if not chosen:
