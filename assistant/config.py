@@ -108,7 +108,13 @@ class RouterConfig:
     disables). The small model ends names early ("Bella ciao" -> "bella"); 3 fixed 4 of the full set's 31 misses
     and 4 of SLURP devel's 82, with no regression there or on xSID (runs #81-#88)."""
 
+    prompt: str = "examples"
+    """The prompt the adapter was trained with: "listing" (the compact skill listing, no examples: the router that
+    reads any registry) or "examples" (the older few-shot prompt). A model without an adapter always gets examples."""
+
     def __post_init__(self) -> None:
+        if self.prompt not in ("listing", "examples"):
+            raise ConfigError(f'router.prompt: must be "listing" or "examples", got {self.prompt!r}')
         if not 0 <= self.min_confidence <= 1:
             raise ConfigError(f"router.min_confidence: must be in 0..1, got {self.min_confidence}")
         if not 0 <= self.span_bonus <= 20:

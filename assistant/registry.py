@@ -223,24 +223,25 @@ def _param_from_hint(skill: str, name: str, hint: Any, default: Any) -> Param:
     optional = default is not inspect.Parameter.empty
     default_value = None if default is inspect.Parameter.empty else default
     range_, normalize, doc = None, None, ""
-    if get_origin(hint) is Annotated:
-        hint, *metadata = get_args(hint)
-        for item in metadata:
-            if isinstance(item, Range):
-                range_ = item
-            elif isinstance(item, Normalize):
-                normalize = item
-            elif isinstance(item, str):
-                doc = item
+    # Annotated[X, ...] | None and Annotated[X | None, ...] both work: unwrap whichever comes first, then the other.
+    for _ in range(2):
+        if get_origin(hint) is Annotated:
+            hint, *metadata = get_args(hint)
+            for item in metadata:
+                if isinstance(item, Range):
+                    range_ = item
+                elif isinstance(item, Normalize):
+                    normalize = item
+                elif isinstance(item, str):
+                    doc = item
+        if get_origin(hint) in (typing.Union, types.UnionType):
+            members = [a for a in get_args(hint) if a is not type(None)]
+            if len(members) != 1 or len(get_args(hint)) != 2:
+                raise SkillDeclarationError(f"skill '{skill}', parameter '{name}': only 'X | None' unions are allowed")
+            if default is inspect.Parameter.empty:
+                raise SkillDeclarationError(f"skill '{skill}', parameter '{name}': 'X | None' needs a default (= None)")
+            hint = members[0]
     origin = get_origin(hint)
-    if origin in (typing.Union, types.UnionType):
-        members = [a for a in get_args(hint) if a is not type(None)]
-        if len(members) != 1 or len(get_args(hint)) != 2:
-            raise SkillDeclarationError(f"skill '{skill}', parameter '{name}': only 'X | None' unions are allowed")
-        if default is inspect.Parameter.empty:
-            raise SkillDeclarationError(f"skill '{skill}', parameter '{name}': 'X | None' needs a default (= None)")
-        hint = members[0]
-        origin = get_origin(hint)
     choices: tuple[str, ...] = ()
     if origin is Literal:
         choices = tuple(get_args(hint))

@@ -55,6 +55,7 @@ class LocalBackend:
         copy_strings: bool = True,
         speculate: int = 3,
         span_bonus: float = 0.0,
+        prompt: str = "listing",
         context_keys: tuple[str, ...] = DEFAULT_CONTEXT_KEYS,
         cache_dir: Path | None = None,
     ) -> None:
@@ -68,7 +69,8 @@ class LocalBackend:
             self.space, self.engine, copy_strings=copy_strings, speculate=speculate, span_bonus=span_bonus
         )
         self.context_keys = context_keys
-        self.prefix = static_prefix(registry)
+        # The adapter reads the prompt it was trained with; a bare base model needs examples of the format.
+        self.prefix = static_prefix(registry, examples=lora_path is None or prompt == "examples")
         prefix_tokens = self.engine.tokenize(self.prefix, bos=True)
         key = _cache_key(model_path, lora_path, prefix_tokens, n_ctx)
         cache = cache_dir / f"prefix-{key}.bin" if cache_dir else None
@@ -190,7 +192,7 @@ class ServerBackend:
 
         self.url = url.rstrip("/")
         self.timeout = (connect_timeout_s, timeout_s)
-        self.prefix = static_prefix(registry)
+        self.prefix = static_prefix(registry, examples=True)  # a model on a server was not trained on our format
         self.grammar = server_grammar(registry)
         self.context_keys = context_keys
         self.session = requests.Session()
@@ -347,6 +349,7 @@ def load_backend(config: Config, registry: Registry) -> LlmBackend:
         n_ctx=router.context_tokens,
         threads=router.threads,
         span_bonus=router.span_bonus,
+        prompt=router.prompt,
         cache_dir=config.data_path / "cache",
     )
 

@@ -1,8 +1,14 @@
-"""The router's prompt for a base (not instruction-tuned) model: a static few-shot prefix and a short per-turn tail.
+"""The router's prompt: a static prefix (an instruction and the skill listing) and a short per-turn tail.
 
-The prefix (instruction, the registry's skill list, a few examples from the skills' own examples) is the same
-every turn, so its KV cache is computed once. What changes goes at the end, one short line each:
+The prefix is the same every turn, so its KV cache is computed once; what changes goes at the end, one short line
+each. The fine-tuned router reads a compact listing, one line per skill, and no examples: it was trained on many
+registries to read whatever skills the listing names (finetune/). A model without the adapter (or a bigger one on
+a llama-server) gets a few examples from the skills' own examples too, since a base model needs to see the format.
 
+    Call one of these functions for the request, or none().
+    weather(location?: str, day?: today|tomorrow|...|weekend) - Weather now or the forecast ...
+    set_volume(level: int 0..10) - Set the speaker volume ...
+    none() - no function fits
     Playing: Baby Shark
     Request: skip this one
     Call:
@@ -10,10 +16,19 @@ every turn, so its KV cache is computed once. What changes goes at the end, one 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from assistant.calls import format_call
-from assistant.registry import Registry
+from assistant.registry import Param, Registry, Skill
 
 INSTRUCTION = "Each request becomes one call of these functions, or none() when no function fits."
+"""The first line of the few-shot prompt (models without the project's adapter)."""
+LISTING_INSTRUCTION = "Call one of these functions for the request, or none()."
+"""The first line of the compact prompt the adapter was trained with."""
+NONE_LINE = "none() - no function fits"
+MAX_SKILL_LINE_CHARS = 600
+"""A skill's listing line longer than this is a declaration error at start-up: every turn pays for its tokens
+(about 4 characters a token), and a long line crowds out the other skills."""
 EXAMPLES_PER_SKILL = 2
 """Few-shot examples taken from each skill's examples (more examples: longer start-up, slower on a Pi)."""
 NONE_EXAMPLES = (
@@ -76,8 +91,33 @@ def few_shot(registry: Registry, per_skill: int | None = None) -> list[tuple[str
     return examples[::-1]
 
 
-def static_prefix(registry: Registry) -> str:
-    """The part of the prompt that never changes for a registry."""
+def param_text(param: Param) -> str:
+    """One parameter as the compact listing shows it: "day?: today|tomorrow", "level: int 0..10", "q?: str"."""
+    if param.choices:
+        kind = "|".join(param.choices)
+    else:
+        kind = param.type.__name__
+        if param.range:
+            kind += f" {param.range.min:g}..{param.range.max:g}"
+    doc = f" ({param.doc})" if param.doc else ""
+    return f"{param.name}{'?' if param.optional else ''}: {kind}{doc}"
+
+
+def skill_line(item: Skill) -> str:
+    """A skill's line in the compact listing: signature and the first docstring line."""
+    return f"{item.name}({', '.join(param_text(p) for p in item.params)}) - {item.description}"
+
+
+def listing(skills: Iterable[Skill]) -> str:
+    """The compact listing: the instruction, one line per skill in the given order, and none()."""
+    return "\n".join([LISTING_INSTRUCTION, *(skill_line(s) for s in skills), NONE_LINE]) + "\n"
+
+
+def static_prefix(registry: Registry, *, examples: bool = False) -> str:
+    """The part of the prompt that never changes for a registry: the compact listing the adapter reads, or with
+    examples the few-shot prompt for a model that was not trained on the format."""
+    if not examples:
+        return listing(registry.skills.values())
     lines = [INSTRUCTION, "", registry.prompt_listing(), ""]
     for utterance, call in few_shot(registry):
         lines += [f"Request: {utterance}", f"Call: {call}"]
