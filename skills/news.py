@@ -1,17 +1,20 @@
-"""News: the top headlines from configured RSS 2.0 and Atom feeds, by feed name or by the words of a topic."""
+"""News: the top headlines from configured RSS and Atom feeds (read by feedparser), by feed name or a topic's words."""
 
 from __future__ import annotations
 
+import calendar
 import concurrent.futures
 import datetime as dt
 import email.utils
 import html
+import io
 import logging
 import re
 import time
-import xml.etree.ElementTree as ET
+import xml.sax
 from dataclasses import dataclass, field
 from typing import Any
+from xml.parsers.expat import errors as expat_errors
 
 from assistant.errors import ConfigError, SkillError
 from assistant.http import TtlCache, new_session
@@ -77,8 +80,6 @@ STOP_WORDS = {"the", "a", "an", "news", "headlines", "about", "on", "of", "in", 
 MAX_FEED_BYTES = 2_000_000
 """Bigger feed answers are refused: a Pi should not parse a runaway download."""
 USER_AGENT = "pi-assistant/0.1 (news skill)"
-DATE_FIELDS = ("pubDate", "published", "updated", "date")
-"""Item time elements, preferred first: RSS 2.0, Atom, Atom, Dublin Core (RSS 1.0)."""
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ class NewsSettings:
     """[skills.news] settings."""
 
     feeds: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_FEEDS))
-    """Topic name -> RSS 2.0 or Atom feed URL; "general" (else the first) is read when no topic is said.
+    """Topic name -> RSS or Atom feed URL; "general" (else the first) is read when no topic is said.
     A table in the config replaces the whole default list."""
     headlines: int = 3
     """How many headlines to read out, 1..10."""
@@ -163,7 +164,7 @@ def _text(value: str | None) -> str:
 
 
 def _date(value: str | None) -> dt.datetime | None:
-    """RFC 822 (RSS) or ISO 8601 (Atom) time, timezone-aware; None when missing or unreadable."""
+    """RFC 822 (RSS) or ISO 8601 (Atom) time as written, offset kept; None when missing or unreadable."""
     if not value:
         return None
     value = value.strip()
@@ -177,50 +178,63 @@ def _date(value: str | None) -> dt.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
-def _refuse_dtd(data: bytes) -> None:
-    """Reject any DOCTYPE (and with it ENTITY declarations): feeds need none, and entity expansion is an attack."""
-    import xml.parsers.expat
+def _published(entry: Any) -> dt.datetime | None:
+    """An entry's publication time (else its update time), timezone-aware; None when no date in it can be read.
 
-    def refuse(*_: object) -> None:
-        raise FeedError("bad_feed", "feed declares a DOCTYPE/ENTITY, refused")
+    feedparser reads many broken date formats but gives UTC only; the feed's own offset ("08:05 -05:00") is kept
+    when the date reads as written and means the same instant.
+    """
+    for name in ("published", "updated"):  # feedparser's names for pubDate, Atom published/updated, dc:date
+        # dict.get: FeedParserDict.get maps a missing "updated" to "published" (deprecated, with a warning).
+        parsed = dict.get(entry, name + "_parsed")
+        instant = dt.datetime.fromtimestamp(calendar.timegm(parsed), dt.UTC) if parsed else None
+        as_written = _date(dict.get(entry, name))
+        if as_written is not None and (instant is None or as_written == instant):
+            return as_written
+        if instant is not None:
+            return instant
+    return None
 
-    parser = xml.parsers.expat.ParserCreate()
-    parser.StartDoctypeDeclHandler = refuse
-    parser.EntityDeclHandler = refuse
-    try:
-        parser.Parse(data, True)
-    except xml.parsers.expat.ExpatError as error:
-        raise FeedError("bad_feed", f"not well-formed XML ({error})") from None
+
+_ROOT = re.compile(rb"<[A-Za-z_]")
+"""The start of the root element: what comes before it is the prolog, where a DOCTYPE declares entities."""
+_CUT_SHORT = {expat_errors.XML_ERROR_NO_ELEMENTS, expat_errors.XML_ERROR_UNCLOSED_TOKEN,
+              expat_errors.XML_ERROR_UNCLOSED_CDATA_SECTION}  # fmt: skip
+"""The XML parser's words for a document that ends before its root element closes (a download cut short)."""
 
 
-def parse_feed(data: bytes, topic: str = "") -> list[Headline]:
-    """Headlines of an RSS 0.9x/1.0/2.0 or Atom document, in feed order; FeedError when it is not a feed."""
-    _refuse_dtd(data)
-    root = ET.fromstring(data)
-    local = root.tag.rsplit("}", 1)[-1].lower()
-    if local not in ("rss", "feed", "rdf"):
-        raise FeedError("bad_feed", f"root element <{local}> is not rss or an Atom feed")
+def parse_feed(data: bytes, topic: str = "", content_type: str = "") -> list[Headline]:
+    """Headlines of an RSS 0.9x/1.0/2.0 or Atom document, in feed order; FeedError when it is not a feed.
+
+    feedparser reads what real feeds send: encodings declared wrongly or not at all (content_type is the HTTP
+    header, one of its clues), HTML and entities in titles, RDF, broken dates, and XML that is not well-formed
+    (a stray "&") through its lenient parser. Refused: entity declarations (feeds need none; entity expansion
+    is an attack) and a document cut short, whose last headline may stop mid-sentence.
+    """
+    import feedparser  # lazy: its import costs ~50 ms at start-up, and most turns are not news
+
+    root = _ROOT.search(data)
+    if b"<!ENTITY" in data[: root.start() if root else len(data)]:
+        # feedparser drops a DOCTYPE's entities itself; refusing them outright also names the cause in the log.
+        raise FeedError("bad_feed", "feed declares a DOCTYPE with ENTITY declarations, refused")
+    feed = feedparser.parse(io.BytesIO(data), response_headers={"content-type": content_type} if content_type else None)
+    problem = feed.get("bozo_exception")
+    if isinstance(problem, xml.sax.SAXParseException) and problem.getMessage() in _CUT_SHORT:
+        raise FeedError("bad_feed", f"the document ends before the feed does ({problem.getMessage()})")
+    if not feed.version:
+        raise FeedError("bad_feed", f"not an RSS or Atom feed ({problem or 'no feed element'})")
     items: list[Headline] = []
-    for element in root.iter():
-        if element.tag.rsplit("}", 1)[-1] not in ("item", "entry"):
-            continue
-        fields: dict[str, str] = {}
-        for child in element:
-            name = child.tag.rsplit("}", 1)[-1]
-            if name == "link" and child.get("href"):  # Atom: <link rel="alternate" href="..."/>
-                if child.get("rel", "alternate") == "alternate":
-                    fields.setdefault("link", child.get("href", ""))
-            elif name not in fields:
-                fields[name] = "".join(child.itertext())
-        title = _text(fields.get("title")).rstrip(".。")  # the reply puts its own full stop
+    for entry in feed.entries:
+        title = _text(entry.get("title")).rstrip(".。")  # the reply puts its own full stop
         if not title:
             continue
+        content = entry.get("content") or [{}]  # Atom <content>, when there is no summary
         items.append(
             Headline(
                 title=title,
-                summary=_text(fields.get("description") or fields.get("summary") or fields.get("content")),
-                link=fields.get("link", "").strip(),
-                published=_date(next((fields[k] for k in DATE_FIELDS if fields.get(k)), None)),
+                summary=_text(entry.get("summary") or content[0].get("value")),
+                link=entry.get("link", "").strip(),
+                published=_published(entry),
                 feed=topic,
             )
         )
@@ -242,6 +256,7 @@ def _fetch(ctx: Context, settings: NewsSettings, topic: str, url: str, deadline:
         with ctx.service("news.session", _session).get(url, timeout=remaining_s, stream=True) as response:
             if response.status_code != 200:
                 raise FeedError("server_error", f"{url}: HTTP {response.status_code}")
+            content_type = response.headers.get("Content-Type", "")
             chunks, size = [], 0
             for chunk in response.iter_content(64 * 1024):
                 size += len(chunk)
@@ -255,9 +270,7 @@ def _fetch(ctx: Context, settings: NewsSettings, topic: str, url: str, deadline:
     except requests.RequestException as error:
         raise FeedError("offline", f"{url}: {error}") from None
     try:
-        items = parse_feed(b"".join(chunks), topic)
-    except ET.ParseError as error:
-        raise FeedError("bad_feed", f"{url}: not well-formed XML ({error})") from None
+        items = parse_feed(b"".join(chunks), topic, content_type)
     except FeedError as error:
         raise FeedError(error.key, f"{url}: {error.cause}") from None
     cache.put(url, items)

@@ -336,3 +336,109 @@ def test_catalogue_translations_are_complete_and_consistent():
         for key, template in MESSAGES.catalog[lang].items():
             fields = {f for _, f, _, _ in string.Formatter().parse(template) if f}
             assert fields == {f for _, f, _, _ in string.Formatter().parse(english[key]) if f}, (lang, key)
+
+
+# --- messy real-world feeds, read by feedparser: one test per behaviour the skill relies on ------------------------
+
+
+def feed_tester(
+    server: RecordedServer, file: str, topic: str, content_type: str | None = None, language: str = "en", **settings
+) -> SkillTester:
+    """A SkillTester whose only feed is one fixture file, served as topic with the given Content-Type."""
+    server.serve(f"/{topic}", file, content_type=content_type)
+    feeds = {topic: server.url(f"/{topic}")}
+    return SkillTester(news_skill, settings={"feeds": feeds, **settings}, language=language)
+
+
+def test_rss_1_0_rdf_feed(http_server):  # noqa: F811 (the imported fixture)
+    with feed_tester(http_server, "news/science.rdf", "science", "application/rdf+xml") as t:
+        reply = t.call('news(topic="science")')
+    assert reply.text == (
+        "Here are the top science headlines: one, Comet's tail turns green as it nears the Sun;"
+        " two, Coral reefs recover faster than expected after heatwave;"
+        " three, Enzyme from compost breaks down plastic bottles in hours."
+    )
+    first = reply.data["headlines"][0]
+    assert first["link"] == "https://lablog.example/2024/11/14/comet"
+    assert first["published"] == "2024-11-14T07:30:00+01:00"  # dc:date, the feed's own offset kept
+
+
+LATIN1_FRENCH = (
+    "Voici les principaux titres, rubrique monde : un, Élections en Moldavie : la réforme du scrutin adoptée ;"
+    " deux, Météo : fraîcheur et éclaircies « durables » sur l'Europe ;"
+    " trois, Ça bouge à Genève : accord sur la dette des pays pauvres."
+)
+
+
+def test_latin1_feed_whose_http_header_says_utf8(http_server):  # noqa: F811
+    """The XML declaration says ISO-8859-1, the server's header says UTF-8 (a common misconfiguration)."""
+    file = "news/latin1_international.xml"
+    with feed_tester(http_server, file, "world", "application/rss+xml; charset=utf-8", language="fr") as t:
+        assert t.call('news(topic="monde")').text == LATIN1_FRENCH
+
+
+def test_latin1_feed_named_only_by_the_http_header(http_server):  # noqa: F811
+    """No XML declaration: only the Content-Type header's charset tells the encoding."""
+    body = (FIXTURES / "news/latin1_international.xml").read_bytes().split(b"?>", 1)[1]
+    http_server.serve("/world", body=body, content_type="application/rss+xml; charset=ISO-8859-1")
+    with SkillTester(news_skill, settings={"feeds": {"world": http_server.url("/world")}}, language="fr") as t:
+        assert t.call('news(topic="monde")').text == LATIN1_FRENCH
+
+
+def test_html_and_entities_in_titles(http_server):  # noqa: F811
+    """Escaped tags, HTML entities such as &nbsp; and a bare "&" (not well-formed XML) still give clean titles."""
+    with feed_tester(http_server, "news/messy_titles.xml", "local", headlines=10) as t:
+        reply = t.call('news(topic="local")')
+        vote = t.call('news(topic="vote")')  # found in a summary: "<p>The vote was 9&nbsp;to&nbsp;4.</p>"
+    assert reply.text == (
+        "Here are the top local headlines: one, Breaking: Bridge reopens after two-year repairs;"
+        " two, Council backs new cycle lanes; three, Fish & chips shop wins national award;"
+        " four, Library’s late-night opening is here to stay."  # the item without a title is no headline
+    )
+    assert vote.text == "Here's the top headline about vote: Council backs new cycle lanes."
+
+
+def test_broken_dates_lose_no_headline(http_server):  # noqa: F811
+    """Unreadable dates count as oldest; odd but readable ones ("+01:00", a date without a time) still sort."""
+    with feed_tester(http_server, "news/broken_dates.xml", "local", headlines=10) as t:
+        reply = t.call('news(topic="harbour")')
+    published = {h["title"]: h["published"] for h in reply.data["headlines"]}
+    assert list(published.items()) == [
+        ("New harbour cranes arrive by sea", "2024-11-14T13:45:00+01:00"),
+        ("Harbour master retires after 30 years", "2024-11-14T12:30:00+00:00"),
+        ("Harbour wall repairs finish early", "2024-11-14T12:10:05+00:00"),  # "13:10:05 +01:00" is 12:10 GMT
+        ("Harbour festival returns next summer", "2024-11-14T00:00:00+00:00"),  # "14 Nov 2024"
+        ("Harbour ferry timetable changes from Monday", None),  # "yesterday"
+        ("Harbour seals spotted near the lighthouse", None),  # no date at all
+        ("Harbour café changes hands", None),  # "Thu, 31 Nov 2024 25:61:00 GMT"
+    ]
+
+
+def test_atom_feed_details(http_server):  # noqa: F811
+    """XHTML titles, links relative to xml:base, rel="enclosure" skipped, <updated> when nothing is published."""
+    with feed_tester(http_server, "news/messy.atom", "makers") as t:
+        reply = t.call('news(topic="makers")')
+        node = t.call('news(topic="process node")')  # only in the <content> of an entry without a <summary>
+    assert (
+        reply.text
+        == "Here are the top makers headlines: one, Chips shrink again; two, Solder fumes: what the studies say."
+    )
+    chips, fumes = reply.data["headlines"]
+    assert (chips["link"], chips["published"]) == (
+        "https://makers.example/posts/chips-shrink",
+        "2024-11-14T11:30:00-08:00",
+    )
+    assert (fumes["link"], fumes["published"]) == (
+        "https://makers.example/posts/solder-fumes",
+        "2024-11-14T09:00:00+00:00",
+    )
+    assert node.text == "Here's the top headline about process node: Chips shrink again."
+
+
+def test_junk_after_the_feed_is_read_but_a_cut_off_feed_is_not():
+    """A server's trailing comment or warning is harmless; a download cut short may end mid-headline."""
+    sport = (FIXTURES / "news/bbc_sport.xml").read_bytes()
+    assert len(parse_feed(sport + b"\n<!-- cached -->\nWarning: cache miss in /var/www/feed.php\n")) == 4
+    for cut in (len(sport) // 2, len(sport) - 20, sport.index(b"<![CDATA[England") + 12):
+        with pytest.raises(FeedError, match="ends before the feed does"):
+            parse_feed(sport[:cut])
