@@ -152,6 +152,40 @@ class BudgetsConfig:
 
 
 @dataclass(frozen=True)
+class ServiceConfig:
+    """`assistant serve`: the Wyoming server (Home Assistant, other clients) and the hub for [[satellites]]."""
+
+    uri: str = "tcp://0.0.0.0:10700"
+    """Where the Wyoming server listens (tcp://HOST:PORT or unix://PATH); 10700 is the conventional port."""
+    zeroconf: bool = True
+    """Announce the server as _wyoming._tcp.local. so Home Assistant discovers it."""
+    zeroconf_name: str = ""
+    """The announced name; empty for pi-assistant-HOSTNAME."""
+    max_waiting: int = 8
+    """Requests that may wait for the models at once; one more gets a "busy" error instead of a long wait."""
+    turn_timeout_ms: int = 15000
+    """A satellite's turn (speech end to reply) that takes longer is answered "that took too long"."""
+    reconnect_ms: int = 5000
+    """Pause before connecting again to a satellite that is unreachable or went away."""
+
+
+@dataclass(frozen=True)
+class SatelliteConfig:
+    """One wyoming-satellite board the hub connects to: [[satellites]] uri = "tcp://kitchen.local:10700"."""
+
+    uri: str = ""
+    """The satellite's Wyoming address, tcp://HOST:PORT."""
+    area: str = ""
+    """The room it is in ("kitchen"); empty for the area the satellite reports (its --area), else its uri."""
+    name: str = ""
+    """A name for logs and traces; empty for the satellite's own."""
+
+    def __post_init__(self) -> None:
+        if not self.uri.startswith(("tcp://", "unix://")):
+            raise ConfigError(f"satellites: uri must be tcp://HOST:PORT or unix://PATH, got {self.uri!r}")
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole assistant configuration; every field has a documented default."""
 
@@ -167,6 +201,9 @@ class Config:
     router: RouterConfig = field(default_factory=RouterConfig)
     tts: TtsConfig = field(default_factory=TtsConfig)
     budgets: BudgetsConfig = field(default_factory=BudgetsConfig)
+    service: ServiceConfig = field(default_factory=ServiceConfig)
+    satellites: list[SatelliteConfig] = field(default_factory=list)
+    """Satellite boards the hub runs turns for (`assistant serve`), each a [[satellites]] table."""
     skills: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Per-skill settings tables: [skills.weather] home_location = "Boston"."""
     source: str = "<defaults>"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from pathlib import Path
 
 LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "ja", "zh")
 """Languages every built-in catalogue aims to cover."""
@@ -62,6 +64,29 @@ class Messages:
         if "en" not in self.catalog:
             raise ValueError(f"{self.owner}: a message catalogue needs English ('en') as the fallback")
         _ALL.append(self)
+
+    @classmethod
+    def load(cls, owner: str, folder: str | Path) -> Messages:
+        """The catalogue kept as data beside its owner: folder/<language>.json, each one object of key -> template.
+
+        en.json is required. Keys starting with "_" are notes for translators and are skipped. A file that is not
+        such an object stops start-up with the file and key named.
+        """
+        catalog: dict[str, dict[str, str]] = {}
+        for path in sorted(Path(folder).glob("*.json")):
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError) as error:
+                raise ValueError(f"{path}: not a UTF-8 JSON file: {error}") from None
+            if not isinstance(data, dict):
+                raise ValueError(f"{path}: expected one JSON object of key -> sentence")
+            for key, template in data.items():
+                if not isinstance(template, str):
+                    raise ValueError(f"{path}: {key}: expected a string, got {type(template).__name__}")
+            catalog[path.stem] = {key: text for key, text in data.items() if not key.startswith("_")}
+        if "en" not in catalog:
+            raise ValueError(f"{owner}: no en.json in {folder}: English is the fallback every catalogue needs")
+        return cls(owner, catalog)
 
     def say(self, language: str, key: str, **values: object) -> str:
         """The sentence for key in language (base language of "de-CH" too), else English."""

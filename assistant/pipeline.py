@@ -20,52 +20,8 @@ from assistant.trace import TraceStore, TurnRecord
 
 log = logging.getLogger(__name__)
 
-MESSAGES = Messages(
-    "assistant",
-    {
-        "en": {
-            "not_for_me": "Sorry, I can't help with that yet.",
-            "too_slow": "Sorry, that took too long. Please try again.",
-            "bug": "Sorry, something went wrong with the {skill} skill.",
-        },
-        "de": {
-            "not_for_me": "Tut mir leid, dabei kann ich noch nicht helfen.",
-            "too_slow": "Tut mir leid, das hat zu lange gedauert. Bitte versuch es noch einmal.",
-            "bug": "Tut mir leid, beim Skill {skill} ist etwas schiefgegangen.",
-        },
-        "fr": {
-            "not_for_me": "Désolé, je ne sais pas encore faire ça.",
-            "too_slow": "Désolé, c'était trop long. Réessaie, s'il te plaît.",
-            "bug": "Désolé, quelque chose n'a pas marché avec la fonction {skill}.",
-        },
-        "es": {
-            "not_for_me": "Lo siento, todavía no puedo ayudarte con eso.",
-            "too_slow": "Lo siento, ha tardado demasiado. Inténtalo de nuevo.",
-            "bug": "Lo siento, algo ha fallado en la función {skill}.",
-        },
-        "it": {
-            "not_for_me": "Mi dispiace, non posso ancora aiutarti con questo.",
-            "too_slow": "Mi dispiace, ci ho messo troppo. Riprova, per favore.",
-            "bug": "Mi dispiace, qualcosa è andato storto con la funzione {skill}.",
-        },
-        "nl": {
-            "not_for_me": "Sorry, daar kan ik nog niet mee helpen.",
-            "too_slow": "Sorry, dat duurde te lang. Probeer het nog eens.",
-            "bug": "Sorry, er ging iets mis met de functie {skill}.",
-        },
-        "ja": {
-            "not_for_me": "すみません、それにはまだお応えできません。",
-            "too_slow": "すみません、時間がかかりすぎました。もう一度お試しください。",
-            "bug": "すみません、{skill}スキルで問題が起きました。",
-        },
-        "zh": {
-            "not_for_me": "抱歉，这个我还帮不上忙。",
-            "too_slow": "抱歉，用时太长了。请再试一次。",
-            "bug": "抱歉，{skill}功能出了点问题。",
-        },
-    },
-)
-"""The assistant's own replies (a skill's come from its catalogue), in the turn's language."""
+MESSAGES = Messages.load("assistant", Path(__file__).with_name("locales"))
+"""The assistant's own replies (a skill's come from its catalogue), per language: locales/<language>.json."""
 NOT_FOR_ME = MESSAGES.say("en", "not_for_me")
 TOO_SLOW = MESSAGES.say("en", "too_slow")
 BUG = MESSAGES.catalog["en"]["bug"]

@@ -13,6 +13,7 @@ import re
 import time
 import xml.sax
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from xml.parsers.expat import errors as expat_errors
 
@@ -22,6 +23,9 @@ from assistant.i18n import ALARM_WORDS, Messages
 from assistant.registry import Context, Reply, skill
 
 log = logging.getLogger(__name__)
+
+MESSAGES = Messages.load("news", Path(__file__).with_name("locales"))
+"""Reply sentences and the built-in feeds' names, per language: locales/<language>.json."""
 
 DEFAULT_FEEDS = {
     "general": "https://feeds.bbci.co.uk/news/rss.xml",
@@ -56,23 +60,6 @@ ALIASES.update(
      for name in line.split(":")[0].split("|")}
 )  # fmt: skip
 """Other names people use for a feed topic; used only when the target feed is configured."""
-FEED_NAMES = {
-    "de": {"sports": "Sport", "technology": "Technik", "business": "Wirtschaft", "world": "Welt",
-           "science": "Wissenschaft", "health": "Gesundheit", "entertainment": "Kultur"},
-    "fr": {"sports": "sport", "technology": "technologie", "business": "économie", "world": "monde",
-           "science": "science", "health": "santé", "entertainment": "culture"},
-    "es": {"sports": "deportes", "technology": "tecnología", "business": "economía", "world": "mundo",
-           "science": "ciencia", "health": "salud", "entertainment": "cultura"},
-    "it": {"sports": "sport", "technology": "tecnologia", "business": "economia", "world": "mondo",
-           "science": "scienza", "health": "salute", "entertainment": "spettacolo"},
-    "nl": {"sports": "sport", "technology": "techniek", "business": "economie", "world": "wereld",
-           "science": "wetenschap", "health": "gezondheid", "entertainment": "cultuur"},
-    "ja": {"sports": "スポーツ", "technology": "テクノロジー", "business": "経済", "world": "国際",
-           "science": "科学", "health": "健康", "entertainment": "エンタメ"},
-    "zh": {"sports": "体育", "technology": "科技", "business": "财经", "world": "国际",
-           "science": "科学", "health": "健康", "entertainment": "娱乐"},
-}  # fmt: skip
-"""How a built-in feed is named in a reply ("die wichtigsten Sport-Schlagzeilen"); other feeds keep their key."""
 GENERAL_WORDS = {"general", "top", "latest", "today", "today's", "headlines", "news", "stories", "the", "main"}
 """A topic made only of these means the general feed."""
 STOP_WORDS = {"the", "a", "an", "news", "headlines", "about", "on", "of", "in", "for", "latest", "today", "stories"}
@@ -391,7 +378,8 @@ def news(topic: str | None = None, *, ctx: Context) -> Reply:
         items, failures = _fetch_all(ctx, settings, {key: settings.feeds[key]})
         if failures:
             raise _fail(ctx, failures[0])
-        name = FEED_NAMES.get(ctx.language.split("-")[0].lower(), {}).get(key, key)
+        # A built-in feed is named in the reply's language ("die wichtigsten Sport-Schlagzeilen"); others by key.
+        name = MESSAGES.say(ctx.language, f"feed_{key}") if f"feed_{key}" in MESSAGES.catalog["en"] else key
         label = "" if general else (name.upper() if len(name) <= 3 else name)  # "us" is read "US"
         kind = "feed" if label else "general"
         if not items:
@@ -426,132 +414,3 @@ def news(topic: str | None = None, *, ctx: Context) -> Reply:
         "failed_feeds": [f.cause for f in failures],
     }
     return Reply(text, data)
-
-
-# fmt: off
-# Reply sentences; {topic} is the feed name or the user's words, {items} the numbered headlines joined by
-# "separator"; "numbers" are the ten "item" numbers, split on "|".
-MESSAGES = Messages("news", {
-    "en": {
-        "many_general": "here are the top headlines: {items}.", "one_general": "here's the top headline: {item}.",
-        "many_feed": "here are the top {topic} headlines: {items}.",
-        "one_feed": "here's the top {topic} headline: {item}.",
-        "many_about": "here are the top headlines about {topic}: {items}.",
-        "one_about": "here's the top headline about {topic}: {item}.",
-        "item": "{number}, {title}", "separator": "; ",
-        "numbers": "one|two|three|four|five|six|seven|eight|nine|ten",
-        "no_news_about": "I found no news about {topic}.",
-        "empty": "there are no headlines right now.", "empty_feed": "there are no {topic} headlines right now.",
-        "offline": "I can't reach the news right now. Please check the internet connection.",
-        "timeout": "the news is taking too long to load. Please try again in a moment.",
-        "server_error": "the news feed isn't available right now. Please try again later.",
-        "bad_feed": "the news feed sent something I couldn't read.",
-    },
-    "de": {
-        "many_general": "hier sind die wichtigsten Schlagzeilen: {items}.",
-        "one_general": "hier ist die wichtigste Schlagzeile: {item}.",
-        "many_feed": "hier sind die wichtigsten Schlagzeilen zum Thema {topic}: {items}.",
-        "one_feed": "hier ist die wichtigste Schlagzeile zum Thema {topic}: {item}.",
-        "many_about": "hier sind die wichtigsten Schlagzeilen über {topic}: {items}.",
-        "one_about": "hier ist die wichtigste Schlagzeile über {topic}: {item}.",
-        "item": "{number}: {title}", "separator": "; ",
-        "numbers": "eins|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn",
-        "no_news_about": "ich habe keine Nachrichten über {topic} gefunden.",
-        "empty": "gerade gibt es keine Schlagzeilen.",
-        "empty_feed": "gerade gibt es keine Schlagzeilen zum Thema {topic}.",
-        "offline": "ich erreiche die Nachrichten gerade nicht. Bitte prüfe die Internetverbindung.",
-        "timeout": "die Nachrichten laden zu langsam. Bitte versuche es gleich noch einmal.",
-        "server_error": "der Nachrichten-Feed ist gerade nicht erreichbar. Bitte versuche es später noch einmal.",
-        "bad_feed": "der Nachrichten-Feed hat etwas geschickt, das ich nicht lesen konnte.",
-    },
-    "fr": {
-        "many_general": "voici les principaux titres : {items}.", "one_general": "voici le titre principal : {item}.",
-        "many_feed": "voici les principaux titres, rubrique {topic} : {items}.",
-        "one_feed": "voici le titre principal, rubrique {topic} : {item}.",
-        "many_about": "voici les principaux titres sur {topic} : {items}.",
-        "one_about": "voici le titre principal sur {topic} : {item}.",
-        "item": "{number}, {title}", "separator": " ; ",
-        "numbers": "un|deux|trois|quatre|cinq|six|sept|huit|neuf|dix",
-        "no_news_about": "je n'ai trouvé aucune actualité sur {topic}.",
-        "empty": "il n'y a aucun titre pour le moment.", "empty_feed": "il n'y a aucun titre {topic} pour le moment.",
-        "offline": "je n'arrive pas à joindre les actualités. Vérifiez la connexion Internet.",
-        "timeout": "les actualités mettent trop de temps à charger. Réessayez dans un instant.",
-        "server_error": "le flux d'actualités n'est pas disponible pour le moment. Réessayez plus tard.",
-        "bad_feed": "le flux d'actualités a envoyé quelque chose que je n'ai pas pu lire.",
-    },
-    "es": {
-        "many_general": "estos son los titulares principales: {items}.",
-        "one_general": "este es el titular principal: {item}.",
-        "many_feed": "estos son los titulares principales de {topic}: {items}.",
-        "one_feed": "este es el titular principal de {topic}: {item}.",
-        "many_about": "estos son los titulares principales sobre {topic}: {items}.",
-        "one_about": "este es el titular principal sobre {topic}: {item}.",
-        "item": "{number}, {title}", "separator": "; ",
-        "numbers": "uno|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez",
-        "no_news_about": "no encontré noticias sobre {topic}.",
-        "empty": "ahora mismo no hay titulares.", "empty_feed": "ahora mismo no hay titulares de {topic}.",
-        "offline": "no puedo acceder a las noticias. Comprueba la conexión a Internet.",
-        "timeout": "las noticias tardan demasiado en cargar. Inténtalo de nuevo en un momento.",
-        "server_error": "la fuente de noticias no está disponible ahora mismo. Inténtalo más tarde.",
-        "bad_feed": "la fuente de noticias envió algo que no pude leer.",
-    },
-    "it": {
-        "many_general": "ecco i titoli principali: {items}.", "one_general": "ecco il titolo principale: {item}.",
-        "many_feed": "ecco i titoli principali di {topic}: {items}.",
-        "one_feed": "ecco il titolo principale di {topic}: {item}.",
-        "many_about": "ecco i titoli principali su {topic}: {items}.",
-        "one_about": "ecco il titolo principale su {topic}: {item}.",
-        "item": "{number}, {title}", "separator": "; ",
-        "numbers": "uno|due|tre|quattro|cinque|sei|sette|otto|nove|dieci",
-        "no_news_about": "non ho trovato notizie su {topic}.",
-        "empty": "al momento non ci sono titoli.", "empty_feed": "al momento non ci sono titoli di {topic}.",
-        "offline": "non riesco a raggiungere le notizie. Controlla la connessione a Internet.",
-        "timeout": "le notizie ci mettono troppo a caricarsi. Riprova tra un momento.",
-        "server_error": "il feed delle notizie non è disponibile al momento. Riprova più tardi.",
-        "bad_feed": "il feed delle notizie ha inviato qualcosa che non riesco a leggere.",
-    },
-    "nl": {
-        "many_general": "hier zijn de belangrijkste koppen: {items}.",
-        "one_general": "hier is de belangrijkste kop: {item}.",
-        "many_feed": "hier zijn de belangrijkste koppen over {topic}: {items}.",
-        "one_feed": "hier is de belangrijkste kop over {topic}: {item}.",
-        "many_about": "hier zijn de belangrijkste koppen over {topic}: {items}.",
-        "one_about": "hier is de belangrijkste kop over {topic}: {item}.",
-        "item": "{number}, {title}", "separator": "; ",
-        "numbers": "een|twee|drie|vier|vijf|zes|zeven|acht|negen|tien",
-        "no_news_about": "ik heb geen nieuws gevonden over {topic}.",
-        "empty": "er zijn op dit moment geen koppen.", "empty_feed": "er zijn op dit moment geen koppen over {topic}.",
-        "offline": "ik kan het nieuws nu niet bereiken. Controleer de internetverbinding.",
-        "timeout": "het nieuws laadt te traag. Probeer het zo nog eens.",
-        "server_error": "de nieuwsfeed is op dit moment niet beschikbaar. Probeer het later nog eens.",
-        "bad_feed": "de nieuwsfeed stuurde iets dat ik niet kon lezen.",
-    },
-    "ja": {
-        "many_general": "主なニュースをお伝えします。{items}。", "one_general": "主なニュースをお伝えします。{item}。",
-        "many_feed": "{topic}の主なニュースです。{items}。", "one_feed": "{topic}の主なニュースです。{item}。",
-        "many_about": "{topic}に関する主なニュースです。{items}。",
-        "one_about": "{topic}に関する主なニュースです。{item}。",
-        "item": "{number}、{title}", "separator": "。",
-        "numbers": "1件目|2件目|3件目|4件目|5件目|6件目|7件目|8件目|9件目|10件目",
-        "no_news_about": "{topic}に関するニュースは見つかりませんでした。",
-        "empty": "今はニュースがありません。", "empty_feed": "今は{topic}のニュースがありません。",
-        "offline": "ニュースに接続できません。インターネット接続を確認してください。",
-        "timeout": "ニュースの読み込みに時間がかかっています。少ししてからもう一度お試しください。",
-        "server_error": "ニュースフィードは今使えません。後でもう一度お試しください。",
-        "bad_feed": "ニュースフィードから読み取れないデータが届きました。",
-    },
-    "zh": {
-        "many_general": "以下是头条新闻：{items}。", "one_general": "以下是头条新闻：{item}。",
-        "many_feed": "以下是{topic}方面的头条新闻：{items}。", "one_feed": "以下是{topic}方面的头条新闻：{item}。",
-        "many_about": "以下是关于{topic}的头条新闻：{items}。", "one_about": "以下是关于{topic}的头条新闻：{item}。",
-        "item": "{number}，{title}", "separator": "；",
-        "numbers": "第一|第二|第三|第四|第五|第六|第七|第八|第九|第十",
-        "no_news_about": "没有找到关于{topic}的新闻。",
-        "empty": "现在没有头条新闻。", "empty_feed": "现在没有{topic}方面的头条新闻。",
-        "offline": "现在连不上新闻服务，请检查网络连接。",
-        "timeout": "新闻加载太慢了，请稍后再试。",
-        "server_error": "新闻源暂时用不了，请稍后再试。",
-        "bad_feed": "新闻源发来的内容我读不懂。",
-    },
-})
-# fmt: on
