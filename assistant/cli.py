@@ -342,6 +342,13 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace, config: Config) -> int:
+    """The Wyoming server (Home Assistant's STT, TTS, conversation agent) and the hub for [[satellites]]."""
+    from assistant.service.run import main as serve
+
+    return serve(config, uri=args.uri or "", zeroconf=not args.no_zeroconf, llm=not args.no_llm)
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     top = argparse.ArgumentParser(prog="assistant", description="An offline voice assistant.")
@@ -419,6 +426,12 @@ def parser() -> argparse.ArgumentParser:
     listen.add_argument("--json", action="store_true", help="one JSON line per turn")
     listen.add_argument("--no-llm", action="store_true", help="fast path only")
     listen.set_defaults(func=cmd_listen)
+
+    serve = sub.add_parser("serve", help="serve Wyoming (Home Assistant, satellites); the hub for [[satellites]]")
+    serve.add_argument("--uri", help="where to listen (default: service.uri, tcp://0.0.0.0:10700)")
+    serve.add_argument("--no-zeroconf", action="store_true", help="do not announce the server on the network")
+    serve.add_argument("--no-llm", action="store_true", help="fast path only")
+    serve.set_defaults(func=cmd_serve)
 
     from assistant.evaluation.bench import add_parser as add_bench  # light: the models load only when bench runs
 
