@@ -1,13 +1,18 @@
 """Step 2: LoRA fine-tuning of the router model on the generated calls (transformers + peft, CPU or CUDA).
 
 The base model is the bundled Gemma GGUF, loaded dequantized. Each example is trained in exactly the form the
-router (assistant/routing/llm.py) feeds llama.cpp: the static prompt prefix (--prompt full) or nothing (--prompt short),
-then the per-turn context and "Request: ...\\nCall:", then the call in the token pieces the constrained decoder
-walks (assistant/routing/decoder.py: fixed text, Literal values and digits tokenized on their own, strings word by word,
-as the copy mode allows). Loss is on the call tokens only. The prefix is the same for every example, so as in the
-router its keys and values are computed once (under the current adapter, without gradient, refreshed every
---prefix-every steps) and a batch is one packed sequence of examples after it, each seeing the prefix and
-itself (block mask; positions restart after the prefix, sliding-window layers see 512 positions back).
+router (assistant/routing/llm.py) feeds llama.cpp: the static prompt prefix, then the per-turn context and
+"Request: ...\\nCall:", then the call in the token pieces the constrained decoder walks (assistant/routing/decoder.py:
+fixed text, Literal values and digits tokenized on their own, strings word by word, as the copy mode allows). Loss is
+on the call tokens only.
+
+With episodes (the default: 1_generate.py writes episodes.jsonl), a step is one episode: its own skill listing is
+the prefix (assistant.routing.prompt.listing, what the router reads for that registry) and its requests are the
+batch, so the model learns to read whatever listing it is given. Without (--prompt full|short on the flat files),
+every example shares the built-in registry's prefix. Either way the prefix's keys and values are computed under the
+current adapter without gradient (per episode, or every --prefix-every steps for a shared prefix) and the batch is
+one packed sequence after it, each example seeing the prefix and itself (block mask; positions restart after the
+prefix, sliding-window layers see 512 positions back).
 
     .venv/bin/python finetune/2_train.py                        # the full run (see finetune/README.md)
     .venv/bin/python finetune/2_train.py --max-steps 30         # a smoke run
@@ -35,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from assistant.calls import Call, parse_call  # noqa: E402
 from assistant.registry import Registry  # noqa: E402
-from assistant.routing.prompt import context_lines, request_lines, static_prefix  # noqa: E402
+from assistant.routing.prompt import context_lines, listing, request_lines, static_prefix  # noqa: E402
 
 log = logging.getLogger("finetune.train")
 OUT = ROOT / "finetune" / "out"
@@ -248,18 +253,22 @@ def batches(items: list[Encoded], size: int, rng: random.Random) -> list[list[En
     return out
 
 
-def evaluate(
-    model: Any, prefix: list[int], items: list[Encoded], size: int, window: int, device: Any
-) -> dict[str, float]:
-    """Dev loss and teacher-forced exact-call rate (every call token the argmax)."""
+Step = tuple[list[int], list[Encoded]]
+"""One optimizer step: the prefix tokens (a listing) and the batch packed after it."""
+
+
+def evaluate(model: Any, groups: list[Step], window: int, device: Any) -> dict[str, float]:
+    """Dev loss and teacher-forced exact-call rate (every call token the argmax), over (prefix, batch) groups."""
     import torch
 
-    kv = prefix_cache(model, prefix, device)
     model.eval()
-    total, tokens, exact = 0.0, 0, 0
+    total, tokens, exact, count = 0.0, 0, 0, 0
+    kv: list[tuple[Any, Any]] = []
+    last: list[int] | None = None
     with torch.no_grad():
-        for i in range(0, len(items), size):
-            group = items[i : i + size]
+        for prefix, group in groups:
+            if prefix is not last:
+                kv, last = prefix_cache(model, prefix, device), prefix
             loss, hits = batch_loss(model, pack(len(prefix), group, window), kv, device)
             total += float(loss) * len(hits)
             tokens += len(hits)
@@ -267,8 +276,36 @@ def evaluate(
             for item in group:
                 exact += bool(hits[at : at + len(item.call)].all())
                 at += len(item.call)
+            count += len(group)
     model.train()
-    return {"loss": round(total / max(tokens, 1), 4), "exact_tf": round(exact / max(len(items), 1), 4), "n": len(items)}
+    return {"loss": round(total / max(tokens, 1), 4), "exact_tf": round(exact / max(count, 1), 4), "n": count}
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """The records of a JSON-lines file."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def episode_steps(
+    rows: list[dict[str, Any]], vocab: Vocab, rng: random.Random, playing: Any, check: int = 0
+) -> tuple[list[Step], int, list[int]]:
+    """Each episode as one step: its listing's tokens and its requests encoded against its own registry. Also the
+    number of calls (of the first `check` episodes) that are not token paths the decoder walks, and prefix sizes."""
+    from assistant.routing.decoder import CallSpace
+    from finetune.registries import skill_from_dict
+
+    steps: list[Step] = []
+    off_path, sizes = 0, []
+    for number, row in enumerate(rows):
+        registry = Registry([skill_from_dict(s) for s in row["skills"]])
+        prefix = vocab.tokenize(listing(registry.skills.values()), bos=True)
+        batch = [encode(e, registry, vocab, playing()) for e in row["examples"]]
+        if number < check:
+            space = CallSpace(registry, vocab.tokenize, vocab.piece)
+            off_path += sum(not walks(space, e.call[:-1]) for e in batch)
+        steps.append((prefix, batch))
+        sizes.append(len(prefix))
+    return steps, off_path, sizes
 
 
 def train(args: argparse.Namespace) -> dict[str, Any]:
@@ -294,35 +331,51 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     model_path = Path(args.model) if args.model else gemma_path()
     data = Path(args.data)
     manifest = json.loads((data / "manifest.json").read_text(encoding="utf-8"))
-    rows = [json.loads(line) for line in (data / "train.jsonl").read_text(encoding="utf-8").splitlines() if line]
-    dev_rows = [json.loads(line) for line in (data / "dev.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    episodes = args.prompt == "listing"
     rng = random.Random(args.seed)
+    vocab = Vocab(model_path)
+    rows = read_jsonl(data / ("episodes.jsonl" if episodes else "train.jsonl"))
+    dev_rows = read_jsonl(data / ("dev_episodes.jsonl" if episodes else "dev.jsonl"))
     if args.limit:
         rng.shuffle(rows)
         rows = rows[: args.limit]
-    vocab = Vocab(model_path)
-    space = CallSpace(registry, vocab.tokenize, vocab.piece)
+    calls = [e["call"] for r in rows for e in r["examples"]] if episodes else [r["call"] for r in rows]
     songs = sorted(
-        {
-            str(c.args["query"])
-            for c in (parse_call(r["call"]) for r in rows)
-            if c.name == "play_music" and "query" in c.args
-        }
+        {str(c.args["query"]) for c in map(parse_call, calls) if c.name == "play_music" and "query" in c.args}
     )
-    prefix_text = static_prefix(registry) if args.prompt == "full" else ""
-    prefix = vocab.tokenize(prefix_text, bos=True) if prefix_text else [vocab.bos]
 
     def playing() -> dict[str, str]:  # what the router adds when music plays; the call must not depend on it
         return {"playing": rng.choice(songs)} if songs and rng.random() < args.context_prob else {}
 
-    items = [encode(r, registry, vocab, playing()) for r in rows]
-    dev = [encode(r, registry, vocab, {}) for r in dev_rows[: args.dev_limit]]
-    off_path = sum(not walks(space, e.call[:-1]) for e in items)
+    prefix_text = ""
+    if episodes:
+        steps_data, off_path, sizes = episode_steps(rows, vocab, rng, playing, check=args.check_episodes)
+        dev_groups, _, _ = episode_steps(dev_rows, vocab, rng, dict)
+        dev_groups = dev_groups[: max(1, args.dev_limit // 16)]
+        items = [e for _, batch in steps_data for e in batch]
+        prefix_info: dict[str, Any] = {
+            "prefix_tokens_mean": round(sum(sizes) / max(len(sizes), 1), 1),
+            "prefix_tokens_max": max(sizes, default=0),
+        }
+        plan: list[Step] = []
+        for _ in range(args.epochs):
+            order = steps_data[:]
+            rng.shuffle(order)
+            plan += order
+    else:
+        space = CallSpace(registry, vocab.tokenize, vocab.piece)
+        prefix_text = static_prefix(registry, examples=True) if args.prompt == "full" else ""
+        prefix = vocab.tokenize(prefix_text, bos=True) if prefix_text else [vocab.bos]
+        items = [encode(r, registry, vocab, playing()) for r in rows]
+        dev = [encode(r, registry, vocab, {}) for r in dev_rows[: args.dev_limit]]
+        dev_groups = [(prefix, dev[i : i + args.batch]) for i in range(0, len(dev), args.batch)]
+        off_path = sum(not walks(space, e.call[:-1]) for e in items)
+        prefix_info = {"prefix_tokens": len(prefix), "prefix_sha256": hashlib.sha256(prefix_text.encode()).hexdigest()}
+        plan = [(prefix, b) for _ in range(args.epochs) for b in batches(items, args.batch, rng)]
     if off_path:
-        log.warning("%d of %d calls are not token paths the decoder can walk", off_path, len(items))
+        log.warning("%d calls are not token paths the decoder can walk", off_path)
     model = load_model(model_path, args, device)
     window = int(getattr(model.get_base_model().config, "sliding_window", None) or 1 << 30)
-    plan = [b for _ in range(args.epochs) for b in batches(items, args.batch, rng)]
     steps = min(len(plan), args.max_steps) if args.max_steps else len(plan)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.0)
@@ -338,11 +391,11 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     out = Path(args.out) if args.out else OUT / f"lora-{stamp}"
     out.mkdir(parents=True, exist_ok=True)
     log.info(
-        "train: %d examples, %d steps of %d, prefix %d tokens, device %s, %d threads",
+        "train: %d examples, %d steps, prompt %s %s, device %s, %d threads",
         len(items),
         steps,
-        args.batch,
-        len(prefix),
+        args.prompt,
+        prefix_info,
         device,
         torch.get_num_threads(),
     )
@@ -353,9 +406,10 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     kv: list[tuple[Any, Any]] = []
     for step in range(steps):
         tick = time.perf_counter()
-        if step % args.prefix_every == 0:
+        prefix, batch = plan[step]
+        if episodes or step % args.prefix_every == 0:  # an episode brings its own listing
             kv = prefix_cache(model, prefix, device)
-        loss, _ = batch_loss(model, pack(len(prefix), plan[step], window), kv, device)
+        loss, _ = batch_loss(model, pack(len(prefix), batch, window), kv, device)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         optimizer.step()
@@ -377,10 +431,10 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
                 mean_s * (steps - step - 1) / 60,
             )
         if args.eval_every and (step + 1) % args.eval_every == 0 and step + 1 < steps:
-            dev_curve.append({"step": step + 1, **evaluate(model, prefix, dev, args.batch, window, device)})
+            dev_curve.append({"step": step + 1, **evaluate(model, dev_groups, window, device)})
             log.info("dev at step %d: %s", step + 1, dev_curve[-1])
     train_s = time.time() - started
-    final = evaluate(model, prefix, dev, args.batch, window, device)
+    final = evaluate(model, dev_groups, window, device)
     log.info("dev: %s", final)
     model.save_pretrained(out / "adapter")
     record = {
@@ -392,17 +446,14 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
             "dir": str(data),
             "train_sha256": manifest["train"]["sha256"],
             "dev_sha256": manifest["dev"]["sha256"],
+            "episodes_sha256": (manifest.get("episodes") or {}).get("episodes.jsonl", {}).get("sha256"),
             "examples": len(items),
             "off_path_calls": off_path,
             "by_lang": manifest.get("by_lang"),
             "by_skill": manifest.get("by_skill"),
         },
         "base_model": {"path": str(model_path), "sha256": sha256_file(model_path)},
-        "prompt": {
-            "mode": args.prompt,
-            "prefix_tokens": len(prefix),
-            "prefix_sha256": hashlib.sha256(prefix_text.encode()).hexdigest(),
-        },
+        "prompt": {"mode": args.prompt, **prefix_info},
         "config": {k: v for k, v in vars(args).items()},
         "lora": {"r": args.rank, "alpha": args.alpha, "dropout": args.dropout, "targets": LORA_TARGETS},
         "steps": steps,
@@ -420,6 +471,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     runs_dir = default_path(config).parent
     runs_dir.mkdir(parents=True, exist_ok=True)
     (runs_dir / f"finetune-{stamp}.json").write_text(text + "\n", encoding="utf-8")
+    OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "LATEST").write_text(str(out) + "\n", encoding="utf-8")
     return record
 
@@ -434,9 +486,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
         "--prompt",
-        choices=["full", "short"],
-        default="full",
-        help="train after the router's static prefix (full) or after nothing (short)",
+        choices=["listing", "full", "short"],
+        default="listing",
+        help="listing: each episode after its own skill listing (episodes.jsonl, the router that reads any registry); "
+        "full: the flat files after the built-ins' few-shot prefix; short: after nothing",
     )
     parser.add_argument("--rank", type=int, default=16)
     parser.add_argument("--alpha", type=float, default=32)
@@ -455,6 +508,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--dev-limit", type=int, default=400, help="dev examples scored")
     parser.add_argument(
         "--eval-every", type=int, default=0, help="score the dev set every N steps (0: at the end only)"
+    )
+    parser.add_argument(
+        "--check-episodes", type=int, default=60, help="episodes whose calls are checked as decoder token paths"
     )
     parser.add_argument("--prefix-every", type=int, default=8, help="recompute the prefix keys/values every N steps")
     parser.add_argument("--context-prob", type=float, default=0.15, help="share of examples with a 'Playing:' line")
