@@ -1,4 +1,8 @@
-"""Skills: @skill turns a typed function into a Skill; the Registry derives validation, grammar and prompt."""
+"""Skills: @skill turns a typed function into a Skill; the Registry derives validation, grammar and prompt.
+
+Long: the declaration (@skill, Param, Skill) and what the Registry derives from it (validation, the GBNF grammar,
+the prompt listing, hotwords) must agree on every type a signature may use, and they change together.
+"""
 
 from __future__ import annotations
 
@@ -201,6 +205,10 @@ class Skill:
     means_default: dict[str, Callable[[str], bool]] = field(default_factory=dict)
     """Optional: per optional parameter, a test for said values that mean the same as leaving it out (weather's
     location "outside" or "zu Hause" is home). Evaluation scores such a value like no value at all."""
+    background: Callable[[Context], None] | None = None
+    """Optional: work the skill does on its own, started once when the assistant runs live (the voice loop, a
+    server; not a one-shot ask or an evaluation): a timer that must ring after a restart. It gets the skill's
+    Context; what it starts lives in ctx.services and is closed by Assistant.close()."""
 
     def param(self, name: str) -> Param:
         """The parameter called name, or InvalidArguments."""
@@ -279,6 +287,7 @@ def skill(
     hotwords: Callable[[Context], list[str]] | None = None,
     training_values: dict[str, Iterable[str]] | None = None,
     means_default: Mapping[str, Callable[[str], bool]] | None = None,
+    background: Callable[[Context], None] | None = None,
 ) -> Any:
     """Register a typed function as a skill; its signature is the whole contract (see docs/skills.md)."""
 
@@ -334,6 +343,7 @@ def skill(
             hotwords=hotwords,
             training_values=values,
             means_default=dict(means_default or {}),
+            background=background,
         )
 
     return wrap(func) if func is not None else wrap

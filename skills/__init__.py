@@ -1,3 +1,3 @@
-"""Built-in skills, one file each; BUILTIN lists the modules Registry.load imports, in prompt order."""
+"""Built-in skills, one package each (code, engine, locales/); BUILTIN names those Registry.load imports, in order."""
 
 BUILTIN = ["weather", "music", "calculate", "news"]

@@ -7,6 +7,10 @@ decision made by comparing the logits of those few tokens; strings take any toke
 and control characters (or, in copy mode, only pieces of the utterance's words) until a closing token such
 as `",` or `")`; numbers take digits that can still end inside the parameter's Range. This is the same language
 as Registry.grammar(), without llama.cpp's grammar sampler walking 262k tokens per step.
+
+Long: CallSpace (the tries built from a registry) and Decoder (the walk over them) keep one invariant together, that
+they accept exactly the language of Registry.grammar(); CopyWords and the number checks are the free slots inside
+that walk.
 """
 
 from __future__ import annotations

@@ -1,4 +1,9 @@
-"""The music library: an index of a folder's audio files (tags, cached on disk), fuzzy search, and play history."""
+"""The music library: an index of a folder's audio files (tags, cached on disk), fuzzy search, and play history.
+
+Long: the index and its search share the folding of names (fold, variants, filler words), which must read a title
+the same way on both sides, and the play history ranks the index's tracks by their keys: one library, kept in one
+file.
+"""
 
 from __future__ import annotations
 

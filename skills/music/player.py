@@ -5,6 +5,10 @@ output device exists (CI, a headless box), so playing/paused/position behave the
 perceptual curve; duck()/unduck() lower the music while the assistant speaks. One Player per assistant:
 shared_player(services) creates it on first use and keeps services["now_playing"] current for the LLM prompt
 ("Baby Shark by Pinkfong", "" when nothing plays).
+
+Long: the queue, the feeder thread that decodes ahead, the sinks and volume and ducking share one condition, one
+control lock and one state (playing, paused, stopped) with the audio callback; their locking is easier to keep right
+read in one file.
 """
 
 from __future__ import annotations
