@@ -27,7 +27,16 @@ class AudioConfig:
     output_device: str = ""
     """sounddevice output device name or index; empty for the system default."""
     trigger: str = "wake"
-    """How a turn starts: "wake" (wake phrase in the transcript), "push" (Enter key) or "always"."""
+    """How a turn starts: "wake" (the wake word, see wake_engine), "push" (Enter key) or "always"."""
+    wake_engine: str = "micro"
+    """How "wake" hears its name: "micro" (a microWakeWord model, pymicro-wakeword), "openwakeword"
+    (pyopen-wakeword) or "transcript" (wake_phrases found in Whisper's text of every utterance: everything said
+    near the microphone is transcribed). A model engine that cannot load falls back to "transcript" with a warning."""
+    wake_word: str = "hey_jarvis"
+    """The model engine's wake word: alexa, hey_jarvis, hey_mycroft, okay_nabu (openwakeword also hey_rhasspy),
+    or a model file (micro: its .json, openwakeword: a .tflite)."""
+    wake_threshold: float = 0.0
+    """Detection probability (0..1) for the model engine; 0 uses the model's own cutoff."""
     wake_phrases: list[str] = field(default_factory=lambda: ["hey computer", "computer"])
     """Phrases that address the assistant in "wake" mode, matched at the start of the transcript."""
     wake_phrases_by_language: dict[str, list[str]] = field(
@@ -44,6 +53,12 @@ class AudioConfig:
     """More phrases per language of the utterance (ISO 639-1), heard besides wake_phrases."""
     wake_window_ms: int = 8000
     """After the wake phrase alone, how long the next utterance counts as the command."""
+
+    def __post_init__(self) -> None:
+        if self.wake_engine not in ("micro", "openwakeword", "transcript"):
+            raise ConfigError(f"audio.wake_engine: must be micro, openwakeword or transcript, got {self.wake_engine!r}")
+        if not 0 <= self.wake_threshold <= 1:
+            raise ConfigError(f"audio.wake_threshold: must be in 0..1, got {self.wake_threshold}")
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+import numpy as np
+
 from assistant.errors import AssistantError
 from assistant.pipeline import Assistant
 from assistant.voice.audio import FRAME_SAMPLES, SAMPLE_RATE_HZ, AudioSource, write_wav
@@ -18,6 +20,7 @@ from assistant.voice.stt import Transcript, WhisperStt
 from assistant.voice.tts import Speaker, Spoken
 from assistant.voice.vad import Endpointer, SileroVad, Utterance
 from assistant.voice.wake import WakePhrase
+from assistant.voice.wakeword import WakeWordDetector, detector_from_config, spoken_phrase
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +72,8 @@ class VoiceTurn:
     """What one utterance led to."""
 
     outcome: str
-    """"answered", "ignored" (not addressed), "armed" (wake phrase alone), "no_speech", "interrupted" or "error"."""
+    """"answered", "ignored" (not addressed), "armed" (wake phrase alone), "no_speech", "interrupted", "error", or
+    "timeout" (the wake word came, no command followed within audio.wake_window_ms)."""
     transcript: str = ""
     """What Whisper heard."""
     command: str = ""
@@ -102,6 +106,7 @@ class VoiceLoop:
         barge_in: bool = False,
         source_name: str = "",
         save_audio: bool = False,
+        wake_word: WakeWordDetector | None = None,
     ) -> None:
         self.assistant = assistant
         self.config = assistant.config
@@ -115,6 +120,18 @@ class VoiceLoop:
         self.endpointer = Endpointer(self.vad, self.config.vad)
         self.wake = self._wake_phrase()
         self.status = status or StatusLine()
+        self.wake_word = wake_word if self.trigger == "wake" else None
+        if self.wake_word is None and self.trigger == "wake" and self.config.audio.wake_engine != "transcript":
+            try:
+                self.wake_word = detector_from_config(self.config.audio)
+            except AssistantError as error:
+                # The transcript phrase still works: slower and less private, but the assistant answers.
+                log.warning("wake word model unavailable, using the transcript wake phrase: %s", error)
+                self.status.show("note", f"{error}; listening for {' or '.join(self.wake.common)!r} instead")
+        self.position = 0
+        """Samples read from the source: the loop's clock (a WAV file is read faster than real time)."""
+        self.command_until = -1
+        """With a wake-word model: the sample by which the command must start; -1 while waiting for the word."""
         self.barge_in = barge_in
         self.source_name = source_name or ("wav" if type(source).__name__ == "WavSource" else "mic")
         self.save_audio = save_audio
@@ -146,6 +163,9 @@ class VoiceLoop:
                     silent_since = time.monotonic()
                 continue
             silent_since = time.monotonic()
+            self.position += len(frame)
+            if self.wake_word is not None and not self._command_window(frame):
+                continue
             if self.reset_pending:
                 self.reset_pending = False
                 self.endpointer.reset()
@@ -162,20 +182,52 @@ class VoiceLoop:
                 self.status.show("hearing")
         return list(self.turns)
 
+    def _command_window(self, frame: np.ndarray) -> bool:
+        """With a wake-word model: whether frame goes on to the endpointer (the word was heard, a command follows)."""
+        assert self.wake_word is not None
+        if self.command_until < 0:
+            if self.wake_word.feed(frame) is None:
+                return False
+            # Endpoint from here: "hey jarvis, play baby shark" in one breath loses at most the word's tail.
+            self.endpointer.reset()
+            self.command_until = self.position + self.config.audio.wake_window_ms * SAMPLE_RATE_HZ // 1000
+            self.status.show("listening", "for your command")
+            return True
+        if self.position > self.command_until and not self.endpointer.active:
+            self.handled += 1
+            self.turns.append(VoiceTurn("timeout", message="the wake word came, then no command"))
+            self._await_wake_word()
+            self.status.show("listening", "(no command after the wake word)")
+            return False
+        return True
+
+    def _await_wake_word(self) -> None:
+        """Back to waiting for the wake word, with nothing of the last turn left in the model's window."""
+        if self.wake_word is not None:
+            self.command_until = -1
+            self.wake_word.reset()
+
     def _safe_handle(self, utterance: Utterance, endpoint_at: float) -> VoiceTurn:
         """handle(), with a bug in one turn logged and reported instead of ending the loop."""
         self.handled += 1
         try:
-            return self.handle(utterance, endpoint_at)
+            turn = self.handle(utterance, endpoint_at)
         except Exception as error:  # the loop must outlive any one turn; the traceback goes to the log
             log.exception("voice turn failed")
             self.status.show("error", f"something went wrong ({type(error).__name__}); still listening")
             self.source.mute(False)
-            return VoiceTurn("error", message=f"{type(error).__name__}: {error}")
+            turn = VoiceTurn("error", message=f"{type(error).__name__}: {error}")
+        if turn.outcome == "armed" and self.wake_word is not None:
+            self.command_until = self.position + self.config.audio.wake_window_ms * SAMPLE_RATE_HZ // 1000
+        else:
+            self._await_wake_word()
+        return turn
 
     def _idle_status(self) -> None:
         if self.trigger == "push":
             self.status.show("ready", "press Enter and speak")
+        elif self.wake_word is not None and self.command_until < 0:
+            self.status.show("listening", f"for {spoken_phrase(self.config.audio.wake_word)!r}")
         elif self.wake.waiting:
             self.status.show("listening", "for your command")
         else:
@@ -215,7 +267,15 @@ class VoiceLoop:
             self.status.show("listening", "(no words heard)")
             return VoiceTurn("no_speech", timings_ms=timings, message=message)
         command = text
-        if self.trigger == "wake":
+        if self.wake_word is not None:
+            # The model heard the word; Whisper may still have caught its tail ("jarvis, play ..."): strip it.
+            said = spoken_phrase(self.config.audio.wake_word)
+            stripped = WakePhrase([said, said.split()[-1]]).check(text, language=transcript.language)
+            command = stripped.command if stripped.addressed else text
+            if not command:
+                self.status.show("heard", f"{text}  (say the command)")
+                return VoiceTurn("armed", text, timings_ms=timings)
+        elif self.trigger == "wake":
             woke = self.wake.check(text, language=transcript.language)
             if not woke.addressed:
                 log.info("not addressed: %r", text)

@@ -77,6 +77,10 @@ class WakePhrase:
                 return text[len(phrase) :].lstrip(_LEADING_MARKS).strip()
         return None
 
+    def heard(self, transcript: str, language: str = "") -> bool:
+        """Whether transcript starts with a wake phrase (a wake event), whatever the window."""
+        return self._match(transcript, language) is not None
+
     def check(self, transcript: str, now_s: float | None = None, language: str = "") -> WakeResult:
         """Decide whether transcript (heard in language, when known) is for the assistant, and what the command is."""
         now_s = time.monotonic() if now_s is None else now_s

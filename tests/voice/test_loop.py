@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pytest
 
-from assistant.config import BudgetsConfig, Config, SttConfig, TtsConfig, VadConfig
+from assistant.config import AudioConfig, BudgetsConfig, Config, SttConfig, TtsConfig, VadConfig
 from assistant.pipeline import TOO_SLOW, Assistant
 from assistant.registry import Registry, Reply, skill
 from assistant.voice.audio import WavSource
@@ -79,7 +79,8 @@ def test_wake_phrase_in_one_breath_alone_then_command_and_not_addressed(whisper,
         "hey computer, what is two plus two", 1.0,  # one breath
         "hey computer", 1.0, "set the volume to five", 1.0,  # phrase alone, then the command
     )  # fmt: skip
-    loop, assistant, _, _ = make_loop(voice_config, whisper, path, trigger="wake")
+    config = replace(voice_config, audio=AudioConfig(wake_engine="transcript"))
+    loop, assistant, _, _ = make_loop(config, whisper, path, trigger="wake")
     turns = loop.run()
     assert [t.outcome for t in turns] == ["ignored", "answered", "armed", "answered"]
     assert turns[1].call == 'calculate(expression="2+2")'
