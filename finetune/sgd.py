@@ -15,6 +15,7 @@ that is not words of the request, a number nobody said) drops the request rather
 from __future__ import annotations
 
 import json
+import keyword
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -116,8 +117,8 @@ def skills_of(service: str, schemas: list[dict[str, Any]]) -> Iterator[SgdSkill]
             wanted = [*intent["required_slots"], *intent["optional_slots"]]
             names = {slot: snake(slots[slot][1]["name"]) for slot in wanted}
             params = tuple(_param(slots[slot][0], names[slot]) for slot in wanted)
-            if len(set(names.values())) != len(names):
-                continue  # a rewrite that gave two slots one name cannot be called
+            if len(set(names.values())) != len(names) or any(keyword.iskeyword(n) for n in names.values()):
+                continue  # two slots with one name, or a name like "class", cannot be written as a call
             description = " ".join(declared["description"].split()).rstrip(".") + "."
             item = Skill(snake(declared["name"]), _reply, description[0].upper() + description[1:], params)
             yield SgdSkill(service, intent["name"], variant, item, names)

@@ -39,7 +39,9 @@ def builtin() -> Registry:
 
 
 def _generate(registry: Registry, out: Path, *extra: str) -> list[dict]:
-    args = gen.parse_args(["--out", str(out), "--scale", "0.06", "--per-skill", "5", "--no-corrections", *extra])
+    args = gen.parse_args(
+        ["--out", str(out), "--scale", "0.06", "--per-skill", "5", "--no-corrections", "--episodes", "0", *extra]
+    )
     args.corrections = None
     gen.generate(registry, args)
     return [json.loads(line) for line in (out / "train.jsonl").read_text(encoding="utf-8").splitlines()]
@@ -225,3 +227,32 @@ def test_a_missing_eval_set_is_named_in_the_manifest(builtin, tmp_path, caplog):
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["eval_sets_missing"] == [str(gone)] and manifest["eval_sets"] == []
     assert "NOT deduplicated" in caplog.text
+
+
+def test_episodes_label_requests_for_their_own_listing(builtin, tmp_path):
+    """Every episode's calls are calls of its own listing; requests for skills not listed are none(); the same
+    seed gives the same episodes."""
+    from finetune.registries import skill_from_dict
+
+    def episodes(out: Path) -> list[dict]:
+        args = gen.parse_args(["--out", str(out), "--scale", "0.06", "--per-skill", "5", "--no-corrections"])
+        args.episodes, args.evals = 30, []
+        gen.generate(builtin, args)
+        return [json.loads(line) for line in (out / "episodes.jsonl").read_text(encoding="utf-8").splitlines()]
+
+    first = episodes(tmp_path / "a")
+    assert first == episodes(tmp_path / "b")
+    names_seen, unlisted = set(), 0
+    for episode in first:
+        listing = Registry([skill_from_dict(s) for s in episode["skills"]])
+        assert len(episode["examples"]) == 16
+        for example in episode["examples"]:
+            call = listing.parse(example.get("target") or example["call"])  # raises if not this listing's call
+            names_seen.add(call.name)
+            unlisted += "unlisted" in example["tags"]
+            if "unlisted" in example["tags"]:
+                assert call.name == "none"
+    assert unlisted > 0
+    assert names_seen - {*builtin.names(), "none"}, "skills beyond the built-ins are called"
+    sizes = {len(e["skills"]) for e in first}
+    assert max(sizes) > len(builtin.names()) and len(sizes) > 3, "listings of many sizes"
