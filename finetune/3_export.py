@@ -168,7 +168,12 @@ def hf_scores(model_path: Path, adapter_dir: Path, text: str = PROBE) -> tuple[A
 
 
 def run_evals(
-    adapter: Path | None, datasets: list[str], note: str, config_path: str | None, model: Path | None = None
+    adapter: Path | None,
+    datasets: list[str],
+    note: str,
+    config_path: str | None,
+    model: Path | None = None,
+    prompt: str = "examples",
 ) -> dict[str, Any]:
     """`assistant eval` on each dataset with the given adapter ("off" when None) and model (default: the
     configured one); every run is recorded in the runs store."""
@@ -179,7 +184,7 @@ def run_evals(
     from assistant.evaluation import runs
 
     config = load_config(config_path)
-    router = replace(config.router, lora=str(adapter) if adapter else "off")
+    router = replace(config.router, lora=str(adapter) if adapter else "off", prompt=prompt)
     config = replace(config, router=replace(router, model=str(model)) if model else router)
     results = {}
     for name in datasets:
@@ -243,10 +248,16 @@ def _prompt_check(record: dict[str, Any], config_path: str | None) -> str:
     from assistant.registry import Registry
     from assistant.routing.prompt import static_prefix
 
+    if record["prompt"]["mode"] == "listing":
+        return (
+            "trained on episodes, each after its own sampled skill listing (built-ins, SGD services, the project's "
+            'families): the router reads any registry\'s compact listing (`router.prompt = "listing"`)'
+        )
     if record["prompt"]["mode"] != "full":
         return "trained without the prefix (--prompt short): the router must send only the per-turn tail"
     config = load_config(config_path)
-    now = hashlib.sha256(static_prefix(Registry.load([Path(d) for d in config.skill_dirs])).encode()).hexdigest()
+    registry = Registry.load([Path(d) for d in config.skill_dirs])
+    now = hashlib.sha256(static_prefix(registry, examples=True).encode()).hexdigest()
     if now == record["prompt"]["prefix_sha256"]:
         return "the router's prefix today is the one trained with"
     log.warning(
@@ -286,7 +297,7 @@ def export(args: argparse.Namespace) -> dict[str, Any]:
     prompt_note = _prompt_check(record, args.config)
     metadata = {
         "prompt": record["prompt"]["mode"],
-        "prefix_sha256": record["prompt"]["prefix_sha256"],
+        "prefix_sha256": record["prompt"].get("prefix_sha256", ""),
         "train_sha256": record["data"]["train_sha256"],
         "trained": record["finished"],
     }
@@ -324,9 +335,11 @@ def export(args: argparse.Namespace) -> dict[str, Any]:
     if not args.no_eval:
         datasets = args.datasets.split(",")
         before = run_evals(None, datasets, "finetune export: without adapter", args.config)
-        after = run_evals(gguf_path, datasets, f"finetune export: {run_dir.name}", args.config)
+        mode = "listing" if record["prompt"]["mode"] == "listing" else "examples"
+        after = run_evals(gguf_path, datasets, f"finetune export: {run_dir.name}", args.config, prompt=mode)
         if merged:
-            after_merged = run_evals(None, datasets, f"finetune export: {run_dir.name} merged", args.config, merged)
+            note = f"finetune export: {run_dir.name} merged"
+            after_merged = run_evals(None, datasets, note, args.config, merged, prompt=mode)
     manifest = json.loads((Path(record["data"]["dir"]) / "manifest.json").read_text(encoding="utf-8"))
     cfg, hw = record["config"], record["hardware"]
     card = CARD.format(
@@ -353,8 +366,8 @@ def export(args: argparse.Namespace) -> dict[str, Any]:
         steps=record["steps"],
         train_seed=cfg["seed"],
         prompt_mode=record["prompt"]["mode"],
-        prefix_tokens=record["prompt"]["prefix_tokens"],
-        prefix_sha256=record["prompt"]["prefix_sha256"],
+        prefix_tokens=record["prompt"].get("prefix_tokens", record["prompt"].get("prefix_tokens_mean")),
+        prefix_sha256=record["prompt"].get("prefix_sha256", "per episode"),
         prompt_note=prompt_note,
         train_min=round(record["train_s"] / 60, 1),
         s_per_step=record["s_per_step"],

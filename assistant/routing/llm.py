@@ -55,7 +55,7 @@ class LocalBackend:
         copy_strings: bool = True,
         speculate: int = 3,
         span_bonus: float = 0.0,
-        prompt: str = "listing",
+        prompt: str = "examples",
         context_keys: tuple[str, ...] = DEFAULT_CONTEXT_KEYS,
         cache_dir: Path | None = None,
     ) -> None:
@@ -69,8 +69,7 @@ class LocalBackend:
             self.space, self.engine, copy_strings=copy_strings, speculate=speculate, span_bonus=span_bonus
         )
         self.context_keys = context_keys
-        # The adapter reads the prompt it was trained with; a bare base model needs examples of the format.
-        self.prefix = static_prefix(registry, examples=lora_path is None or prompt == "examples")
+        self.prefix = static_prefix(registry, examples=prompt == "examples")
         prefix_tokens = self.engine.tokenize(self.prefix, bos=True)
         key = _cache_key(model_path, lora_path, prefix_tokens, n_ctx)
         cache = cache_dir / f"prefix-{key}.bin" if cache_dir else None
@@ -342,14 +341,17 @@ def load_backend(config: Config, registry: Registry) -> LlmBackend:
         return ServerBackend(registry, router.server_url)
     if router.backend != "local":
         raise ConfigError(f'{config.source}: router.backend must be "local" or "server", got {router.backend!r}')
+    lora = adapter_path(router.lora)
+    # The model reads the prompt its adapter was trained with; the bare base model needs examples of the format.
+    prompt = "examples" if lora is None and not router.model else router.prompt
     return LocalBackend(
         registry,
         llm_model_path(router.model),
-        adapter_path(router.lora),
+        lora,
         n_ctx=router.context_tokens,
         threads=router.threads,
         span_bonus=router.span_bonus,
-        prompt=router.prompt,
+        prompt=prompt,
         cache_dir=config.data_path / "cache",
     )
 
