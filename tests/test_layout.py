@@ -174,3 +174,18 @@ def test_a_long_module_says_why(name):
         assert LONG_MARKER.search(docstring), (
             f"{path.relative_to(ROOT)} has {lines} lines: split it, or say why in its docstring ('Long: ...')"
         )
+
+
+def test_the_readme_module_table_names_files_that_exist():
+    """Each path in README's module table exists: `assistant/routing/prompt.py`, `llm.py` are siblings."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("| module | stage |") :].split("\n\n")[0]
+    missing = []
+    for row in table.splitlines()[2:]:
+        first = ""
+        for name in re.findall(r"`([^`]+)`", row.split("|")[1]):
+            path = name if "/" in name else f"{first.rsplit('/', 1)[0]}/{name}"
+            first = first or path
+            if not list(ROOT.glob(path.rstrip("/"))):
+                missing.append(path)
+    assert missing == []
