@@ -436,6 +436,11 @@ def parser() -> argparse.ArgumentParser:
     from assistant.evaluation.bench import add_parser as add_bench  # light: the models load only when bench runs
 
     add_bench(sub)
+    from assistant.service.doctor import add_parser as add_doctor
+    from assistant.service.systemd import add_parser as add_service
+
+    add_doctor(sub)
+    add_service(sub)
     return top
 
 
