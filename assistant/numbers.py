@@ -1,66 +1,55 @@
-"""Number words: how the languages the assistant hears say numbers, and which numbers a request states.
+"""Number words: which numbers a request states, read by text2num, the kept library for spoken numbers.
 
 Shared by the router (a number in a call must have been said: assistant.routing.grounding) and by skills that read
-spoken numbers (calculate). English, German, French, Spanish, Italian and Dutch words, Chinese and Japanese
-numerals.
+spoken numbers (calculate). text2num reads English, German, French, Spanish, Italian and Dutch number words,
+glued ones too ("vierundzwanzig", "duemilaventiquattro", "drieëntwintig", "quatre-vingt-dix-neuf"). Our own code
+covers only what it lacks, checked word by word against the tables this module had before text2num:
+- Chinese and Japanese numerals (cjk_number): text2num has no ja or zh;
+- words it does not read: dozen words, German "eine", unaccented Spanish "veintidos", the 10**12 scale words, and
+  Italian scale words alone ("milioni" is read only after a number);
+- words it reads as numbers that a request means otherwise (NOT_NUMBERS: "o" is "or" in Spanish and Italian,
+  "second" a unit of time, "miles" a distance);
+- fraction nouns (FRACTIONS): text2num reads "third" as the ordinal 3rd, spoken math needs one third;
+- a zero ends a number, as it did before (text2num reads "zero five" as the digits 05).
+The other spoken-math rules around number words ("a dozen", "3 million", "point five", "one and a half") are
+skills.calculate.math_words.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import lru_cache
 
-Token = tuple[str, Any]
-"""A lexer token: (kind, value), e.g. ("op", "*"), ("num", Fraction(12)), ("nw", ("tens", 20))."""
+from text_to_num import find_numbers, text2num
 
-_UNITS = {
-    0: "zero null nul zéro cero",
-    1: "one eins ein eine een één un une uno una",
-    2: "two zwei zwo twee deux dos due",
-    3: "three drei drie trois tres tre tré",
-    4: "four vier quatre cuatro quattro",
-    5: "five fünf vijf cinq cinco cinque",
-    6: "six sechs zes seis sei",
-    7: "seven sieben zeven sept siete sette",
-    8: "eight acht huit ocho otto",
-    9: "nine neun negen neuf nueve nove",
-}
-_TEENS = {
-    10: "ten zehn tien dix diez dieci",
-    11: "eleven elf onze once undici",
-    12: "twelve zwölf twaalf douze doce dodici",
-    13: "thirteen dreizehn dertien treize trece tredici",
-    14: "fourteen vierzehn veertien quatorze catorce quattordici",
-    15: "fifteen fünfzehn vijftien quinze quince quindici",
-    16: "sixteen sechzehn zestien seize dieciséis dieciseis sedici",
-    17: "seventeen siebzehn zeventien diecisiete diciassette",
-    18: "eighteen achtzehn achttien dieciocho diciotto",
-    19: "nineteen neunzehn negentien diecinueve diciannove",
-}
-_TENS = {
-    20: "twenty zwanzig twintig vingt vingts veinte venti vent",
-    30: "thirty dreißig dreissig dertig trente treinta trenta trent",
-    40: "forty fourty vierzig veertig quarante cuarenta quaranta quarant",
-    50: "fifty fünfzig vijftig cinquante cincuenta cinquanta cinquant",
-    60: "sixty sechzig zestig soixante sesenta sessanta sessant",
-    70: "seventy siebzig zeventig setenta settanta settant",
-    80: "eighty achtzig tachtig quatrevingt quatrevingts ochenta ottanta ottant",
-    90: "ninety neunzig negentig noventa novanta novant",
-}
-_SPANISH_TWENTIES = (
-    "veintiuno:21 veintiún:21 veintiuna:21 veintidós:22 veintidos:22 veintitrés:23 veintitres:23 veinticuatro:24"
-    " veinticinco:25 veintiséis:26 veintiseis:26 veintisiete:27 veintiocho:28 veintinueve:29"
-)
-_SPANISH_HUNDREDS = (
-    "ciento doscientos trescientos cuatrocientos quinientos seiscientos setecientos ochocientos novecientos"
-)
-_SCALES = {
-    1000: "thousand tausend duizend mille mil mila",
-    10**6: "million millions millionen miljoen millón millon millones milione milioni",
-    10**9: "billion milliarde milliarden miljard milliard milliards miliardo miliardi",
-    10**12: "trillion billionen biljoen billón billones",
-}
+LANGUAGES = ("en", "de", "fr", "es", "it", "nl")
+"""Languages whose number words are read, in the order that settles a word several share ("elf": German 11)."""
+NOT_NUMBERS = frozenset("o os second quart miles ones twos fives tens zeros firsts unos hundreds thousands".split())
+"""Words text2num reads as numbers (found over every word in this repository) that a request means otherwise:
+"o" is "or" (es, it), "second" (it: 2) a unit of time, "quart" (it: 4) a French quarter, "miles" (es: thousands)
+a distance, plurals like "tens" or "hundreds" are amounts no one stated."""
+SPELLINGS = {"eine": "ein", "veintidos": "veintidós", "veintitres": "veintitrés", "veintiún": "veintiuno"}
+"""Spellings text2num does not read, as the spelling it reads (speech-to-text often drops Spanish accents)."""
+_ITALIAN_ELISION = re.compile(r"cent(?=ott)")
+"""Italian cento drops its o before otto and ottanta: text2num reads "centottanta" (180) but not "centottantuno"
+(181) or "centottantotto" (188), 270 of the numbers to 9999; it reads all of them spelled "centoottantuno"."""
+
+
+def respell(word: str) -> str:
+    """A lowercase word as text2num reads it: "eine" -> "ein", "centottantuno" -> "centoottantuno"."""
+    return SPELLINGS.get(word) or _ITALIAN_ELISION.sub("cento", word)
+
+
+AFTER_A_NUMBER = frozenset("mila milione milioni miliardo miliardi".split())
+"""Italian scale words text2num reads only after a number ("due milioni"): still number words to the lexer."""
+DOZENS = frozenset("dozen dutzend dozijn douzaine docena dozzina".split())
+"""A dozen is 12: text2num has no dozen."""
+BIG_SCALES = {"trillion": 10**12, "billionen": 10**12, "billón": 10**12, "billones": 10**12}
+"""Scale words text2num does not read, not even after a number."""
 FRACTIONS = {
     2: "half halves hälfte helft moitié demi mitad medio metà mezzo",
     3: "third thirds drittel derde derden tiers tercio tercios terzo terzi",
@@ -73,32 +62,81 @@ FRACTIONS = {
     10: "tenth tenths zehntel tiende dixième décimo decimo",
     100: "hundredth hundredths",
 }
+"""Fraction nouns by denominator ("two thirds"): text2num reads these as ordinals."""
 
 
-def _number_table() -> dict[str, tuple[str, int]]:
-    """Number morphemes: word -> (class, value), e.g. "zwanzig" -> ("tens", 20)."""
-    numbers: dict[str, tuple[str, int]] = {}
-    for cls, groups in (("unit", _UNITS), ("teen", _TEENS), ("tens", _TENS), ("scale", _SCALES)):
-        for value, words in groups.items():
-            for word in words.split():
-                numbers.setdefault(word, (cls, value))
-    for pair in _SPANISH_TWENTIES.split():
-        word, number = pair.split(":")
-        numbers[word] = ("tensunit", int(number))
-    for i, word in enumerate(_SPANISH_HUNDREDS.split()):
-        numbers[word] = ("hundreds", 100 * (i + 1))
-        if i:
-            numbers[word[:-2] + "as"] = ("hundreds", 100 * (i + 1))
-    numbers.update({"cien": ("hundreds", 100), "hundred": ("hundred", 100), "hundert": ("hundred", 100)})
-    numbers.update({w: ("hundred", 100) for w in ("honderd", "cent", "cents", "cento")})
-    numbers.update({w: ("dozen", 12) for w in ("dozen", "dutzend", "dozijn", "douzaine", "docena", "dozzina")})
-    numbers.update({w: ("glue", 0) for w in ("and", "und", "en", "ën", "et", "y", "e")})
-
-    return numbers
+@lru_cache(maxsize=4096)
+def readings(word: str) -> tuple[tuple[int, str], ...]:
+    """Every reading of a lowercase word as a number, (value, language) in the order of LANGUAGES: "un" -> ((1, "fr"),
+    (1, "es"), (1, "it")), "dozen" -> ((12, "en"),); () for a word that is no number alone ("and", "milioni")."""
+    if word in NOT_NUMBERS:
+        return ()
+    if word in DOZENS:
+        return ((12, "en"),)
+    if word in BIG_SCALES:
+        return ((BIG_SCALES[word], "en"),)
+    spelled = respell(word)
+    found = []
+    for language in LANGUAGES:
+        try:
+            found.append((text2num(spelled, language), language))
+        except ValueError:
+            continue
+    return tuple(found)
 
 
-NUMBER_WORDS = _number_table()
-"""Every number morpheme: word -> (class, value)."""
+def word_number(word: str) -> tuple[int, str] | None:
+    """A lowercase word's value and the first language (of LANGUAGES) that reads it: "vierundzwanzig" -> (24, "de");
+    None for a word that is no number alone."""
+    found = readings(word)
+    return found[0] if found else None
+
+
+def is_scale(word: str) -> bool:
+    """Whether a word multiplies the number before it: hundred, cent, mille, thousand, million, trillion..."""
+    if word in AFTER_A_NUMBER or word in BIG_SCALES:
+        return True
+    known = word_number(word)
+    return known is not None and known[0] >= 100 and str(known[0]).rstrip("0") == "1"
+
+
+@dataclass(frozen=True)
+class SpokenNumber:
+    """A run of number words read as one number."""
+
+    start: int
+    """Index of its first word."""
+    end: int
+    """Index after its last word."""
+    value: Fraction
+    """The number, exact ("three point one four" is 157/50)."""
+
+
+class _Word:
+    """One word as text2num's find_numbers takes it (its Token protocol)."""
+
+    def __init__(self, word: str) -> None:
+        self.word = word
+        self.spelled = respell(word)
+
+    def text(self) -> str:
+        return self.spelled
+
+    def nt_separated(self, previous: _Word) -> bool:
+        """A number ends after zero: "zero five" is 0 and 5, not the digits 05."""
+        known = word_number(previous.word)
+        return known is not None and known[0] == 0
+
+    def not_a_number_part(self) -> bool:
+        return self.word in NOT_NUMBERS
+
+
+def read_numbers(words: Sequence[str], language: str) -> list[SpokenNumber]:
+    """The numbers runs of lowercase words state in one language, however small ("one" too); text2num reads them."""
+    found = find_numbers([_Word(word) for word in words], language, 0)
+    return [SpokenNumber(o.start, o.end, Fraction(o.text.replace(",", "."))) for o in found if not o.is_ordinal]
+
+
 _CJK_DIGITS = {
     "零": 0,
     "〇": 0,
@@ -136,15 +174,15 @@ def cjk_number(text: str) -> int:
 # ---------------------------------------------------------------- numbers a request states
 
 _CJK_NUMERAL_RUN = re.compile(r"[零〇一二两兩三四五六七八九十百千万萬亿億]+")
-_SAID_CLASSES = ("unit", "teen", "tens", "tensunit", "hundreds", "dozen")
 _HALVES = frozenset(FRACTIONS[2].split()) | {"halb", "halbe", "halve", "mezza"}
-_GERMAN_DUTCH_COMPOUND = re.compile(r"^(\w+?)(?:und|en|ën)(\w+)$")
-"""German and Dutch say units before tens in one word: fünfundzwanzig, vijfentwintig."""
 
 
 def said_numbers(text: str) -> set[float]:
     """Every number the text states, as digits or as number words in a supported language: "volume à cinq" -> {5},
-    "vingt-cinq" -> {20, 5, 25}, "音量を五に" -> {5}. Used to check that a number in a model's call was said."""
+    "vingt-cinq" -> {20, 5, 25}, "音量を五に" -> {5}. Used to check that a number in a model's call was said.
+
+    Each number word counts alone too (a misheard "vingt-cinq" may have meant either word); a scale word alone
+    ("thousand", "mille", "million") states no number, a hundred word alone does ("volume à cent" is the top)."""
     found: set[float] = set()
     lowered = unicodedata.normalize("NFKC", text).lower()
     for digits in re.findall(r"\d+(?:[.,]\d+)?", lowered):
@@ -154,29 +192,16 @@ def said_numbers(text: str) -> set[float]:
             found.add(float(cjk_number(run)))
         except KeyError:  # a lone 万 or 亿 is not a number
             continue
-    values: list[int | None] = []
-    for word in re.split(r"[^\w]+|_", lowered):
-        value = _word_value(word)
-        values.append(value)
-        if value is not None:
-            found.add(float(value))
-    # Tens then a unit (twenty five, vingt-cinq; Spanish veinticinco is one word of the table).
-    for first, second in zip(values, values[1:], strict=False):
-        if first is not None and second is not None and first % 10 == 0 and 20 <= first < 100 and second < 10:
-            found.add(float(first + second))
-    if _HALVES.intersection(re.split(r"[^\w]+", lowered)):  # "one and a half", "zweieinhalb" is left out
+    words = [word for word in re.split(r"[^\w]+|_", lowered) if word]
+    for word in words:
+        known = word_number(word)
+        if known is not None and not (is_scale(word) and known[0] > 100):
+            found.add(float(known[0]))
+    languages = {language for word in words for _, language in readings(word)}
+    for language in (language for language in LANGUAGES if language in languages):  # the languages of its words
+        for number in read_numbers(words, language):
+            if number.end - number.start > 1 or not is_scale(words[number.start]) or number.value == 100:
+                found.add(float(number.value))
+    if _HALVES.intersection(words):  # "one and a half", "zweieinhalb" is left out
         found |= {n + 0.5 for n in found} | {0.5}
     return found
-
-
-def _word_value(word: str) -> int | None:
-    """A single number word's value (with German/Dutch unit-and-tens compounds); None for other words."""
-    known = NUMBER_WORDS.get(word)
-    if known is not None and known[0] in _SAID_CLASSES:
-        return known[1]
-    compound = _GERMAN_DUTCH_COMPOUND.match(word)
-    if compound:
-        unit, tens = NUMBER_WORDS.get(compound.group(1)), NUMBER_WORDS.get(compound.group(2))
-        if unit and tens and unit[0] == "unit" and tens[0] == "tens":
-            return unit[1] + tens[1]
-    return None

@@ -1,5 +1,11 @@
 """Words of spoken math in English, German, French, Spanish, Italian and Dutch, and how a run of number words in a
-token stream becomes one number (the number words themselves are assistant.numbers, shared with the router)."""
+token stream becomes one number.
+
+text2num reads the number words themselves (assistant.numbers, shared with the router): "one hundred and twenty
+three", "quatre-vingt-dix-sept", "vierundzwanzig". Kept here, what spoken math says around them that text2num
+does not read: "a hundred", "3 million", "two dozen", "point five" (and a decimal point in any of the six
+languages), "one and a half", and which language reads a run (the lexer does not know the language).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,20 @@ import re
 from fractions import Fraction
 from typing import Any
 
-from assistant.numbers import FRACTIONS, Token
+from assistant.numbers import (
+    BIG_SCALES,
+    DOZENS,
+    FRACTIONS,
+    is_scale,
+    read_numbers,
+    readings,
+    word_number,
+)
+
+Token = tuple[str, Any]
+"""A lexer token: (kind, value), e.g. ("op", "*"), ("num", Fraction(12)), ("nw", "zwanzig")."""
+GLUE = frozenset("und et y e en ën".split())
+"""'And' inside a number in de, fr, es, it, nl ("vingt et un", "treinta y uno"); English "and" is a phrase."""
 
 
 def _phrase_table() -> dict[tuple[str, ...], list[tuple[str, Any]]]:
@@ -113,116 +132,97 @@ SYMBOLS = {"×": "*", "✕": "*", "⋅": "*", "·": "*", "∗": "*", "÷": "/", 
 # ---------------------------------------------------------------- number words -> numbers
 
 
-class _NumberState:
-    """One number being read from words: total of finished scale groups plus the current group below 1000."""
-
-    def __init__(self) -> None:
-        self.total, self.group = 0, 0
-        self.hundreds = self.tens = self.units = False
-        self.last: tuple[str, int] = ("", 0)
-        self.glued = False
-        self.zero = False
-        self.last_scale = 10**18
-
-    def accepts(self, cls: str, value: int) -> bool:
-        """Whether the morpheme can continue this number (one hundred twenty three: yes; one two: no)."""
-        last_cls, last_value = self.last
-        if self.zero:
-            return False
-        started = bool(last_cls)
-        if cls == "unit":
-            if value == 0:
-                return not started
-            if last_cls == "teen":
-                return last_value == 10 and value >= 7  # dix-sept, quatre-vingt-dix-neuf
-            return not self.units
-        if cls == "teen":
-            return (not self.tens and not self.units) or (last_cls == "tens" and last_value in (60, 80))
-        if cls == "tens":  # vier-und-zwanzig: a unit may come first when glued
-            return not self.tens and (not self.units or (self.glued and last_cls == "unit"))
-        if cls == "tensunit":
-            return not self.tens and not self.units
-        if cls == "hundred":
-            return not self.hundreds and self.group < 100
-        if cls == "hundreds":
-            return self.group == 0 and not self.hundreds
-        if cls in ("scale", "dozen"):
-            return value < self.last_scale and (self.group > 0 or not started)
-        return False
-
-    def add(self, cls: str, value: int) -> None:
-        """Apply an accepted morpheme."""
-        if cls == "unit":
-            self.group += value
-            self.units, self.zero = True, value == 0 and not self.last[0]
-        elif cls in ("teen", "tens", "tensunit"):
-            self.group += value
-            self.tens = True
-            self.units = self.units or cls != "tens"
-        elif cls == "hundred":
-            self.group = (self.group or 1) * 100
-            self.hundreds, self.tens, self.units = True, False, False
-        elif cls == "hundreds":
-            self.group, self.hundreds = value, True
-        else:  # scale or dozen: "a thousand", "mille", "two dozen"
-            self.total += (self.group or 1) * value
-            self.group, self.last_scale = 0, value
-            self.hundreds = self.tens = self.units = False
-        self.last, self.glued = (cls, value), False
-
-    @property
-    def value(self) -> int:
-        """The number read so far."""
-        return self.total + self.group
-
-
 def _is_glue(token: Token) -> bool:
-    return token[0] == "and" or (token[0] == "nw" and token[1][0] == "glue")
+    return token[0] in ("and", "glue")
+
+
+def _words_from(tokens: list[Token], i: int) -> list[str]:
+    """The run of number words from tokens[i] on, one word per token, with 'and' between them ("vingt et un")."""
+    words: list[str] = []
+    while i < len(tokens):
+        kind, value = tokens[i]
+        if kind == "nw":
+            words.append(value)
+        elif _is_glue(tokens[i]) and words and i + 1 < len(tokens) and tokens[i + 1][0] == "nw":
+            words.append(value or "and")  # the "and" phrase token carries no word
+        else:
+            break
+        i += 1
+    return words
+
+
+def _read_words(words: list[str]) -> tuple[Fraction, int]:
+    """The first number text2num reads in words (which start with a number word) and how many words it takes, in
+    the language that reads the most of them (the first of LANGUAGES on a tie); (0, 0) if none reads it."""
+    best = (Fraction(0), 0)  # "milioni" alone: Italian reads it only after a number ("due milioni")
+    for _, language in readings(words[0]):
+        read = read_numbers(words, language)
+        if read and read[0].start == 0 and read[0].end > best[1]:
+            best = (read[0].value, read[0].end)
+    return best
+
+
+def _first_number(words: list[str]) -> tuple[Fraction, int]:
+    """The first number a run of number words states and how many words it takes; a dozen or a 10**12 word, which
+    text2num does not read, multiplies the number before it ("two dozen") or is one alone ("dozen")."""
+    plain = 0
+    while plain < len(words) and words[plain] not in DOZENS and words[plain] not in BIG_SCALES:
+        plain += 1
+    value, taken = _read_words(words[:plain]) if plain else (Fraction(1), 0)
+    if taken == plain < len(words):
+        scale = 12 if words[plain] in DOZENS else BIG_SCALES[words[plain]]
+        return value * scale, taken + 1
+    if not taken:
+        raise ValueError(f"{words[0]!r} is not a number alone")
+    return value, taken
+
+
+def _decimals(tokens: list[Token], i: int) -> tuple[str, int]:
+    """Digits said one by one after a decimal point ("three point one four": "14") and the index after them, word
+    by word as before: a decimal point is "point", "dot", "komma", "virgule", "coma", "punto" or "virgola" in any of
+    the six languages, and each digit word is read alone (text2num's own decimals take only its language's word)."""
+    digits = ""
+    while i < len(tokens) and tokens[i][0] == "nw":
+        known = word_number(tokens[i][1])
+        if known is None or known[0] >= 100:
+            break
+        digits += str(known[0])
+        i += 1
+    return digits, i
 
 
 def _read_number(tokens: list[Token], i: int) -> tuple[Fraction, int]:
     """Read number words from tokens[i] on; return the value and the index after it."""
-    state = _NumberState()
     if tokens[i][0] == "a":  # "a hundred", "a dozen"
-        state.group, state.units, state.last = 1, True, ("unit", 1)
         i += 1
-    while i < len(tokens):
-        token = tokens[i]
-        if _is_glue(token) and state.last[0] and i + 1 < len(tokens) and tokens[i + 1][0] == "nw":
-            cls, value = tokens[i + 1][1]
-            if cls != "glue":
-                state.glued = True
-                if state.accepts(cls, value):
-                    i += 1
-                    continue
-                state.glued = False
-            break
-        if token[0] != "nw":
-            break
-        cls, value = token[1]
-        if not state.accepts(cls, value):
-            break
-        state.add(cls, value)
-        i += 1
-        if cls == "dozen":
-            break
-    number = Fraction(state.value)
-    # "seven point five", "three point one four": each word after the point is digits.
+    number = Fraction(0)
+    if tokens[i][0] == "nw":
+        number, taken = _first_number(_words_from(tokens, i))
+        i += taken
+    # "seven point five", "three point one four", "point five": digits said one by one after the point.
     if i + 1 < len(tokens) and tokens[i][0] == "point" and tokens[i + 1][0] == "nw":
-        digits = ""
-        i += 1
-        while i < len(tokens) and tokens[i][0] == "nw" and tokens[i][1][0] in ("unit", "teen", "tens"):
-            digits += str(tokens[i][1][1])
-            i += 1
+        digits, i = _decimals(tokens, i + 1)
         number += Fraction(int(digits or "0"), 10 ** len(digits))
     # "one and a half", "uno y medio", "zwei und ein viertel"
     j = i + 1 if i < len(tokens) and _is_glue(tokens[i]) else i
-    if j > i and j < len(tokens) and (tokens[j][0] == "a" or tokens[j][1] == ("unit", 1)):
+    if j > i and j < len(tokens) and (tokens[j][0] == "a" or _is_one(tokens[j])):
         j += 1
     if j > i and j < len(tokens) and tokens[j][0] == "frac" and tokens[j][1] in (2, 4):
         number += Fraction(1, tokens[j][1])
         i = j + 1
     return number, i
+
+
+def _is_one(token: Token) -> bool:
+    known = word_number(token[1]) if token[0] == "nw" else None
+    return known is not None and known[0] == 1
+
+
+def _multiplier(tokens: list[Token], i: int) -> str:
+    """'scale' or 'dozen' when tokens[i] is a word that multiplies the number before it, else ''."""
+    if i >= len(tokens) or tokens[i][0] != "nw":
+        return ""
+    return "dozen" if tokens[i][1] in DOZENS else "scale" if is_scale(tokens[i][1]) else ""
 
 
 def assemble_numbers(tokens: list[Token]) -> list[Token]:
@@ -231,17 +231,16 @@ def assemble_numbers(tokens: list[Token]) -> list[Token]:
     i = 0
     while i < len(tokens):
         kind = tokens[i][0]
-        following = tokens[i + 1] if i + 1 < len(tokens) else ("", ("", 0))
-        scale_next = following[0] == "nw" and following[1][0] in ("scale", "hundred", "dozen")
-        if kind == "nw" or (kind == "a" and scale_next) or (kind == "point" and following[0] == "nw"):
-            if kind == "nw" and tokens[i][1][0] == "glue":
-                raise ValueError("a number cannot start with 'and'")
+        following = tokens[i + 1][0] if i + 1 < len(tokens) else ""
+        if kind == "nw" or (kind == "a" and _multiplier(tokens, i + 1)) or (kind == "point" and following == "nw"):
             value, i = _read_number(tokens, i)
             out.append(("num", value))
-        elif kind == "num" and scale_next and following[1][0] != "dozen":
+        elif kind == "num" and _multiplier(tokens, i + 1) == "scale":
             value, after = _read_number(tokens, i + 1)
             out.append(("num", tokens[i][1] * value))
             i = after
+        elif kind == "glue":
+            raise ValueError("a number cannot start with 'and'")
         else:
             out.append(tokens[i])
             i += 1

@@ -4,7 +4,8 @@ Pipeline: normalise the text (Unicode and CJK operators, CJK numerals) -> strip 
 lex words and symbols into tokens (phrases of six languages, see math_words) -> assemble number words into
 numbers -> recursive-descent parse into an arithmetic tree -> print it with the one fixed printer, so two
 phrasings of the same math give the same string. The tree, printer and the safe exact evaluator live in
-skills.calculate.arithmetic and are re-exported here. Standard library only.
+skills.calculate.arithmetic and are re-exported here. Number words are read by text2num (assistant.numbers): the
+lexer marks them, math_words reads each run; CJK numerals are our own (text2num has no ja or zh).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import unicodedata
 from fractions import Fraction
 from typing import Any
 
-from assistant.numbers import NUMBER_WORDS, Token, cjk_number
+from assistant.numbers import AFTER_A_NUMBER, cjk_number, word_number
 from skills.calculate.arithmetic import (
     ATOM_PRECEDENCE,
     FUNCTIONS,
@@ -41,9 +42,11 @@ from skills.calculate.math_words import (
     DISFLUENCY,
     FILLER_PREFIX,
     FILLER_SUFFIX,
+    GLUE,
     MAX_PHRASE_WORDS,
     PHRASES,
     SYMBOLS,
+    Token,
     assemble_numbers,
 )
 
@@ -61,7 +64,6 @@ def _normalize(text: str) -> str:
         text = text.replace(word, f" {op} ")
     text = re.sub(r"[¿¡!?;:\"“”«»]", " ", text)
     text = re.sub(r"\.(?!\d)", " ", text)  # a full stop, not a decimal point
-    text = re.sub(r"quatre[- ]vingts?", "quatrevingt", text)
     text = " ".join(DISFLUENCY.sub(" ", text).split())
     while True:
         stripped = FILLER_SUFFIX.sub("", FILLER_PREFIX.sub("", text)).strip(" ,")
@@ -94,19 +96,6 @@ def _number_literal(text: str) -> Fraction:
     elif text.count(".") > 1:
         text = text.replace(".", "")
     return Fraction(text.replace(",", "."))
-
-
-def _split_compound(word: str) -> list[tuple[str, int]] | None:
-    """A run-together number word ('vierundzwanzig', 'ventitré') split into number morphemes, or None."""
-    best: list[list[tuple[str, int]] | None] = [None] * (len(word) + 1)
-    best[0] = []
-    for end in range(1, len(word) + 1):
-        for start in range(max(0, end - 12), end):
-            piece = word[start:end]
-            before = best[start]
-            if before is not None and piece in NUMBER_WORDS and best[end] is None:
-                best[end] = [*before, NUMBER_WORDS[piece]]
-    return best[len(word)]
 
 
 def lex(text: str) -> list[Token]:
@@ -143,10 +132,10 @@ def lex(text: str) -> list[Token]:
                 i += size
                 break
         else:
-            if piece in NUMBER_WORDS:
-                tokens.append(("nw", NUMBER_WORDS[piece]))
-            elif (parts := _split_compound(piece)) is not None:
-                tokens.extend(("nw", part) for part in parts)
+            if word_number(piece) is not None or piece in AFTER_A_NUMBER:
+                tokens.append(("nw", piece))
+            elif piece in GLUE:
+                tokens.append(("glue", piece))
             else:
                 raise ValueError(f"unknown word {piece!r}")
             i += 1

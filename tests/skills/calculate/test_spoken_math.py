@@ -98,6 +98,19 @@ F = Fraction
         ("hoeveel is drieëntwintig plus vierentwintig", "23+24", 47),
         ("sieben hoch zwei", "7**2", 49),
         ("3,5 mal 2", "3.5*2", 7),
+        # number words: text2num reads a run (assistant.numbers); math_words' rules around it
+        ("two dozen times 3", "24*3", 72),
+        ("a hundred and five plus one", "105+1", 106),
+        ("zero point five plus one", "0.5+1", F(3, 2)),
+        ("twelve hundred plus one", "1200+1", 1201),
+        ("2.5 million times 2", "2500000*2", 5_000_000),
+        ("zwei und ein viertel mal vier", "2.25*4", 9),
+        ("eine Million mal zwei", "1000000*2", 2_000_000),
+        ("cent vingt-trois plus quatre-vingts", "123+80", 203),
+        ("siete coma cinco por dos", "7.5*2", 15),
+        ("veintidos más uno", "22+1", 23),
+        ("centottantuno più mille e cento", "181+1100", 1281),
+        ("negen en negentig plus honderd", "99+100", 199),
         # hesitations and "take ... away from" as people say them
         ("hmm multiply um sixty three by two", "63*2", 126),
         ("what's what's ninety er divided okay so by nine", "90/9", 10),
@@ -126,6 +139,9 @@ def test_spoken_to_canonical_to_value(said, canonical, value):
         "what is 2024",
         "a dozen eggs times 3",  # units and objects are not math
         "one two three",
+        "zero five plus one",  # a zero ends a number: 0 5
+        "seven o five plus one",  # "o" is no number word ("or" in es, it)
+        "five miles plus two",  # "miles" is a distance, not Spanish thousands
         "what is x",
         "12 7",
         "2 plus",
