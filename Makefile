@@ -28,6 +28,9 @@ system-deps:
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -e ".[dev,multilingual,wyoming,finetune]"
 	$(PY) -m assistant.models --prepare
+	# The stock wyoming-satellite for the hub's tests: it pins wyoming 1.4.1 (we use 1.10), so it gets its own venv.
+	test -x .venv/satellite/bin/python || python3 -m venv .venv/satellite
+	.venv/satellite/bin/pip install -q "wyoming-satellite==1.0.0"
 	$(PY) -m assistant.models --check-llm || { \
 		echo "rebuilding llama-cpp-python for this CPU (about 10 minutes on 2 cores)"; \
 		CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) install -q --no-cache-dir --force-reinstall --no-deps \

@@ -604,7 +604,8 @@ def shared_player(services: dict[str, Any], output_device: str = "") -> Player:
         player = services.get("player")
         if isinstance(player, Player):
             return player
-        player = Player(output_device)
+        # A room of the hub lends its own output (its satellite's speaker) through services["player_sink_factory"].
+        player = Player(output_device, sink_factory=services.get("player_sink_factory"))
 
         def now_playing(event: PlayerEvent) -> None:
             # A short string the LLM prompt can mention ("Baby Shark by Pinkfong"); "" when nothing plays. Keys are

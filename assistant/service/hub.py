@@ -1,0 +1,352 @@
+"""The hub: connects to each configured wyoming-satellite, as Home Assistant does, and runs its turns.
+
+Per satellite (one task, reconnecting every service.reconnect_ms while it is unreachable):
+Describe → Info (its name and area), RunSatellite; the satellite answers RunPipeline and streams its microphone.
+- start_stage "wake" (no wake word on the board): the hub cuts the stream into utterances (Silero VAD) and listens for
+  the wake phrase in Whisper's text ("hey computer, …"); the phrase alone opens a window for the command.
+- start_stage "asr" (the board heard its wake word itself): the next utterance is the command.
+Then: Detection (hub-side wake), Transcript (the board plays its "done" sound), the turn (router + skill, with the
+room's own services so music plays in that room), Synthesize (the text) and the reply audio (rooms.py). A pipeline
+that started at "wake" goes on listening after the reply, as long as audio comes.
+
+Failures are heard, not silent: a turn over service.turn_timeout_ms answers "that took too long" (synthesised at
+start-up, so a stuck model cannot hold it up); a model that fails, or a queue that is full, gets an Error event plus
+a spoken sentence or, when even speech fails, an error tone. A hub that is down cannot speak: the stock satellite
+then keeps its microphone to itself until the hub is back (wyoming-satellite >= 1.1 can play a sound with
+--disconnected-command; the 1.0.0 on PyPI cannot).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+import numpy as np
+from wyoming.asr import Transcript
+from wyoming.audio import AudioChunk, AudioChunkConverter, AudioStop
+from wyoming.error import Error
+from wyoming.event import Event, async_write_event
+from wyoming.info import Describe, Info
+from wyoming.ping import Ping, Pong
+from wyoming.pipeline import PipelineStage, RunPipeline
+from wyoming.satellite import RunSatellite
+from wyoming.snd import Played
+from wyoming.tts import Synthesize
+from wyoming.wake import Detection
+
+from assistant.config import Config, SatelliteConfig
+from assistant.errors import AssistantError
+from assistant.i18n import Messages
+from assistant.pipeline import MESSAGES as ASSISTANT_MESSAGES
+from assistant.service.backend import Backend
+from assistant.service.rooms import Room
+from assistant.service.tts import OUTPUT_RATE_HZ
+from assistant.service.wire import BadEvent, PcmFormat, beep, pcm_to_float, read_event
+from assistant.voice.vad import Endpointer, SileroVad, Utterance
+from assistant.voice.wake import WakePhrase
+
+log = logging.getLogger(__name__)
+
+MESSAGES = Messages(
+    "hub",
+    {
+        "en": {"unavailable": "Sorry, I can't understand anything right now. Please try again later."},
+        "de": {"unavailable": "Tut mir leid, ich kann gerade nichts verstehen. Bitte versuch es später noch einmal."},
+        "fr": {"unavailable": "Désolé, je ne peux rien comprendre pour le moment. Réessaie plus tard."},
+        "es": {"unavailable": "Lo siento, ahora mismo no puedo entender nada. Inténtalo más tarde."},
+        "it": {"unavailable": "Mi dispiace, in questo momento non riesco a capire. Riprova più tardi."},
+        "nl": {"unavailable": "Sorry, ik kan nu even niets verstaan. Probeer het later nog eens."},
+        "ja": {"unavailable": "すみません、今は聞き取れません。後でもう一度お試しください。"},
+        "zh": {"unavailable": "抱歉，我现在听不懂。请稍后再试。"},
+    },
+)
+"""What a satellite says when the hub's models cannot answer (the slow case uses the assistant's too_slow)."""
+INFO_TIMEOUT_S = 5.0
+"""How long a satellite has to answer Describe."""
+PLAYED_GRACE_S = 0.5
+"""After a reply's audio length, how long to wait for the satellite's Played before listening again."""
+
+
+@dataclass
+class Run:
+    """A pipeline the satellite asked for (RunPipeline)."""
+
+    start: PipelineStage
+    """WAKE: the hub listens for the wake phrase; ASR: the next utterance is the command."""
+    end: PipelineStage
+    """ASR: only the transcript; HANDLE: no reply audio (no speaker); TTS: the full turn."""
+
+
+class SatelliteLink:
+    """One satellite: the connection, its room, its listening state and its turns."""
+
+    def __init__(self, hub: Hub, settings: SatelliteConfig) -> None:
+        self.hub = hub
+        self.settings = settings
+        self.name = settings.name or settings.uri
+        self.room = hub.room(settings.area or settings.uri)
+        audio = hub.config.audio
+        self.wake = WakePhrase(audio.wake_phrases, audio.wake_window_ms, audio.wake_phrases_by_language)
+        self.endpointer = Endpointer(SileroVad(), hub.config.vad)
+        self.converter = AudioChunkConverter(rate=16000, width=2, channels=1)
+        self.run: Run | None = None
+        self.turn_task: asyncio.Task[None] | None = None
+        self.played = asyncio.Event()
+        self.writer: asyncio.StreamWriter | None = None
+        self.connected = asyncio.Event()
+        self.turns = 0
+        """Turns answered (tests and logs)."""
+
+    # --- connection ---------------------------------------------------------------------------------------------
+
+    async def run_forever(self) -> None:
+        """Connect, serve, and reconnect after any failure until cancelled."""
+        while True:
+            try:
+                await self.session()
+                log.info("satellite %s: disconnected", self.name)
+            except (TimeoutError, OSError, BadEvent, AssistantError) as error:
+                log.info("satellite %s: %s; retrying in %d ms", self.name, error, self.hub.config.service.reconnect_ms)
+            finally:
+                self.connected.clear()
+                self.room.detach()
+                self.writer = None
+                if self.turn_task is not None:
+                    self.turn_task.cancel()
+                self.run = None
+            await asyncio.sleep(self.hub.config.service.reconnect_ms / 1000)
+
+    async def session(self) -> None:
+        """One connection: describe, start the satellite, then read its events until it goes away."""
+        reader, writer = await self.open()
+        queue: asyncio.Queue[Event] = asyncio.Queue()
+        sender = asyncio.create_task(self._write_queue(queue, writer))
+        try:
+            await async_write_event(Describe().event(), writer)
+            info = await asyncio.wait_for(self._info(reader), INFO_TIMEOUT_S)
+            if info.satellite is not None:
+                self.name = self.settings.name or info.satellite.name or self.name
+                if not self.settings.area and info.satellite.area:
+                    self.room = self.hub.room(info.satellite.area)
+            self.writer = writer
+            self.room.attach(asyncio.get_running_loop(), queue)
+            self.send(RunSatellite().event())
+            self.connected.set()
+            log.info("satellite %s (%s): connected", self.name, self.room.area)
+            while True:
+                event = await read_event(reader)
+                if event is None:
+                    return
+                await self.on_event(event)
+        finally:
+            sender.cancel()
+            writer.close()
+            with contextlib.suppress(OSError, asyncio.CancelledError):
+                await writer.wait_closed()
+
+    async def open(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """A connection to the satellite's uri."""
+        parsed = urlparse(self.settings.uri)
+        if parsed.scheme == "unix":
+            return await asyncio.wait_for(asyncio.open_unix_connection(parsed.path), INFO_TIMEOUT_S)
+        return await asyncio.wait_for(asyncio.open_connection(parsed.hostname, parsed.port), INFO_TIMEOUT_S)
+
+    async def _info(self, reader: asyncio.StreamReader) -> Info:
+        while True:
+            event = await read_event(reader)
+            if event is None:
+                raise ConnectionResetError("closed before answering describe")
+            if Info.is_type(event.type):
+                return Info.from_event(event)
+
+    async def _write_queue(self, queue: asyncio.Queue[Event], writer: asyncio.StreamWriter) -> None:
+        """The one writer of this connection: events in the order they were queued."""
+        try:
+            while True:
+                await async_write_event(await queue.get(), writer)
+        except (ConnectionError, OSError) as error:
+            log.info("satellite %s: write failed (%s)", self.name, error)
+            writer.close()
+
+    def send(self, event: Event) -> None:
+        """Queue an event for the satellite (dropped while it is away)."""
+        self.room.send(event)
+
+    # --- events from the satellite ------------------------------------------------------------------------------
+
+    async def on_event(self, event: Event) -> None:
+        """React to one event from the satellite."""
+        kind = event.type
+        if AudioChunk.is_type(kind):
+            if self.run is not None and (self.turn_task is None or self.turn_task.done()):
+                await self.hear(event)
+        elif RunPipeline.is_type(kind):
+            try:
+                pipeline = RunPipeline.from_event(event)
+            except (KeyError, ValueError) as error:
+                log.warning("satellite %s: bad run-pipeline (%s)", self.name, error)
+                return
+            self.run = Run(pipeline.start_stage, pipeline.end_stage)
+            self.endpointer.reset()
+            log.info("satellite %s: pipeline %s → %s", self.name, pipeline.start_stage, pipeline.end_stage)
+        elif AudioStop.is_type(kind) and self.run is not None:
+            last = self.endpointer.flush()
+            if last is not None and (self.turn_task is None or self.turn_task.done()):
+                self.start_turn(last)
+            self.run = None
+        elif Ping.is_type(kind):
+            self.send(Pong(text=Ping.from_event(event).text).event())
+        elif Played.is_type(kind):
+            self.played.set()
+        elif Error.is_type(kind):
+            log.warning("satellite %s: error %s", self.name, event.data)
+
+    async def hear(self, event: Event) -> None:
+        """Microphone audio: converted to 16 kHz mono, cut by the VAD (on its own thread), utterances → turns."""
+        try:
+            chunk = self.converter.convert(AudioChunk.from_event(event))
+        except (KeyError, ValueError, TypeError) as error:  # audioop refuses odd widths and channel counts
+            log.warning("satellite %s: unusable audio (%s)", self.name, error)
+            return
+        samples = pcm_to_float(chunk.audio, _PCM16)
+        loop = asyncio.get_running_loop()
+        utterances = await loop.run_in_executor(self.hub.listening, self.endpointer.feed, samples)
+        if utterances:
+            self.start_turn(utterances[0])
+
+    def start_turn(self, utterance: Utterance) -> None:
+        """Answer an utterance in the background; the microphone is ignored until the reply has been played."""
+        run = self.run or Run(PipelineStage.ASR, PipelineStage.TTS)
+        self.turn_task = asyncio.create_task(self.turn(utterance, run, time.perf_counter()))
+
+    # --- one turn -----------------------------------------------------------------------------------------------
+
+    async def turn(self, utterance: Utterance, run: Run, heard_at: float) -> None:
+        """Transcribe, wake check, turn, reply; every failure ends in something the room hears."""
+        backend = self.hub.backend
+        language = self.hub.config.language
+        reply = ""
+        try:
+            async with asyncio.timeout(self.hub.config.service.turn_timeout_ms / 1000):
+                heard = await backend.lane.run(backend.transcribe, utterance.audio)
+                language = backend.language(heard.language)
+                command = self.addressed(heard.text, heard.language, run)
+                if command is None:
+                    return
+                self.send(Transcript(text=command, language=language).event())
+                if run.end == PipelineStage.ASR:
+                    return
+                source = f"satellite:{self.room.area}"
+                answer = await backend.lane.run(backend.ask, command, language, source=source, area=self.room.services)
+                reply = answer.reply.text
+                log.info(
+                    "satellite %s: %r -> %s -> %r (%.0f ms)",
+                    self.name,
+                    command,
+                    answer.route.call,
+                    reply,
+                    (time.perf_counter() - heard_at) * 1000,
+                )
+        except TimeoutError:
+            reply = ASSISTANT_MESSAGES.say(language, "too_slow")
+            self.send(Error(text=reply, code="timeout").event())
+            await self.play(self.hub.canned(reply, language), run)
+            return
+        except AssistantError as error:  # Busy, a model that failed to load, the lane closing
+            log.warning("satellite %s: %s", self.name, error)
+            sentence = MESSAGES.say(language, "unavailable")
+            self.send(Error(text=str(error), code="unavailable").event())
+            await self.play(self.hub.canned(sentence, language), run)
+            return
+        finally:
+            self.endpointer.reset()
+        self.turns += 1
+        if run.end != PipelineStage.TTS or not reply:
+            return
+        self.send(Synthesize(text=reply).event())
+        try:
+            audio = await backend.lane.run(backend.voices.say, reply, None, language)
+        except AssistantError as error:
+            log.warning("satellite %s: cannot speak the reply (%s)", self.name, error)
+            audio = beep(OUTPUT_RATE_HZ)
+        await self.play(audio, run)
+
+    def addressed(self, text: str, language: str, run: Run) -> str | None:
+        """The command in what was heard, or None when it is not for the assistant (or only woke it)."""
+        if not text:
+            return None
+        woke = self.wake.check(text, language=language)
+        if run.start != PipelineStage.WAKE:
+            return woke.command if woke.addressed and woke.command else text  # the board already heard its name
+        if not woke.addressed:
+            log.info("satellite %s: not addressed: %r", self.name, text)
+            return None
+        self.send(Detection(name=self.wake.phrases(language)[0] if self.wake.phrases(language) else "").event())
+        return woke.command or None
+
+    async def play(self, audio: np.ndarray, run: Run) -> None:
+        """Send audio to the room and wait until it has been played (Played, or its length) before listening."""
+        if run.end != PipelineStage.TTS or not len(audio):
+            return
+        self.played.clear()
+        seconds = await self.room.say(audio, OUTPUT_RATE_HZ, self.hub.config.tts.duck_music_to)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.played.wait(), seconds + PLAYED_GRACE_S)
+
+
+_PCM16 = PcmFormat(16000, 2, 1)
+"""What the converter hands the VAD: 16 kHz 16-bit mono."""
+
+
+class Hub:
+    """Every configured satellite, the rooms they are in, and the spoken sentences for failures."""
+
+    def __init__(self, config: Config, backend: Backend) -> None:
+        self.config = config
+        self.backend = backend
+        self.rooms: dict[str, Room] = {}
+        self.links = [SatelliteLink(self, settings) for settings in config.satellites]
+        self.listening = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="vad")
+        """The satellites' VAD: apart from the model lane, so a long transcription does not stall listening."""
+        self.sentences: dict[tuple[str, str], np.ndarray] = {}
+        self.tasks: list[asyncio.Task[None]] = []
+
+    def room(self, area: str) -> Room:
+        """The room called area (created on first mention)."""
+        if area not in self.rooms:
+            self.rooms[area] = Room(area)
+        return self.rooms[area]
+
+    def prepare(self) -> None:
+        """Synthesise the failure sentences now (blocking), so they play even when the models are stuck later."""
+        for language in dict.fromkeys([self.config.language, "en"]):
+            for sentence in (ASSISTANT_MESSAGES.say(language, "too_slow"), MESSAGES.say(language, "unavailable")):
+                self.canned(sentence, language, synthesize=True)
+
+    def canned(self, sentence: str, language: str, *, synthesize: bool = False) -> np.ndarray:
+        """A failure sentence's audio if prepared (or synthesize=True), else the error tone."""
+        key = (language, sentence)
+        if key not in self.sentences and synthesize:
+            try:
+                self.sentences[key] = self.backend.voices.say(sentence, None, language)
+            except AssistantError as error:
+                log.warning("hub: cannot prepare %r (%s); the error tone will play instead", sentence, error)
+        return self.sentences.get(key, beep(OUTPUT_RATE_HZ))
+
+    async def start(self) -> None:
+        """Start one task per satellite."""
+        self.tasks = [asyncio.create_task(link.run_forever(), name=f"satellite {link.name}") for link in self.links]
+
+    async def stop(self) -> None:
+        """Disconnect every satellite and stop the rooms' music."""
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        for room in self.rooms.values():
+            room.close()
+        self.listening.shutdown(wait=False, cancel_futures=True)
