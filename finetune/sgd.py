@@ -125,11 +125,14 @@ def skills_of(service: str, schemas: list[dict[str, Any]]) -> Iterator[SgdSkill]
 
 
 def requests(split: str | None = None, sgd_dir: Path = SGD_DIR) -> Iterator[dict[str, Any]]:
-    """SGD user turns that state an intent (see ../shared/data/README.md), optionally of one split."""
+    """SGD user turns that state an intent (see ../shared/data/README.md), optionally of one split. A few turns write
+    o'clock as o"clock: a call's string can't hold a double quote, so it is read as the apostrophe it stands for."""
     with (sgd_dir / "sgd_requests.jsonl").open(encoding="utf-8") as handle:
         for line in handle:
             record = json.loads(line)
             if split is None or record["split"] == split:
+                record["text"] = record["text"].replace('"', "'")
+                record["args"] = {k: v.replace('"', "'") for k, v in record["args"].items()}
                 yield record
 
 
