@@ -2,7 +2,8 @@
 
 The callback runs on sounddevice's OutputStream, or on a null sink that consumes audio at real-time pace when no
 output device exists (CI, a headless box), so playing/paused/position behave the same either way. Volume uses a
-perceptual curve; duck()/unduck() lower the music while the assistant speaks. One Player per assistant:
+perceptual curve; duck()/unduck() lower the music while the assistant speaks. An alert (a timer's ring) sounds over
+the music, looped, with the music lowered, until stop_alert() or stop(). One Player per assistant:
 shared_player(services) creates it on first use and keeps services["now_playing"] current for the LLM prompt
 ("Baby Shark by Pinkfong", "" when nothing plays).
 
@@ -320,6 +321,11 @@ class Player:
         self._duck = 1.0
         self._gain_now = volume_gain(self._volume)
         self._listeners: list[Callable[[PlayerEvent], None]] = []
+        self._alert: np.ndarray | None = None  # (frames, channels), looped by the audio callback
+        self._alert_item: Playable | None = None
+        self._alert_at = 0
+        self._alert_gain = 1.0
+        self._alert_duck = 1.0
         self._sink: DeviceSink | NullSink | None = None
         self._thread: threading.Thread | None = None
         self._closed = False
@@ -356,6 +362,11 @@ class Player:
     def ducked(self) -> bool:
         """True while duck() is in effect."""
         return self._duck < 1.0
+
+    @property
+    def alerting(self) -> bool:
+        """True while an alert (a timer's or an alarm's ring) sounds."""
+        return self._alert is not None
 
     def add_listener(self, listener: Callable[[PlayerEvent], None]) -> None:
         """Call listener(event) on every start, pause, resume, leave, error and stop."""
@@ -402,8 +413,37 @@ class Player:
         """Resume after pause; False when nothing was paused."""
         return self._set_state("paused", "playing")
 
+    def alert(self, item: Playable, *, level: int = 7, duck_to: float = 0.2) -> None:
+        """Sound item over whatever plays, looped, at volume level 0-10 (not the music's), with the music lowered to
+        duck_to of its volume, until stop_alert() or stop(); UnplayableFile when it cannot be decoded."""
+        decoder = Decoder(item.path, self.rate_hz, self.channels, self.block_frames)
+        blocks = []
+        while (block := decoder.read()) is not None:
+            blocks.append(block)
+        samples = np.concatenate(blocks)
+        if self._closed:
+            raise RuntimeError("the player is closed")
+        with self._control:
+            with self._cond:
+                self._alert, self._alert_item, self._alert_at = samples, item, 0
+                self._alert_gain, self._alert_duck = volume_gain(level), max(0.0, min(1.0, duck_to))
+            self._emit([PlayerEvent("alert", item)])
+
+    def stop_alert(self) -> bool:
+        """End the alert (the music comes back to its volume); False when none sounded."""
+        with self._control:
+            with self._cond:
+                item, self._alert, self._alert_item = self._alert_item, None, None
+            if item is None:
+                return False
+            self._emit([PlayerEvent("alert_stop", item)])
+            return True
+
     def stop(self) -> bool:
-        """Stop and forget the queue; False when nothing was playing or paused."""
+        """Stop a sounding alert first ("stop" while a timer rings must not end the music); otherwise stop and
+        forget the queue. False when nothing was sounding, playing or paused."""
+        if self.stop_alert():
+            return True
         with self._control:
             with self._cond:
                 if self._state == "stopped":
@@ -433,6 +473,7 @@ class Player:
 
     def close(self) -> None:
         """Stop playback and the background threads (Assistant.close() calls this)."""
+        self.stop_alert()
         self.stop()
         with self._cond:
             self._closed = True
@@ -507,7 +548,7 @@ class Player:
 
     def _emit(self, events: list[PlayerEvent]) -> None:
         """Start or stop the output to match the state, then tell the listeners (_control held, _cond not)."""
-        if self._state == "stopped":
+        if self._state == "stopped" and self._alert is None:
             if self._sink is not None:
                 self._sink.stop()  # outside _cond: the sink's thread may be waiting for it in _fill
         else:
@@ -587,12 +628,18 @@ class Player:
                 self._frames_heard += filled
                 self._cond.notify_all()
         out[filled:] = 0
-        target = volume_gain(self._volume) * self._duck
+        alert = self._alert
+        target = volume_gain(self._volume) * (min(self._duck, self._alert_duck) if alert is not None else self._duck)
         if target != self._gain_now:  # ramp over the block: no click when the volume or ducking changes
             out *= np.linspace(self._gain_now, target, frames, dtype=np.float32)[:, None]
             self._gain_now = target
         elif target != 1.0:
             out *= np.float32(target)
+        if alert is not None:  # the ring, looped, over the lowered music; lowered too while the assistant speaks
+            at = (self._alert_at + np.arange(frames)) % len(alert)
+            self._alert_at = int(at[-1] + 1) % len(alert)
+            out += alert[at] * np.float32(self._alert_gain * self._duck)
+            np.clip(out, -1.0, 1.0, out=out)
 
 
 _SHARED_LOCK = threading.Lock()
