@@ -139,6 +139,7 @@ def test_definitions():
     assert Conversion(Fraction(1), "gal", "cup").value() == 16
     assert Conversion(Fraction(100), "degC", "degF").value() == 212
     assert Conversion(Fraction(0), "K", "degC").value() == Fraction("-273.15")
+    assert Conversion(Fraction(1), "year", "day").value() == 365  # pint's year is 365.25 days: one reason to keep ours
 
 
 @pytest.mark.parametrize(
