@@ -218,11 +218,19 @@ def file_sha256(path: Path, cache_path: Path | None = None) -> str:
     return cache[key]
 
 
-def prompt_hash(registry: Registry, backend: Any) -> tuple[str, str]:
-    """(sha256, source) of the router's static prompt: backend.prompt_prefix, else skill listing + grammar."""
+def prompt_hash(registry: Registry, backend: Any, config: Config | None = None) -> tuple[str, str]:
+    """(sha256, source) of the router's static prompt: backend.prompt_prefix; else, with the config, the prefix the
+    local router builds (listing or few-shot, as router.prompt says) + grammar; else skill listing + grammar."""
     prefix = getattr(backend, "prompt_prefix", None)
     if isinstance(prefix, str) and prefix:
         return hashlib.sha256(prefix.encode()).hexdigest(), "backend.prompt_prefix"
+    if config is not None:
+        from assistant.routing.llm import prompt_mode
+        from assistant.routing.prompt import static_prefix
+
+        mode = prompt_mode(config.router)
+        text = static_prefix(registry, examples=mode == "examples") + "\n" + registry.grammar()
+        return hashlib.sha256(text.encode()).hexdigest(), f"routing.prompt.static_prefix({mode})+grammar"
     text = registry.prompt_listing() + "\n" + registry.grammar()
     return hashlib.sha256(text.encode()).hexdigest(), "registry.prompt_listing+grammar"
 
@@ -251,7 +259,7 @@ def provenance(config: Config, registry: Registry, backend: Any, store_dir: Path
         adapter = getattr(backend, "adapter_path", None) or adapter_path(config.router.lora)
         model["adapter_path"] = str(adapter) if adapter else None
         model["adapter_sha256"] = file_sha256(Path(adapter), cache) if adapter else None
-    digest, source = prompt_hash(registry, backend)
+    digest, source = prompt_hash(registry, backend, config)
     return {
         "git": git_state(),
         "router": model,

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.config import Config
+from assistant.config import Config, RouterConfig
 from assistant.errors import ConfigError, ModelError
 from assistant.registry import Registry
 from assistant.routing.grounding import SaidNumbers
@@ -332,6 +332,12 @@ class LazyBackend:
         return self._backend is not None
 
 
+def prompt_mode(router: RouterConfig) -> str:
+    """The prompt the local model reads: the one its adapter was trained with (router.prompt); the bare base model
+    (no adapter, no other model) always gets examples of the format."""
+    return "examples" if router.lora == "off" and not router.model else router.prompt
+
+
 def load_backend(config: Config, registry: Registry) -> LlmBackend:
     """The configured backend; ModelError names a missing model or adapter file."""
     from assistant.models import adapter_path, llm_model_path
@@ -342,8 +348,7 @@ def load_backend(config: Config, registry: Registry) -> LlmBackend:
     if router.backend != "local":
         raise ConfigError(f'{config.source}: router.backend must be "local" or "server", got {router.backend!r}')
     lora = adapter_path(router.lora)
-    # The model reads the prompt its adapter was trained with; the bare base model needs examples of the format.
-    prompt = "examples" if lora is None and not router.model else router.prompt
+    prompt = prompt_mode(router)
     return LocalBackend(
         registry,
         llm_model_path(router.model),
