@@ -73,7 +73,7 @@ def service_info(config: Config, voices: list[Voice], name: str = "pi-assistant"
         supports_synthesize_streaming=True,
     )
     handle = HandleProgram(
-        name=name,
+        name=f"{name} skills",
         description="Skills: weather, music, math, news (a transcript in, the spoken answer out)",
         attribution=ATTRIBUTION,
         installed=True,
@@ -92,7 +92,7 @@ def service_info(config: Config, voices: list[Voice], name: str = "pi-assistant"
         supports_home_control=False,
     )
     intent = IntentProgram(
-        name=f"{name} router",
+        name=name,  # Home Assistant names its conversation agent after the intent program when there is one
         description="Recognize → the skill call, executing nothing",
         attribution=ATTRIBUTION,
         installed=True,
