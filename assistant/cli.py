@@ -307,6 +307,7 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
 
     status = StatusLine()
     assistant, stt, speaker = _voice_parts(config, args)
+    assistant.start_background()  # live: timers and alarms ring, and what was missed while off is said
     try:
         speaker.warm_up()
         if args.wav:

@@ -210,6 +210,8 @@ class Config:
     """Where play history, traces, caches and eval runs live."""
     skill_dirs: list[str] = field(default_factory=list)
     """Extra folders of skill files (*.py) to load."""
+    time_zone: str = ""
+    """The household's IANA time zone ("Europe/Berlin") for the clock, alarms and dates; empty for the system's."""
     audio: AudioConfig = field(default_factory=AudioConfig)
     vad: VadConfig = field(default_factory=VadConfig)
     stt: SttConfig = field(default_factory=SttConfig)
@@ -223,6 +225,17 @@ class Config:
     """Per-skill settings tables: [skills.weather] home_location = "Boston"."""
     source: str = "<defaults>"
     """The file this config came from (not a TOML key)."""
+
+    def __post_init__(self) -> None:
+        if self.time_zone:
+            import zoneinfo
+
+            try:
+                zoneinfo.ZoneInfo(self.time_zone)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                close = difflib.get_close_matches(self.time_zone, zoneinfo.available_timezones(), n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else " (an IANA name such as 'Europe/Berlin')"
+                raise ConfigError(f"time_zone: unknown time zone '{self.time_zone}'{hint}") from None
 
     @property
     def data_path(self) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import concurrent.futures
 import datetime as dt
 import logging
+import queue
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,6 +69,27 @@ class Assistant:
         self.traces = TraceStore(config.data_path / "traces.sqlite") if trace else None
         self.executor = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="skill")
         self.language = config.language
+        self.announcements: queue.Queue[tuple[str, str]] = queue.Queue()
+        """Sentences skills say on their own, (text, language): a timer that ended, an alarm missed while the
+        assistant was off. The live loop says them between turns; skills reach it as services["announce"]."""
+        self.services["announce"] = self.announce
+        self._background: list[object] = []
+
+    def announce(self, text: str, language: str | None = None) -> None:
+        """Queue a sentence to be said between turns (any thread may call it)."""
+        self.announcements.put((text, language or self.language))
+
+    def start_background(self) -> None:
+        """Start the skills' background work once (timers and alarms that ring, also after a restart): the live loop
+        and a server call this; a one-shot ask or an evaluation does not. A skill that fails to start is logged."""
+        for item in self.registry.skills.values():
+            if item.background is None or item.background in self._background:
+                continue
+            self._background.append(item.background)
+            try:
+                item.background(self.context(item))
+            except Exception:  # one skill's broken background work must not stop the assistant
+                log.exception("skill %s: its background work did not start", item.name)
 
     def context(self, item: Skill, language: str | None = None) -> Context:
         """The Context a skill runs with."""

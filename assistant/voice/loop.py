@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import queue
 import re
 import sys
 import threading
@@ -164,6 +165,8 @@ class VoiceLoop:
                 continue
             silent_since = time.monotonic()
             self.position += len(frame)
+            if not self.endpointer.active and self.command_until < 0 and not self.assistant.announcements.empty():
+                self._say_announcements()  # between turns: a timer that ended, an alarm missed while off
             if self.wake_word is not None and not self._command_window(frame):
                 continue
             if self.reset_pending:
@@ -181,6 +184,16 @@ class VoiceLoop:
             if self.endpointer.active and not was_active:
                 self.status.show("hearing")
         return list(self.turns)
+
+    def _say_announcements(self) -> None:
+        """Say what skills announced on their own, each like a reply (the microphone muted meanwhile)."""
+        while True:
+            try:
+                text, language = self.assistant.announcements.get_nowait()
+            except queue.Empty:
+                return
+            self.speak(text, language)
+            self._idle_status()
 
     def _command_window(self, frame: np.ndarray) -> bool:
         """With a wake-word model: whether frame goes on to the endpointer (the word was heard, a command follows)."""

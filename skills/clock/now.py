@@ -72,6 +72,7 @@ def current_time(place: str | None = None, *, ctx: Context) -> Reply:
     """Say the time now, here (the configured time zone) or in a city ("Tokyo")."""
     zone = wiring.time_zone(ctx.config)
     if place:
+        place = place.title() if place.islower() else place  # "tokyo" as the recogniser wrote it -> "Tokyo"
         found = place_zone(place)
         if found is None:
             raise SkillError(
@@ -81,7 +82,6 @@ def current_time(place: str | None = None, *, ctx: Context) -> Reply:
     now = dt.datetime.fromtimestamp(time.time(), zone)
     said = phrases.clock(ctx.language, now.hour, now.minute)
     if place:
-        place = place.title() if place.islower() else place  # "tokyo" as the recogniser wrote it -> "Tokyo"
         text = phrases.say(ctx.language, "now_in", time=said, place=place)
     else:
         text = phrases.say(ctx.language, "now", time=said)

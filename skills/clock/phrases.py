@@ -13,7 +13,7 @@ from pathlib import Path
 
 from babel.dates import format_date, format_time, get_day_names
 
-from assistant.i18n import Messages
+from assistant.i18n import UNSPACED, Messages
 from skills.clock.store import Alarm, Timer
 
 MESSAGES = Messages.load("clock", Path(__file__).with_name("locales"))
@@ -39,12 +39,16 @@ def base(language: str) -> str:
     return code if code in _TIME_PATTERNS else "en"
 
 
-_SENTENCE_START = re.compile(r"(^|[.!?]\s+)(\w)")
+_SENTENCE_START = re.compile(r"(^[¡¿]?|[.!?]\s+[¡¿]?)(\w)")
 
 
 def say(language: str, key: str, **values: object) -> str:
-    """Sentences from the catalogue, each starting with a capital (a name may start one: "the pasta timer...")."""
-    return _SENTENCE_START.sub(lambda m: m.group(1) + m.group(2).upper(), MESSAGES.say(language, key, **values))
+    """Sentences from the catalogue, each starting with a capital (a name may start one: "the pasta timer...");
+    not in Japanese and Chinese, where a capital would only change a name written in Latin letters."""
+    text = MESSAGES.say(language, key, **values)
+    if base(language) in UNSPACED:
+        return text
+    return _SENTENCE_START.sub(lambda m: m.group(1) + m.group(2).upper(), text)
 
 
 def phrase(language: str, key: str, **values: object) -> str:

@@ -255,7 +255,11 @@ def test_state_survives_kill_9(tmp_path):
         """
     )
     child = subprocess.Popen(
-        [sys.executable, "-c", script], cwd=root, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(root)}
+        [sys.executable, "-c", script],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(root)},
     )
     assert child.stdout is not None and child.stdout.readline().strip() == "ready"
     time.sleep(0.05)

@@ -1,0 +1,95 @@
+"""Durations and times of day as people say them, in every language the assistant hears; what is not one."""
+
+from __future__ import annotations
+
+import pytest
+
+from skills.clock.spoken import normalize_duration, normalize_time
+
+
+@pytest.mark.parametrize(
+    "said, canonical",
+    [
+        ("ten minutes", "10 minutes"),
+        ("an hour and a half", "1 hour 30 minutes"),
+        ("one and a half hours", "1 hour 30 minutes"),
+        ("half an hour", "30 minutes"),
+        ("90 seconds", "1 minute 30 seconds"),
+        ("1 hour 30", "1 hour 30 minutes"),
+        ("two minutes thirty", "2 minutes 30 seconds"),
+        ("a hundred and twenty minutes", "2 hours"),
+        ("10min", "10 minutes"),
+        ("10", "10 minutes"),  # a bare number is minutes: "a timer for ten"
+        ("zwanzig Minuten", "20 minutes"),
+        ("eineinhalb Stunden", "1 hour 30 minutes"),
+        ("eine Viertelstunde", "15 minutes"),
+        ("une heure et demie", "1 hour 30 minutes"),
+        ("un quart d'heure", "15 minutes"),
+        ("una hora y media", "1 hour 30 minutes"),
+        ("cuarenta y cinco minutos", "45 minutes"),
+        ("un'ora e mezza", "1 hour 30 minutes"),
+        ("mezz'ora", "30 minutes"),
+        ("anderhalf uur", "1 hour 30 minutes"),
+        ("een kwartier", "15 minutes"),
+        ("十分钟", "10 minutes"),
+        ("一个半小时", "1 hour 30 minutes"),
+        ("半小时", "30 minutes"),
+        ("1時間半", "1 hour 30 minutes"),
+        ("3分間", "3 minutes"),
+        ("zero minutes", "0 seconds"),  # a duration: the skill answers it with a sentence
+        ("400 hours", "400 hours"),
+    ],
+)
+def test_durations(said, canonical):
+    assert normalize_duration(said) == canonical
+    assert normalize_duration(canonical) == canonical  # canonical is a fixed point
+
+
+@pytest.mark.parametrize("said", ["pasta", "ten pasta", "7 am", "tomorrow", "", "the"])
+def test_what_is_no_duration(said):
+    with pytest.raises(ValueError):
+        normalize_duration(said)
+
+
+@pytest.mark.parametrize(
+    "said, canonical",
+    [
+        ("7 am", "07:00"),
+        ("7:30 p.m.", "19:30"),
+        ("seven thirty", "07:30"),
+        ("seven oh five", "07:05"),
+        ("six forty five", "06:45"),
+        ("half past six", "06:30"),
+        ("a quarter to eight", "07:45"),
+        ("twenty to eight", "07:40"),
+        ("noon", "12:00"),
+        ("12 am", "00:00"),
+        ("10 at night", "22:00"),
+        ("730", "07:30"),
+        ("halb sieben", "06:30"),
+        ("viertel vor acht", "07:45"),
+        ("7 Uhr abends", "19:00"),
+        ("huit heures moins le quart", "07:45"),
+        ("3 heures de l'après-midi", "15:00"),
+        ("19h30", "19:30"),
+        ("las siete y media", "07:30"),
+        ("las 10 de la noche", "22:00"),
+        ("le otto meno un quarto", "07:45"),
+        ("half acht", "07:30"),  # Dutch: half before eight
+        ("half seven", "07:30"),  # British: half past seven
+        ("kwart over zeven", "07:15"),
+        ("午後7時30分", "19:30"),
+        ("七点半", "07:30"),
+        ("晚上十点", "22:00"),
+        ("25 o'clock", "25:00"),  # kept: the skill says there is no such time
+    ],
+)
+def test_times_of_day(said, canonical):
+    assert normalize_time(said) == canonical
+    assert normalize_time(canonical) == canonical
+
+
+@pytest.mark.parametrize("said", ["ten minutes", "in 10 minutes", "pasta", "tomorrow", ""])
+def test_what_is_no_time(said):
+    with pytest.raises(ValueError):
+        normalize_time(said)
