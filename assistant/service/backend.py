@@ -103,8 +103,14 @@ class Backend:
         return cls(config, assistant, stt, Voices(config), Lane(max_waiting))
 
     def warm_up(self) -> None:
-        """Wait for Whisper and load the default voice, so the first request is not the slow one."""
-        self.stt.wait_ready()
+        """Wait for Whisper and load the default voice, so the first request is not the slow one.
+
+        A model that fails to load is logged, not fatal: the server still speaks and handles text, and every
+        transcription request is answered with an Error event naming the model file."""
+        try:
+            self.stt.wait_ready()
+        except AssistantError as error:
+            log.error("speech to text is unavailable: %s", error)
         self.voices.warm_up()
 
     def language(self, wanted: str | None) -> str:

@@ -11,6 +11,7 @@ import sys
 from urllib.parse import urlparse
 
 from assistant.config import Config
+from assistant.errors import AssistantError
 from assistant.service.backend import Backend
 from assistant.service.discovery import Announcement
 from assistant.service.info import service_info
@@ -32,7 +33,11 @@ async def serve(config: Config, *, uri: str, zeroconf: bool, llm: bool = True) -
     if hub is not None:
         await loop.run_in_executor(None, hub.prepare)
     info = service_info(config, backend.voices.voices, name="pi-assistant")
-    server = await start_server(uri, backend, info)
+    try:
+        server = await start_server(uri, backend, info)
+    except (OSError, ValueError) as error:  # the port is taken, the address is not this machine's, a bad uri
+        backend.close()
+        raise AssistantError(f"cannot serve Wyoming on {uri}: {error}") from None
     announcement: Announcement | None = None
     address = urlparse(uri)
     if zeroconf and address.scheme == "tcp" and address.port:

@@ -328,3 +328,24 @@ def test_a_turn_that_takes_too_long_is_answered_with_a_sentence(house, audio, wh
     reply = words_of(bedroom.wait_reply(before), whisper)
     assert "took too long" in reply
     assert time.monotonic() - started < 25  # the 8 s turn timeout, not the skill's 10 s and more
+
+
+def test_info_reads_in_an_older_wyoming_too(satellite_python):
+    """Home Assistant pins its own wyoming version: our Info (made with 1.10) parses with the satellite's 1.4.1."""
+    import json
+
+    from assistant.config import Config
+    from assistant.service.info import service_info
+    from assistant.service.tts import Voice
+
+    event = service_info(Config(), [Voice("en_US-joe-medium", "piper", ("en",))]).event()
+    reader = (
+        "import json, sys; from wyoming.event import Event; from wyoming.info import Info; "
+        "info = Info.from_event(Event.from_dict(json.load(sys.stdin))); "
+        "print(json.dumps([info.asr[0].name, info.tts[0].voices[0].name, info.handle[0].name, info.intent[0].name]))"
+    )
+    out = subprocess.run(
+        [str(satellite_python), "-c", reader], input=json.dumps(event.to_dict()), capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == ["pi-assistant whisper", "en_US-joe-medium", "pi-assistant skills", "pi-assistant"]

@@ -313,3 +313,17 @@ def test_a_second_client_during_a_turn_is_queued_not_lost(served, audio):  # noq
     assert "12" in transcript_of(heard) or "twelve" in transcript_of(heard).lower()
     assert Handled.from_event(handled[-1]).text == "3 plus 4 is 7."
     assert AudioStop.is_type(spoken[-1].type) and len(wav_of(spoken)[1]) > 10_000
+
+
+def test_a_whisper_model_that_cannot_load_is_an_error_per_request_not_a_dead_server(tmp_path, audio):  # noqa: F811
+    from assistant.config import Config, SttConfig
+    from tests.service.wyoming_fixtures import serving
+
+    config = Config(data_dir=str(tmp_path), stt=SttConfig(model=str(tmp_path / "no-such-model")))
+    with serving(config) as broken:
+        answers = broken.ask(*transcribe_events(audio.spoken("what is twelve times seven")), until=("error",))
+        error = error_of(answers)
+        assert error.code == "model" and "no-such-model" in error.text
+        # Everything that does not need Whisper still works.
+        handled = broken.ask(Transcript(text="what is twelve times seven").event(), until=("handled",))
+        assert Handled.from_event(handled[-1]).text == "12 times 7 is 84."

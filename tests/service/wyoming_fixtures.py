@@ -100,14 +100,13 @@ def transcript_of(answers: list[Event]) -> str:
     return next((Transcript.from_event(e).text for e in answers if Transcript.is_type(e.type)), "")
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """One server per test module (loading Whisper and Piper once), stopped at the end."""
+@contextlib.contextmanager
+def serving(config: Config) -> Iterator[Served]:
+    """A server for config on a free port, its event loop on a thread; stopped on leaving."""
     from assistant.service.backend import Backend
     from assistant.service.info import service_info
     from assistant.service.wyoming_server import start_server
 
-    config = Config(data_dir=str(tmp_path_factory.mktemp("wyoming-data")))
     backend = Backend.load(config, llm=False, max_waiting=8)
     backend.warm_up()
     loop = asyncio.new_event_loop()
@@ -138,3 +137,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
         backend.close()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """One server per test module (loading Whisper and Piper once), stopped at the end."""
+    with serving(Config(data_dir=str(tmp_path_factory.mktemp("wyoming-data")))) as server:
+        yield server
