@@ -38,7 +38,7 @@ QUARTER = frozenset("quarter quarters viertel quart quarts cuarto cuartos quarto
 AND = frozenset("and und et y e en".split())
 ARTICLES = frozenset("a an einer einem l".split())
 """Words for "one" that assistant.numbers does not count ("an hour", "einer Stunde", "l'heure")."""
-_FILLERS = frozenset("for für pour por per voor of de d di del van von the".split())
+_FILLERS = frozenset("for für pour por per voor of de d di del van von the more another extra other".split())
 _SCALES = {
     **dict.fromkeys("hundred hundert cent cents cento honderd cien ciento".split(), 100),
     **dict.fromkeys("thousand tausend mille mil mila duizend".split(), 1000),

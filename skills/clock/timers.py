@@ -12,7 +12,7 @@ from assistant.errors import SkillError
 from assistant.i18n import join_sentences, normalize_text
 from assistant.registry import Context, Normalize, Reply, skill
 from skills.clock.engine import Engine
-from skills.clock.spoken import duration_seconds, normalize_duration
+from skills.clock.spoken import UNIT_S, duration_seconds, normalize_duration
 from skills.clock.store import Timer
 from skills.clock.wiring import ClockSettings
 
@@ -47,6 +47,35 @@ def timer_label(text: str | None) -> str:
     for word in _TIMER_WORDS:
         label = label.removesuffix(word).removesuffix("-").strip()
     return label
+
+
+_NOT_IN_A_NAME = frozenset("to for on at in of with and by from more please".split())
+
+
+def normalize_name(text: str) -> str:
+    """The Normalize converter of a timer's name: "the Pasta timer" -> "pasta"; a duration names an unnamed timer
+    ("the 10 minute timer"); a capture that swallowed other words ("five more minutes to the") is refused."""
+    label = timer_label(text)
+    if not label:
+        return ""
+    try:
+        duration_seconds(label)
+        return label
+    except ValueError:
+        pass
+    words = label.split()
+    if (
+        len(words) > 3
+        or _NOT_IN_A_NAME.intersection(words)
+        or UNIT_S.keys() & set(words)
+        or any(c.isdigit() for c in label)
+    ):
+        raise ValueError(f"{text!r} does not look like a timer's name")
+    return label
+
+
+TimerName = Annotated[str | None, Normalize(normalize_name)]  # type: ignore[arg-type]
+"""A timer's name as said, canonical without articles or the word timer: "pasta"."""
 
 
 def _clock(ctx: Context) -> tuple[Engine, ClockSettings, str]:
@@ -136,7 +165,7 @@ def _data(action: str, *timers: Timer, **more: object) -> dict[str, object]:
     settings=ClockSettings,
     background=wiring.start,
 )
-def set_timer(duration: Duration, name: str | None = None, *, ctx: Context) -> Reply:
+def set_timer(duration: Duration, name: TimerName = None, *, ctx: Context) -> Reply:
     """Start a countdown timer for a duration ("10 minutes"), optionally named ("pasta"); several may run at once."""
     engine, options, language = _clock(ctx)
     seconds = duration_seconds(duration)
@@ -195,6 +224,7 @@ def set_timer(duration: Duration, name: str | None = None, *, ctx: Context) -> R
         ("cancel all my timers", 'timer_control(action="cancel_all")'),
         ("stop all the timers", 'timer_control(action="cancel_all")'),
         ("add 5 minutes to the timer", 'timer_control(action="add", duration="5 minutes")'),
+        ("add 5 more minutes to the timer", 'timer_control(action="add", duration="5 more minutes")'),
         ("add two minutes to the rice timer", 'timer_control(action="add", name="rice", duration="two minutes")'),
         ("wie lange läuft der timer noch", 'timer_control(action="time_left")'),
         ("timer abbrechen", 'timer_control(action="cancel")'),
@@ -216,7 +246,7 @@ def set_timer(duration: Duration, name: str | None = None, *, ctx: Context) -> R
 )
 def timer_control(
     action: Literal["time_left", "add", "pause", "resume", "cancel", "cancel_all"],
-    name: str | None = None,
+    name: TimerName = None,
     duration: OptionalDuration = None,
     *,
     ctx: Context,
