@@ -8,7 +8,7 @@ export CMAKE_BUILD_PARALLEL_LEVEL ?= 2
 LLAMA_CMAKE_ARGS ?= $(if $(filter x86_64,$(shell uname -m)),-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON)
 export CMAKE_ARGS ?= $(LLAMA_CMAKE_ARGS)
 
-.PHONY: install system-deps test test-fast lint run eval eval-full bench bench-languages finetune clean
+.PHONY: install system-deps test test-fast lint run eval eval-full bench bench-languages bench-wake bench-soak install-service doctor finetune clean
 
 install: system-deps .venv/.installed
 
@@ -62,6 +62,20 @@ eval-full: install
 
 bench: install
 	.venv/bin/assistant bench --json
+
+bench-wake: install
+	.venv/bin/assistant bench --section wake --json
+
+bench-soak: install
+	.venv/bin/assistant bench --section soak --json
+
+# The systemd unit (docs/raspberry-pi.md): a system unit run as the user behind sudo, in the audio group.
+# SERVICE_ARGS="--user" for a user unit (desktop images with PipeWire), "--run serve" for the Wyoming server.
+install-service: install
+	.venv/bin/assistant service install --enable $(SERVICE_ARGS)
+
+doctor: install
+	.venv/bin/assistant doctor
 
 bench-languages: install
 	.venv/bin/python -m assistant.evaluation.bench_voice --languages de,fr,es,it,nl

@@ -59,6 +59,10 @@ class BenchOptions:
     """Times each utterance is routed (after one warm-up pass)."""
     llm: bool = True
     """Measure the LLM path (loads the model)."""
+    wake_minutes: float = 60.0
+    """Minutes of non-wake talk and music the wake section counts false wakes on."""
+    soak_turns: int = 1000
+    """Turns the soak section runs through each path."""
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -155,11 +159,29 @@ def bench_voice(config: Config, options: BenchOptions) -> dict[str, Any]:
     return voice_bench(config, repeats=options.rounds, llm=options.llm)
 
 
+def bench_wake(config: Config, options: BenchOptions) -> dict[str, Any]:
+    """Wake-word recall, false wakes per hour and CPU against transcribe-everything (evaluation/bench_wake.py)."""
+    from assistant.evaluation.bench_wake import wake_bench
+
+    return wake_bench(config, minutes=options.wake_minutes)
+
+
+def bench_soak(config: Config, options: BenchOptions) -> dict[str, Any]:
+    """Turns from WAV files through the live loop and the Wyoming server: failures, memory, latency (soak.py)."""
+    from assistant.evaluation.soak import soak_bench
+
+    return soak_bench(config, turns=options.soak_turns, llm=options.llm)
+
+
 SECTIONS: list[tuple[str, Callable[[Config, BenchOptions], dict[str, Any]]]] = [
     ("route", bench_route),
     ("voice", bench_voice),
+    ("wake", bench_wake),
+    ("soak", bench_soak),
 ]
 """Benchmark sections in run order; a stage adds (name, function) here."""
+OPT_IN = {"wake", "soak"}
+"""Sections that run only when named with --section: they take many minutes (an hour of audio, 1,000 turns)."""
 
 
 def machine_load() -> dict[str, Any]:
@@ -179,7 +201,7 @@ def run_bench(config: Config, options: BenchOptions, sections: list[str] | None 
     """Run the sections (all by default) and merge their results."""
     result: dict[str, Any] = {"machine_before": machine_load()}
     for name, function in SECTIONS:
-        if sections and name not in sections:
+        if (sections and name not in sections) or (not sections and name in OPT_IN):
             continue
         try:
             result.update(function(config, options))
@@ -192,7 +214,9 @@ def run_bench(config: Config, options: BenchOptions, sections: list[str] | None 
 
 def cmd_bench(args: Any, config: Config) -> int:
     """Entry point of `assistant bench`."""
-    options = BenchOptions(rounds=args.rounds, llm=not args.no_llm)
+    options = BenchOptions(
+        rounds=args.rounds, llm=not args.no_llm, wake_minutes=args.wake_minutes, soak_turns=args.soak_turns
+    )
     result = run_bench(config, options, args.section or None)
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
@@ -209,8 +233,14 @@ def add_parser(sub: Any) -> None:
     bench.add_argument("--rounds", type=int, default=3, help="times each utterance is measured")
     bench.add_argument("--no-llm", action="store_true", help="fast path only (no model)")
     bench.add_argument(
-        "--section", action="append", help="only this section (repeatable): " + ", ".join(name for name, _ in SECTIONS)
+        "--section",
+        action="append",
+        help="only this section (repeatable): "
+        + ", ".join(name for name, _ in SECTIONS)
+        + f"; {' and '.join(sorted(OPT_IN))} run only when named",
     )
+    bench.add_argument("--wake-minutes", type=float, default=60.0, help="wake: minutes of non-wake audio (default 60)")
+    bench.add_argument("--soak-turns", type=int, default=1000, help="soak: turns per path (default 1000)")
     bench.set_defaults(func=cmd_bench)
 
 
