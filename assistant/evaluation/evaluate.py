@@ -1,6 +1,7 @@
-"""Evaluation: load a dataset (the project's call-labelled sets or intent-labelled external files), route every
-example, judge the calls, and compute the metrics (accuracy with a Wilson interval, per skill, none() precision
-and recall, confusion matrix, per-language and per-tag breakdowns, latency per path)."""
+"""Evaluation: load a dataset (the project's call-labelled sets, intent-labelled external files, or a skill
+developer's sentences as text lines), route every example, judge the calls, and compute the metrics (accuracy with a
+Wilson interval, per skill, none() precision and recall, confusion matrix, per-language and per-tag breakdowns,
+latency per path)."""
 
 from __future__ import annotations
 
@@ -51,6 +52,9 @@ ARG_SLOTS = {
 }
 """Per skill: the argument a slot value must appear in, and the slot types that count."""
 CALL_KEYS = {"id", "text", "lang", "call", "tags", "note"}
+SENTENCE_SUFFIX = ".txt"
+"""A dataset file with this suffix holds `sentence => call` lines (# comments) instead of JSON lines."""
+_LANG_LINE = re.compile(r"^#\s*lang\s*:\s*([A-Za-z][A-Za-z-]*)\s*$")
 MAX_REPORTED_ERRORS = 20
 _ARTICLES = re.compile(r"^(the|a|an) ")
 # Word lists as strings, split once: easier to read and extend than 100 lines of quoted items.
@@ -122,8 +126,15 @@ class Dataset:
     """Hash of the file's bytes, recorded with every run."""
 
 
+def dataset_skills(path: Path) -> Path | None:
+    """The skill folder that comes with a dataset, <folder>/<stem>/skills/ beside it (evals/unseen.jsonl ->
+    evals/unseen/skills/), or None: its skills are loaded besides the configured ones when it is evaluated."""
+    folder = path.parent / path.stem / "skills"
+    return folder if folder.is_dir() else None
+
+
 def resolve_dataset(name: str) -> tuple[str, Path]:
-    """A built-in set name (golden, quick, full) or a file path, as (short name, path)."""
+    """A built-in set name (golden, quick, full, unseen) or a file path, as (short name, path)."""
     builtin = EVALS_DIR / f"{name}.jsonl"
     if "/" not in name and not name.endswith(".jsonl") and builtin.is_file():
         return name, builtin
@@ -145,11 +156,16 @@ def load_dataset(name: str, registry: Registry | None = None) -> Dataset:
     problems: list[str] = []
     seen: dict[str, int] = {}
     kind = ""
+    sentences, lang = path.suffix == SENTENCE_SUFFIX, "en"
     for number, line in enumerate(data.decode("utf-8", errors="replace").splitlines(), 1):
         if not line.strip():
             continue
+        if sentences and line.lstrip().startswith("#"):
+            directive = _LANG_LINE.match(line.strip())  # "# lang: de": the language of the lines below
+            lang = directive.group(1).lower() if directive else lang
+            continue
         try:
-            record = json.loads(line)
+            record = _sentence_record(line, lang) if sentences else json.loads(line)
             if not isinstance(record, dict):
                 raise ValueError("not a JSON object")
             line_kind = "intents" if "intent" in record else "calls"
@@ -158,6 +174,8 @@ def load_dataset(name: str, registry: Registry | None = None) -> Dataset:
                 raise ValueError(f"a {line_kind} record in a {kind} file (first record decides)")
             example = _call_example(record, number, registry) if kind == "calls" else _intent_example(record, number)
             if example.id in seen:
+                if sentences:
+                    raise ValueError(f"the same sentence is already on line {seen[example.id]}")
                 raise ValueError(f"id {example.id!r} already used on line {seen[example.id]}")
             seen[example.id] = number
             examples.append(example)
@@ -170,6 +188,24 @@ def load_dataset(name: str, registry: Registry | None = None) -> Dataset:
     if not examples:
         raise DatasetError(f"{path}: no examples")
     return Dataset(short, path, kind, examples, hashlib.sha256(data).hexdigest())
+
+
+def sentence_id(call: str, lang: str, text: str) -> str:
+    """A stable id for a sentence: the skill name plus a hash of language and text (as evals/generate.py makes)."""
+    digest = hashlib.sha1(f"{lang}\n{text}".encode()).hexdigest()[:8]
+    return f"{call.split('(')[0].strip()}-{lang}-{digest}"
+
+
+def _sentence_record(line: str, lang: str) -> dict[str, Any]:
+    """A `sentence => call` line as a record of our JSON format (the call is checked like a JSON line's)."""
+    text, arrow, call = line.partition("=>")
+    text, call = " ".join(text.split()), call.strip()
+    if not arrow or not text or not call:
+        raise ValueError(
+            f"expected 'sentence => call', e.g. 'turn on the lights => lights(state=\"on\")' or "
+            f"'thanks, that's all => none()', got {line.strip()!r}"
+        )
+    return {"id": sentence_id(call, lang, text), "text": text, "lang": lang, "call": call, "tags": []}
 
 
 def _string(record: dict[str, Any], key: str) -> str:

@@ -244,8 +244,30 @@ def skills_hash(registry: Registry) -> str:
     return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
 
 
-def provenance(config: Config, registry: Registry, backend: Any, store_dir: Path, **extra: Any) -> dict[str, Any]:
-    """Everything needed to know what produced a run, and to reproduce it."""
+def skill_dirs_state(folders: dict[str, str]) -> list[dict[str, Any]]:
+    """Each skill folder a run loaded: its path, where it came from (config, --skills, the dataset's own folder),
+    and a hash of its *.py files (a run on a developer's folder says which version of the skills it measured)."""
+    state = []
+    for folder, origin in folders.items():
+        path = Path(folder).expanduser()
+        files = sorted(path.glob("*.py"))
+        digest = hashlib.sha256()
+        for file in files:
+            digest.update(file.name.encode() + b"\0" + file.read_bytes() + b"\0")
+        state.append({"path": str(path), "from": origin, "files": len(files), "sha256": digest.hexdigest()})
+    return state
+
+
+def provenance(
+    config: Config,
+    registry: Registry,
+    backend: Any,
+    store_dir: Path,
+    skill_dirs: dict[str, str] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """Everything needed to know what produced a run, and to reproduce it; skill_dirs: folder -> where it came from
+    (default: the config's skill_dirs)."""
     from assistant.models import adapter_path, llm_model_path
 
     cache = store_dir / "sha256-cache.json"
@@ -266,6 +288,9 @@ def provenance(config: Config, registry: Registry, backend: Any, store_dir: Path
         "prompt_sha256": digest,
         "prompt_source": source,
         "skills_sha256": skills_hash(registry),
+        "skill_dirs": skill_dirs_state(
+            skill_dirs if skill_dirs is not None else dict.fromkeys(config.skill_dirs, "config")
+        ),
         "config": dataclasses.asdict(config),
         "host": {
             "name": socket.gethostname(),
