@@ -9,6 +9,8 @@ Then: Detection (hub-side wake), Transcript (the board plays its "done" sound), 
 room's own services so music plays in that room), Synthesize (the text) and the reply audio (rooms.py). A pipeline
 that started at "wake" goes on listening after the reply, as long as audio comes.
 
+What a skill says on its own later (Assistant.announce: a timer that ended) is said in every connected room.
+
 Failures are heard, not silent: a turn over service.turn_timeout_ms answers "that took too long" (synthesised at
 start-up, so a stuck model cannot hold it up); a model that fails, or a queue that is full, gets an Error event plus
 a spoken sentence or, when even speech fails, an error tone. A hub that is down cannot speak: the stock satellite
@@ -22,6 +24,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import logging
+import queue
 import time
 from dataclasses import dataclass
 from urllib.parse import urlparse
@@ -339,8 +342,28 @@ class Hub:
         return self.sentences.get(key, beep(OUTPUT_RATE_HZ))
 
     async def start(self) -> None:
-        """Start one task per satellite."""
+        """Start one task per satellite, and the one that says what skills announce on their own."""
         self.tasks = [asyncio.create_task(link.run_forever(), name=f"satellite {link.name}") for link in self.links]
+        self.tasks.append(asyncio.create_task(self.announce_forever(), name="announcements"))
+
+    async def announce_forever(self) -> None:
+        """Say each announcement (a timer that ended) in every room whose satellite is connected: the announcement
+        does not say which room asked for it, and a house-wide word is better than none."""
+        announcements = self.backend.assistant.announcements
+        while True:
+            try:
+                text, language = await asyncio.to_thread(announcements.get, True, 0.5)
+            except queue.Empty:
+                continue
+            try:
+                audio = await self.backend.lane.run(self.backend.voices.say, text, None, language)
+            except AssistantError as error:
+                log.warning("hub: cannot say the announcement %r (%s)", text, error)
+                audio = beep(OUTPUT_RATE_HZ)
+            for link in self.links:
+                if link.connected.is_set():
+                    link.send(Synthesize(text=text).event())
+                    await link.room.say(audio, OUTPUT_RATE_HZ, self.config.tts.duck_music_to)
 
     async def stop(self) -> None:
         """Disconnect every satellite and stop the rooms' music."""

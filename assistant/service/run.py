@@ -25,6 +25,7 @@ async def serve(config: Config, *, uri: str, zeroconf: bool, llm: bool = True) -
     backend = Backend.load(config, llm=llm, max_waiting=config.service.max_waiting)
     loop = asyncio.get_running_loop()
     await loop.run_in_executor(None, backend.warm_up)
+    backend.assistant.start_background()  # timers and alarms ring while serving; the hub says their announcements
     hub = None
     if config.satellites:
         from assistant.service.hub import Hub  # only a hub needs the rooms, the VAD per satellite, the music sinks

@@ -32,9 +32,17 @@ ROOT = Path(__file__).resolve().parents[2]
 SPEAKER_RATE_HZ = 22050
 """wyoming-satellite's default --snd-command-rate: what lands in the speaker files (16-bit mono)."""
 SLOW_SKILL = '''
+import threading
 import time
 
-from assistant.registry import Reply, skill
+from assistant.registry import Context, Reply, skill
+
+
+@skill(examples=[("remind me soon", "remind_soon()")])
+def remind_soon(ctx: Context) -> Reply:
+    """Say something on its own two seconds later (the hub's announcements under test)."""
+    threading.Timer(2.0, ctx.services["announce"], args=("Your reminder is here.", ctx.language)).start()
+    return Reply("I will remind you.")
 
 
 @skill(examples=[("take your time", "take_time()")])
@@ -257,6 +265,16 @@ def test_speech_not_for_the_assistant_gets_no_answer(house, audio):  # noqa: F81
         time.sleep(0.2)
     time.sleep(6)  # more than a turn takes
     assert kitchen.heard_bytes() == before
+
+
+def test_what_a_skill_announces_later_is_said_in_every_room(house, audio, whisper):  # noqa: F811
+    hub, kitchen, bedroom, root = house
+    before_kitchen, before_bedroom = kitchen.heard_bytes(), bedroom.heard_bytes()
+    kitchen.say(audio.samples("hey computer, remind me soon"))
+    assert "remind you" in words_of(kitchen.wait_reply(before_kitchen, quiet_s=0.6), whisper)
+    after_reply = kitchen.heard_bytes()
+    assert "reminder is here" in words_of(bedroom.wait_reply(before_bedroom), whisper)
+    assert "reminder is here" in words_of(kitchen.wait_reply(after_reply), whisper)
 
 
 def test_music_started_in_the_kitchen_plays_in_the_kitchen(house, audio, whisper):  # noqa: F811
