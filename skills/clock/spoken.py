@@ -76,6 +76,8 @@ def _combine(number: float | None, value: float, word: str) -> float:
         return value
     if number == 4 and value == 20:  # quatre-vingt(s)
         return 80
+    if number in (60, 80) and 10 <= value < 20:  # soixante-dix, quatre-vingt-quinze
+        return number + value
     digits = str(int(number)) if number == int(number) else ""
     zeros = len(digits) - len(digits.rstrip("0"))
     if zeros and value < 10**zeros:  # 20 + 5, 100 + 20, 120 + 5
