@@ -170,6 +170,7 @@ def cmd_eval(args: argparse.Namespace, config: Config) -> int:
     """Evaluate the router on a dataset and record the run; or list runs, show one, compare two."""
     from assistant.evaluation import report, runs
     from assistant.evaluation.evaluate import evaluate, load_dataset
+    from assistant.evaluation.skill_check import format_run, with_skill_folders
 
     store = runs.RunStore(runs.default_path(config))
     try:
@@ -194,10 +195,11 @@ def cmd_eval(args: argparse.Namespace, config: Config) -> int:
             return 0
         if not args.dataset:
             print(
-                "eval: give --dataset NAME|FILE (golden, quick, full or a .jsonl file), or runs / compare A B",
+                "eval: give --dataset NAME|FILE (golden, quick, full, unseen, .jsonl or .txt), or runs / compare A B",
                 file=sys.stderr,
             )
             return 2
+        config, folders = with_skill_folders(config, args.skills or (), args.dataset)  # + the dataset's own skills
         registry = load_registry(config)
         dataset = load_dataset(args.dataset, registry)
         assistant = build_assistant(config, llm=not args.no_llm, trace=False)
@@ -215,6 +217,7 @@ def cmd_eval(args: argparse.Namespace, config: Config) -> int:
                 registry,
                 assistant.router.llm,
                 store.path.parent,
+                folders,
                 dataset={
                     "name": dataset.name,
                     "path": str(dataset.path),
@@ -229,7 +232,7 @@ def cmd_eval(args: argparse.Namespace, config: Config) -> int:
             assistant.close()
         run_id = store.add(result, meta, args.note or "")
         print(f"run #{run_id} ({result.wall_s:.1f} s)")
-        print(report.format_summary(dataset, result.metrics, result.outcomes))
+        print(format_run(dataset, result, llm=meta["router"]["llm"], folders=folders, skills_given=bool(args.skills)))
         if args.html:
             print(f"report: {report.write(Path(args.html), store.get(run_id), store.list(dataset.name, 200))}")
         return 0
@@ -388,7 +391,8 @@ def parser() -> argparse.ArgumentParser:
     traces.set_defaults(func=cmd_traces)
 
     evals = sub.add_parser("eval", help="evaluate the router on a dataset; list, show and compare runs")
-    evals.add_argument("--dataset", help="golden, quick, full, or a JSONL file (ours or intent-labelled)")
+    evals.add_argument("--dataset", help="golden, quick, full, unseen, a JSONL file or a .txt of 'sentence => call'")
+    evals.add_argument("--skills", action="append", metavar="DIR", help="also load DIR's skills; report each skill")
     evals.add_argument("--limit", type=int, help="only the first N examples (after --tag)")
     evals.add_argument("--tag", action="append", help="only examples with this tag (repeatable; lang:de: a language)")
     evals.add_argument("--no-llm", action="store_true", help="fast path only")
