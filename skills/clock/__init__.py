@@ -8,7 +8,7 @@
 - ring.py: the ring tone, played over the music by the music player; wiring.py: one engine per assistant.
 """
 
-from skills.clock import alarms, now, timers
+from skills.clock import alarms, now, phrases, timers
 
 # In the order the router's prompt lists them (Registry.from_modules keeps the module's order).
 set_timer = timers.set_timer
@@ -17,5 +17,8 @@ set_alarm = alarms.set_alarm
 alarm_control = alarms.alarm_control
 current_time = now.current_time
 current_date = now.current_date
+
+MESSAGES = phrases.MESSAGES
+"""The clock skills' sentences (locales/<language>.json), where the language checks look for a skill's catalogue."""
 
 __all__ = ["alarm_control", "current_date", "current_time", "set_alarm", "set_timer", "timer_control"]
