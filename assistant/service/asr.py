@@ -19,6 +19,8 @@ MAX_AUDIO_S = 30.0
 """Audio kept per Transcribe request."""
 MAX_STREAM_S = 300.0
 """Audio accepted per request before the connection is closed as a flood."""
+MAX_KEPT_BYTES = 12 * 1024 * 1024
+"""Raw audio kept per request whatever its format (30 s of 48 kHz 32-bit stereo; 192 kHz 8-channel would be 184 MB)."""
 
 
 class StreamTooLong(AssistantError):
@@ -60,7 +62,7 @@ class AudioStream:
         self.received_s += fmt.seconds(len(audio))
         if self.received_s > self.max_stream_s:
             raise StreamTooLong(f"more than {self.max_stream_s:.0f} s of audio in one request")
-        room = int(self.max_audio_s * fmt.rate_hz) * fmt.frame_bytes - self.kept_bytes
+        room = min(int(self.max_audio_s * fmt.rate_hz) * fmt.frame_bytes, MAX_KEPT_BYTES) - self.kept_bytes
         if room > 0:
             piece = audio[:room]
             self.chunks.append(piece)

@@ -31,8 +31,9 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-AREA_KEYS = frozenset({"player", "now_playing", "music_history_player"})
-"""Assistant.services entries that belong to one room (its music player and what it plays); the rest is shared."""
+AREA_KEYS = frozenset({"player", "player_sink_factory", "now_playing", "music_history_player"})
+"""Assistant.services entries that belong to one room (its music player, where it plays, what it plays); the rest
+(the music library, the play history, the clock) is shared by every room."""
 
 
 class Busy(AssistantError):

@@ -48,6 +48,8 @@ MAX_TEXT_CHARS = 2000
 """Longest Transcript or Recognize text (a request, not a document: the LLM prompt has room for ~2,000 tokens)."""
 MAX_SPEECH_CHARS = 8000
 """Longest text to synthesise in one request (a news reading is ~600)."""
+MAX_CONNECTIONS = 32
+"""Open connections at once (Home Assistant opens one per request); one more is told the server is busy."""
 
 
 def _text(data: dict[str, Any], limit: int) -> str:
@@ -72,6 +74,9 @@ def _voice(data: dict[str, Any]) -> tuple[str | None, str | None]:
 class AssistantHandler(AsyncEventHandler):
     """One client connection: requests answered in order, each through the backend."""
 
+    open_connections = 0
+    """Connections being served now (all handlers of this process)."""
+
     def __init__(
         self, backend: Backend, info: Info, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
@@ -84,7 +89,11 @@ class AssistantHandler(AsyncEventHandler):
 
     async def run(self) -> None:
         """Read events with caps (wire.read_event) until the client leaves or a request fails; never raises."""
+        AssistantHandler.open_connections += 1
         try:
+            if AssistantHandler.open_connections > MAX_CONNECTIONS:
+                await self.fail(f"more than {MAX_CONNECTIONS} connections are open; try again in a moment", "busy")
+                return
             while True:
                 try:
                     event = await read_event(self.reader)
@@ -100,6 +109,7 @@ class AssistantHandler(AsyncEventHandler):
         except Exception:  # a bug must end this connection, not the server
             log.exception("wyoming %s: request failed", self.peer)
         finally:
+            AssistantHandler.open_connections -= 1
             self.writer.close()
 
     async def fail(self, text: str, code: str) -> bool:

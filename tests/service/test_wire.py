@@ -133,3 +133,14 @@ def test_reply_audio_is_framed_as_start_chunks_stop():
     events = audio_events(np.zeros(2500, np.float32), 22050)
     assert [e.type for e in events] == ["audio-start"] + ["audio-chunk"] * 3 + ["audio-stop"]
     assert sum(len(e.payload or b"") for e in events) == 5000
+
+
+def test_a_stream_keeps_at_most_a_fixed_number_of_bytes_whatever_the_format():
+    from assistant.service.asr import MAX_KEPT_BYTES
+
+    stream = AudioStream()
+    fmt = {"rate": 192000, "width": 4, "channels": 8}  # 6 MB a second
+    stream.start(fmt)
+    for _ in range(3):
+        stream.add(fmt, bytes(6_144_000))
+    assert stream.kept_bytes == MAX_KEPT_BYTES and stream.received_s == 3.0

@@ -327,3 +327,19 @@ def test_a_whisper_model_that_cannot_load_is_an_error_per_request_not_a_dead_ser
         # Everything that does not need Whisper still works.
         handled = broken.ask(Transcript(text="what is twelve times seven").event(), until=("handled",))
         assert Handled.from_event(handled[-1]).text == "12 times 7 is 84."
+
+
+def test_too_many_connections_at_once_are_told_the_server_is_busy(served):  # noqa: F811
+    from assistant.service.wyoming_server import MAX_CONNECTIONS
+
+    idle = [socket.create_connection((served.host, served.port), timeout=10) for _ in range(MAX_CONNECTIONS)]
+    try:
+        time.sleep(0.5)  # the server has accepted them all
+        received, closed = raw_exchange(served, b"")
+        assert closed and json.loads(received.split(b"\n")[0])["type"] == "error"
+        assert b"busy" in received
+    finally:
+        for sock in idle:
+            sock.close()
+    time.sleep(0.5)
+    still_serving(served)
