@@ -219,6 +219,9 @@ def build_assistant(config: Config, *, llm: bool = True, trace: bool = True, laz
     backend: LlmBackend | None = None
     if llm and config.router.llm:
         from assistant.routing.llm import LazyBackend, load_backend  # heavy: llama.cpp loads only when asked
+        from assistant.routing.prompt import check_listing
+
+        check_listing(registry)  # at start-up, even when the model itself loads on first need
 
         backend = LazyBackend(lambda: load_backend(config, registry)) if lazy else load_backend(config, registry)
     return Assistant(config, registry, backend, trace=trace)

@@ -23,6 +23,7 @@ from assistant.routing.prompt import (
     clean_utterance,
     context_lines,
     request_lines,
+    skill_line,
     static_prefix,
     utterance_words,
 )
@@ -37,6 +38,8 @@ MAX_UTTERANCE_TOKENS = 64
 """The request is cut to this many tokens: prompt tokens are what a turn pays for."""
 MAX_NEW_TOKENS = 96
 """Most tokens a server may generate for one call."""
+TURN_TOKENS = 256
+"""What one turn needs after the prefix: context lines, the request (MAX_UTTERANCE_TOKENS) and the call."""
 MATH_CHARACTERS = "0123456789+-*/.()%^"
 """Allowed in copied strings of parameters with a Normalize converter, so an expression can be written as math."""
 
@@ -71,6 +74,14 @@ class LocalBackend:
         self.context_keys = context_keys
         self.prefix = static_prefix(registry, examples=prompt == "examples")
         prefix_tokens = self.engine.tokenize(self.prefix, bos=True)
+        room = n_ctx - len(prefix_tokens) - TURN_TOKENS
+        if room < 0:
+            longest = sorted(registry.skills.values(), key=lambda s: -len(skill_line(s)))[:3]
+            raise ModelError(
+                f"the skill listing takes {len(prefix_tokens)} of the model's {n_ctx} tokens, leaving less than the "
+                f"{TURN_TOKENS} a turn needs; the longest skill lines: {', '.join(s.name for s in longest)} "
+                "(shorten their docstrings, remove skills, or raise router.context_tokens)"
+            )
         key = _cache_key(model_path, lora_path, prefix_tokens, n_ctx)
         cache = cache_dir / f"prefix-{key}.bin" if cache_dir else None
         # A saved prefix skips most of start-up; its last token is evaluated again for the full-logit self-check.

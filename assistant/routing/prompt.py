@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from assistant.calls import format_call
+from assistant.errors import SkillDeclarationError
 from assistant.registry import Param, Registry, Skill
 
 INSTRUCTION = "Each request becomes one call of these functions, or none() when no function fits."
@@ -111,6 +112,17 @@ def skill_line(item: Skill) -> str:
 def listing(skills: Iterable[Skill]) -> str:
     """The compact listing: the instruction, one line per skill in the given order, and none()."""
     return "\n".join([LISTING_INSTRUCTION, *(skill_line(s) for s in skills), NONE_LINE]) + "\n"
+
+
+def check_listing(registry: Registry) -> None:
+    """A skill whose listing line is too long for the prompt is a start-up error naming it."""
+    for item in registry.skills.values():
+        line = skill_line(item)
+        if len(line) > MAX_SKILL_LINE_CHARS:
+            raise SkillDeclarationError(
+                f"skill '{item.name}': its line in the model's prompt is {len(line)} characters, over the "
+                f"{MAX_SKILL_LINE_CHARS} a turn can afford; shorten the docstring's first line or its Literal values"
+            )
 
 
 def static_prefix(registry: Registry, *, examples: bool = False) -> str:

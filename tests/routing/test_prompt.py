@@ -1,0 +1,56 @@
+"""The compact listing the router reads: one line per skill, what it shows, and the start-up checks on its size."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import pytest
+
+from assistant.errors import ModelError, SkillDeclarationError
+from assistant.registry import Range, Registry, Reply, skill
+from assistant.routing.prompt import LISTING_INSTRUCTION, NONE_LINE, check_listing, listing, skill_line, static_prefix
+
+
+@skill
+def lights(state: Literal["on", "off"], room: Annotated[str, "a room of the house"] | None = None) -> Reply:
+    """Switch the lights on or off."""
+    return Reply(state)
+
+
+@skill
+def volume(level: Annotated[int, Range(0, 10)]) -> Reply:
+    """Set the speaker volume."""
+    return Reply(str(level))
+
+
+def test_a_skill_line_shows_names_types_values_ranges_docs_and_the_description():
+    assert skill_line(lights) == "lights(state: on|off, room?: str (a room of the house)) - Switch the lights on or off."
+    assert skill_line(volume) == "volume(level: int 0..10) - Set the speaker volume."
+
+
+def test_the_listing_is_the_instruction_the_skills_in_order_and_none():
+    text = listing([volume, lights])
+    assert text.splitlines() == [LISTING_INSTRUCTION, skill_line(volume), skill_line(lights), NONE_LINE]
+    registry = Registry([lights, volume])
+    assert static_prefix(registry) == listing([lights, volume])
+    assert "Request:" in static_prefix(registry, examples=True) or "none()" in static_prefix(registry, examples=True)
+
+
+def test_a_skill_too_long_for_the_prompt_is_named_at_start_up():
+    def chatty(choice: str) -> Reply:
+        return Reply(choice)
+
+    chatty.__doc__ = "Does " + "many things, " * 60 + "really."
+    too_long = skill(chatty)
+    with pytest.raises(SkillDeclarationError, match="skill 'chatty'.*characters"):
+        check_listing(Registry([lights, too_long]))
+    check_listing(Registry([lights, volume]))
+
+
+@pytest.mark.model
+def test_a_listing_that_leaves_no_room_for_a_turn_is_refused_naming_the_longest_skills():
+    from assistant.models import gemma_path
+    from assistant.routing.llm import LocalBackend
+
+    with pytest.raises(ModelError, match="longest skill lines: lights"):
+        LocalBackend(Registry([lights, volume]), gemma_path(), n_ctx=300, prompt="listing")
