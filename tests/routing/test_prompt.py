@@ -24,7 +24,8 @@ def volume(level: Annotated[int, Range(0, 10)]) -> Reply:
 
 
 def test_a_skill_line_shows_names_types_values_ranges_docs_and_the_description():
-    assert skill_line(lights) == "lights(state: on|off, room?: str (a room of the house)) - Switch the lights on or off."
+    expected = "lights(state: on|off, room?: str (a room of the house)) - Switch the lights on or off."
+    assert skill_line(lights) == expected
     assert skill_line(volume) == "volume(level: int 0..10) - Set the speaker volume."
 
 
