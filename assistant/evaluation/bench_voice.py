@@ -345,7 +345,7 @@ def stt_comparison(config: Config, titles: list[str], texts: list[str], folder: 
         for text, audio in clips:  # interleaving would be fairer under changing load; clips are many and short
             heard, ms = run(audio)
             times.append(ms)
-            errors += _edit_distance(_words(text), _words(heard))
+            errors += edit_distance(_words(text), _words(heard))
             total += len(_words(text))
         out[f"{name}_wer"] = round(errors / total, 3)
         out[f"{name}_stt_p50_ms"] = round(statistics.median(times), 1)
@@ -353,7 +353,8 @@ def stt_comparison(config: Config, titles: list[str], texts: list[str], folder: 
     return out
 
 
-def _edit_distance(ref: list[str], hyp: list[str]) -> int:
+def edit_distance(ref: list[str], hyp: list[str]) -> int:
+    """Word-level Levenshtein distance: substitutions, insertions and deletions turning ref into hyp."""
     row = list(range(len(hyp) + 1))
     for i in range(1, len(ref) + 1):
         previous, row[0] = row[0], i
