@@ -23,9 +23,10 @@ class AudioConfig:
     sample_rate_hz: int = 16000
     """Capture rate; Whisper and the VAD want 16 kHz."""
     input_device: str = ""
-    """sounddevice input device name or index; empty for the system default."""
+    """Microphone: a part of its name, any case ("USB" picks "USB PnP Sound Device"; a part that fits two devices is
+    refused naming both), an index, or empty for the system default. `assistant doctor` lists the devices."""
     output_device: str = ""
-    """sounddevice output device name or index; empty for the system default."""
+    """Speaker, named the same way; empty for the system default; "null" for none (music plays silently)."""
     trigger: str = "wake"
     """How a turn starts: "wake" (the wake word, see wake_engine), "push" (Enter key) or "always"."""
     wake_engine: str = "micro"
