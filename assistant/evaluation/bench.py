@@ -152,6 +152,47 @@ def bench_route(config: Config, options: BenchOptions) -> dict[str, Any]:
     return result
 
 
+def bench_listing(config: Config, options: BenchOptions) -> dict[str, Any]:
+    """The skill listing with the built-ins and with about 30 skills (plus evals/unseen/skills, skills no training
+    named): its size, the time to build it and to evaluate it as the cached prefix, and LLM route latency with it."""
+    from dataclasses import replace
+
+    from assistant.evaluation.evaluate import EVALS_DIR
+    from assistant.registry import Registry
+    from assistant.routing.llm import load_backend
+    from assistant.routing.prompt import static_prefix
+    from assistant.routing.router import Router
+
+    result: dict[str, Any] = {}
+    extra = EVALS_DIR / "unseen" / "skills"
+    uncached = replace(config, data_dir=str(Path(config.data_path) / "bench-no-cache"))  # prefix evaluated, not loaded
+    for label, dirs in (("builtin", []), ("30", [extra])):
+        started = time.perf_counter()
+        registry = Registry.load([*(Path(d) for d in config.skill_dirs), *dirs])
+        prefix = static_prefix(registry, examples=config.router.prompt == "examples")
+        build_ms = (time.perf_counter() - started) * 1000
+        result[f"listing_{label}_skills"] = len(registry.skills)
+        result[f"listing_{label}_build_ms"] = round(build_ms, 1)
+        result[f"listing_{label}_chars"] = len(prefix)
+        if not options.llm:
+            continue
+        started = time.perf_counter()
+        backend = load_backend(uncached, registry)
+        result[f"listing_{label}_startup_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        result[f"listing_{label}_tokens"] = getattr(backend, "prefix_len", None)
+        if label == "30":
+            router = Router(registry, backend, fast_path=config.router.fast_path)
+            texts = [t for t in LLM_UTTERANCES if router.matcher is None or router.matcher.match(t) is None]
+            for text in texts:
+                router.route(text)
+            route_ms = [router.route(text).timings_ms["route_ms"] for _ in range(options.rounds) for text in texts]
+            result.update(_stats("route_30_skills", route_ms))
+        close = getattr(backend, "close", None)
+        if callable(close):
+            close()
+    return result
+
+
 def bench_voice(config: Config, options: BenchOptions) -> dict[str, Any]:
     """STT and end of speech to call over spoken commands, TTS first audio (assistant/evaluation/bench_voice.py)."""
     from assistant.evaluation.bench_voice import voice_bench
@@ -175,6 +216,7 @@ def bench_soak(config: Config, options: BenchOptions) -> dict[str, Any]:
 
 SECTIONS: list[tuple[str, Callable[[Config, BenchOptions], dict[str, Any]]]] = [
     ("route", bench_route),
+    ("listing", bench_listing),
     ("voice", bench_voice),
     ("wake", bench_wake),
     ("soak", bench_soak),
