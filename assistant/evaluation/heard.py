@@ -214,7 +214,19 @@ def _store(folder: Path, key: str, rendering: Rendering, transcript: str, speech
 
 # ---------------------------------------------------------------- word error rate
 
-_SPELLINGS = {"favourite": "favorite", "colour": "color", "okay": "ok", "alright": "all right"}
+_SPELLINGS = {
+    "favourite": "favorite",
+    "colour": "color",
+    "okay": "ok",
+    "alright": "all right",
+    "whats": "what is",
+    "hows": "how is",
+    "wheres": "where is",
+    "wanna": "want to",
+    "gonna": "going to",
+    "gotta": "got to",
+}
+"""One spelling for words a sentence and a transcript may write two ways (transcript-style evals drop apostrophes)."""
 _SYMBOLS = {"%": " percent ", "+": " plus ", "×": " times ", "*": " times ", "÷": " divided by ", "=": " equals "}
 
 
@@ -223,8 +235,8 @@ def wer_words(text: str) -> list[str]:
     text = normalize_text(text)
     for symbol, spoken in _SYMBOLS.items():
         text = text.replace(symbol, spoken)
-    text = re.sub(r"(?<=\s)-(?=\s)", " minus ", f" {text} ")
-    words = [_SPELLINGS.get(w, w) for w in re.split(r"[\s\-]+", text) if w]
+    text = re.sub(r"(?<=\s)-(?=\s)|(?<=\d)-(?=\d)", " minus ", f" {text} ")  # "12 - 7", "321-4"
+    words = [s for w in re.split(r"[\s\-]+", text) if w for s in _SPELLINGS.get(w, w).split()]
     out: list[str] = []
     position = 0
     for number in read_numbers(words, "en"):

@@ -16,6 +16,8 @@ def test_word_error_reads_numbers_and_symbols_as_said():
     assert word_errors("play my favourite song", "play my favorite song") == (0, 4)
     assert wer_words("how much is three hundred divided by four") == "how much is 300 divided by 4".split()
     assert word_errors("stop", "") == (1, 1)
+    assert word_errors("whats 321 minus 4", "What's 321-4?") == (0, 5)
+    assert word_errors("i wanna hear baby shark", "I want to hear Baby Shark.") == (0, 6)
 
 
 def test_cache_key_changes_with_what_changes_the_transcript():
