@@ -82,8 +82,9 @@ def render_unit(settings: UnitSettings) -> str:
         "Environment=PYTHONUNBUFFERED=1",
         "Restart=on-failure",
         f"RestartSec={settings.restart_s}",
-        # `assistant run` ends cleanly on Ctrl-C (SIGINT); serve handles SIGTERM as well.
+        # `assistant run` ends cleanly on Ctrl-C (SIGINT), exiting 130 when it comes during start-up: not a failure.
         "KillSignal=SIGINT",
+        "SuccessExitStatus=130",
         "TimeoutStopSec=15",
         "StandardOutput=journal",
         "StandardError=journal",

@@ -26,6 +26,7 @@ def test_the_system_unit_starts_at_boot_restarts_logs_to_the_journal_and_runs_as
         "StandardOutput=journal",
         "StandardError=journal",
         "KillSignal=SIGINT",
+        "SuccessExitStatus=130",
         "WantedBy=multi-user.target",
     } <= _lines(unit)
     assert "After=network-online.target time-sync.target sound.target" in unit
