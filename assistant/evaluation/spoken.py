@@ -147,7 +147,7 @@ def espeak_voices() -> tuple[frozenset[str], frozenset[str]]:
 
 
 def piper_path(name: str) -> Path:
-    """The .onnx file of a Piper voice: \"joe\" is the bundled one; SpokenError when it is missing."""
+    """The .onnx file of a Piper voice ("joe" is the bundled one); SpokenError when it is missing."""
     from assistant.models import piper_voice_path
 
     try:
