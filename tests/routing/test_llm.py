@@ -456,7 +456,7 @@ def test_number_options_respect_range_and_leading_zeros():
 
 
 def test_prompt_prefix_and_tail():
-    prefix = static_prefix(REGISTRY)
+    prefix = static_prefix(REGISTRY, examples=True)  # the few-shot prompt (no adapter, a server)
     assert REGISTRY.prompt_listing() in prefix
     assert 'Call: forecast(city="Rome", day="saturday")' in prefix and "Call: none()" in prefix
     assert prefix.endswith("\n")
@@ -489,7 +489,7 @@ def test_server_backend_native_completion(http_server):  # noqa: F811
     assert route.timings_ms["llm_prompt_ms"] == pytest.approx(41.372)
     body = json.loads(http_server.requests[-1].body)
     assert body["grammar"] == server_grammar(REGISTRY) and body["temperature"] == 0 and body["cache_prompt"]
-    assert body["prompt"].startswith(static_prefix(REGISTRY))
+    assert body["prompt"].startswith(static_prefix(REGISTRY, examples=True))  # a server model gets examples
     assert body["prompt"].endswith("Playing: x\nRequest: will it rain in oslo tomorrow\nCall:")
     completion = backend.complete("will it rain in oslo tomorrow", {})
     assert 0.8 < completion.confidence < 0.95
