@@ -131,7 +131,9 @@ def wyoming_bench(config: Config, *, repeats: int = 3, llm: bool = True) -> dict
         for q in (50, 95)
     }
     result["wyoming_turns"] = len(turns)
-    result["wyoming_calls_right"] = sum(t["call"].lower() == t["want"].lower() for t in turns)
+    wrong = [t for t in turns if t["call"].lower() != t["want"].lower()]
+    result["wyoming_calls_right"] = len(turns) - len(wrong)
+    result["wyoming_wrong"] = sorted({f"{t['transcript']!r} -> {t['call']} (want {t['want']})" for t in wrong})
     result["wyoming_per_command_turn_p50_ms"] = {
         text: round(percentile([t["turn_ms"] for t in turns if t["want"] == call], 50), 1) for text, call, _ in commands
     }
