@@ -2,8 +2,10 @@
 
 Per satellite (one task, reconnecting every service.reconnect_ms while it is unreachable):
 Describe → Info (its name and area), RunSatellite; the satellite answers RunPipeline and streams its microphone.
-- start_stage "wake" (no wake word on the board): the hub cuts the stream into utterances (Silero VAD) and listens for
-  the wake phrase in Whisper's text ("hey computer, …"); the phrase alone opens a window for the command.
+- start_stage "wake" (no wake word on the board): the hub listens for the wake word with the model of [audio]
+  wake_engine / wake_word (microWakeWord "hey jarvis" by default) and cuts what follows into the command with the VAD;
+  with wake_engine "transcript" (or a model that cannot load) it transcribes every utterance and looks for the wake
+  phrase in Whisper's text ("hey computer, …"). The word or phrase alone opens a window for the command.
 - start_stage "asr" (the board heard its wake word itself): the next utterance is the command.
 Then: Detection (hub-side wake), Transcript (the board plays its "done" sound), the turn (router + skill, with the
 room's own services so music plays in that room), Synthesize (the text) and the reply audio (rooms.py). A pipeline
@@ -50,8 +52,10 @@ from assistant.service.backend import Backend
 from assistant.service.rooms import Room
 from assistant.service.tts import OUTPUT_RATE_HZ
 from assistant.service.wire import BadEvent, PcmFormat, beep, pcm_to_float, read_event
+from assistant.voice.audio import SAMPLE_RATE_HZ
 from assistant.voice.vad import Endpointer, SileroVad, Utterance
 from assistant.voice.wake import WakePhrase
+from assistant.voice.wakeword import WakeWordDetector, detector_from_config, spoken_phrase
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +100,12 @@ class SatelliteLink:
         audio = hub.config.audio
         self.wake = WakePhrase(audio.wake_phrases, audio.wake_window_ms, audio.wake_phrases_by_language)
         self.endpointer = Endpointer(SileroVad(), hub.config.vad)
+        self.detector = hub.wake_detector()
+        """The wake-word model on this board's stream (None: the wake phrase is looked for in the transcript)."""
+        self.position = 0
+        """Samples heard from this board since the hub started: the clock of the command window."""
+        self.command_until = -1
+        """With the model: the sample by which the command must start; -1 while waiting for the wake word."""
         self.converter = AudioChunkConverter(rate=16000, width=2, channels=1)
         self.run: Run | None = None
         self.turn_task: asyncio.Task[None] | None = None
@@ -218,9 +228,36 @@ class SatelliteLink:
             return
         samples = pcm_to_float(chunk.audio, _PCM16)
         loop = asyncio.get_running_loop()
-        utterances = await loop.run_in_executor(self.hub.listening, self.endpointer.feed, samples)
+        woke, utterances = await loop.run_in_executor(self.hub.listening, self.listen, samples)
+        if woke:
+            self.send(Detection(name=self.hub.config.audio.wake_word).event())
         if utterances:
             self.start_turn(utterances[0])
+
+    def listen(self, samples: np.ndarray) -> tuple[bool, list[Utterance]]:
+        """(the wake word was heard just now, utterances ended): on the VAD thread. With the wake-word model and a
+        pipeline from "wake", only what follows the word goes to the VAD and Whisper (nothing else is transcribed)."""
+        self.position += len(samples)
+        if self.detector is None or self.run is None or self.run.start != PipelineStage.WAKE:
+            return False, self.endpointer.feed(samples)
+        woke = False
+        if self.command_until < 0:
+            if self.detector.feed(samples) is None:
+                return False, []
+            self.endpointer.reset()  # endpoint from the word on: "hey jarvis, …" in one breath keeps the command
+            self.command_until = self.position + self.hub.config.audio.wake_window_ms * SAMPLE_RATE_HZ // 1000
+            woke = True
+        elif self.position > self.command_until and not self.endpointer.active:
+            log.info("satellite %s: the wake word, then no command", self.name)
+            self.await_wake_word()
+            return False, []
+        return woke, self.endpointer.feed(samples)
+
+    def await_wake_word(self) -> None:
+        """Back to waiting for the wake word, with nothing of the last turn left in the model's window."""
+        if self.detector is not None:
+            self.command_until = -1
+            self.detector.reset()
 
     def start_turn(self, utterance: Utterance) -> None:
         """Answer an utterance in the background; the microphone is ignored until the reply has been played."""
@@ -241,6 +278,7 @@ class SatelliteLink:
                 command = self.addressed(heard.text, heard.language, run)
                 if command is None:
                     return
+                self.await_wake_word()
                 self.send(Transcript(text=command, language=language).event())
                 if run.end == PipelineStage.ASR:
                     return
@@ -268,6 +306,8 @@ class SatelliteLink:
             return
         finally:
             self.endpointer.reset()
+            if self.command_until >= 0 and self.position > self.command_until:
+                self.await_wake_word()  # not addressed, or nothing heard: back to waiting for the word
         self.turns += 1
         if run.end != PipelineStage.TTS or not reply:
             return
@@ -283,6 +323,14 @@ class SatelliteLink:
         """The command in what was heard, or None when it is not for the assistant (or only woke it)."""
         if not text:
             return None
+        if self.detector is not None and run.start == PipelineStage.WAKE:
+            # The model heard the word; Whisper may have caught its tail ("jarvis, play ..."): strip it.
+            said = spoken_phrase(self.hub.config.audio.wake_word)
+            stripped = WakePhrase([said, said.split()[-1]]).check(text, language=language)
+            command = stripped.command if stripped.addressed else text
+            if not command:  # the word alone: the command window stays open
+                self.command_until = self.position + self.hub.config.audio.wake_window_ms * SAMPLE_RATE_HZ // 1000
+            return command or None
         woke = self.wake.check(text, language=language)
         if run.start != PipelineStage.WAKE:
             return woke.command if woke.addressed and woke.command else text  # the board already heard its name
@@ -318,6 +366,20 @@ class Hub:
         """The satellites' VAD: apart from the model lane, so a long transcription does not stall listening."""
         self.sentences: dict[tuple[str, str], np.ndarray] = {}
         self.tasks: list[asyncio.Task[None]] = []
+
+    def wake_detector(self) -> WakeWordDetector | None:
+        """A wake-word model for one satellite's stream ([audio] wake_engine), or None for the transcript phrase
+        (configured so, or the model cannot load: then every utterance is transcribed, as before)."""
+        audio = self.config.audio
+        if audio.wake_engine == "transcript":
+            return None
+        try:
+            return detector_from_config(audio)
+        except AssistantError as error:
+            log.warning(
+                "hub: wake-word model unavailable (%s); listening for %s in the transcript", error, audio.wake_phrases
+            )
+            return None
 
     def room(self, area: str) -> Room:
         """The room called area (created on first mention)."""
