@@ -1,4 +1,5 @@
-"""Six everyday skills a household adds, written as docs/skills.md teaches; held out of training (`unseen`)."""
+"""Six everyday skills a household adds (the shopping list is two functions), written as docs/skills.md teaches;
+held out of training (the `unseen` evaluation)."""
 
 import random
 from typing import Annotated, Literal
