@@ -375,6 +375,7 @@ def generate(registry: Registry, args: argparse.Namespace) -> dict[str, Any]:
             out,
             use_sgd=not args.no_sgd,
             families=None if args.no_families else Path(args.families),
+            heard_path=Path(args.heard) if args.heard else None,
         )
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return manifest
@@ -410,6 +411,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--families", default=str(ROOT / "finetune" / "families"), help="skill families folder")
     parser.add_argument("--no-families", action="store_true", help="no project skill families in the listings")
     parser.add_argument("--no-sgd", action="store_true", help="no Schema-Guided Dialogue services in the listings")
+    parser.add_argument(
+        "--heard",
+        help="speech in the loop: finetune/speech.py's transcripts.jsonl; each transcribed English example is added as "
+        "heard, toward the call that was meant, where the model could write that call from the transcript",
+    )
     parser.add_argument("--dev-fraction", type=float, default=0.05, help="share held out for the training loss check")
     return parser.parse_args(argv)
 

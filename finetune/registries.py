@@ -270,7 +270,9 @@ def family_pools(folder: Path, rng: random.Random, per_skill: int) -> list[Pool]
         aliases, descriptions = spec.get("aliases") or {}, spec.get("descriptions") or {}
         for name, examples in by_skill.items():
             item = registry.get(name)
-            variants = [(replace(item, name=alias), {}) for alias in aliases.get(name, [])]
+            variants: list[tuple[Skill, dict[str, str]]] = [
+                (replace(item, name=alias), {}) for alias in aliases.get(name, [])
+            ]
             variants += [(replace(item, description=d), {}) for d in descriptions.get(name, [])]
             topics = frozenset((spec.get("topics") or {}).get(name, []))
             pools.append(Pool(item, examples, f"family:{path.stem}", f"family:{path.stem}", topics, variants))
@@ -329,7 +331,7 @@ def build_episode(
         picked = []
         use_variant = rng.random() < mix.variant_chance
         for pool in members:
-            skill, mapping = pool.skill, {}
+            skill, mapping = pool.skill, dict[str, str]()
             if use_variant and pool.variants:
                 # SGD-X rewrites a whole service at once: keep one variant number across its intents
                 index = variant_of_group.setdefault(group, rng.randrange(len(pool.variants)))
@@ -392,6 +394,76 @@ def build_episodes(
     return [build_episode(builtin, others, negatives, rng, mix) for _ in range(count)]
 
 
+def heard_variant(example: Example, heard: str, voice: str, registry: Registry) -> Example | None:
+    """The example as Whisper heard it, trained toward the call that was meant: None when the model could not write
+    that call from what was heard (a misheard name, a number that is not in the transcript)."""
+    from assistant.i18n import normalize_text
+    from assistant.numbers import said_numbers
+
+    if example.lang != "en" or not heard.strip() or normalize_text(heard) == normalize_text(example.text):
+        return None
+    call = parse_call(example.call)
+    target = ""
+    if call.name != "none":
+        try:
+            canonical = registry.validate(call)
+        except AssistantError:
+            return None
+        target = copy_target(registry, heard, "en", canonical, None)
+        if not _copies(target or str(canonical), heard):
+            return None
+        item = registry.get(call.name)
+        numbers = [
+            v for p in item.params if p.type in (int, float) and not p.normalize for v in [call.args.get(p.name)]
+        ]
+        if any(isinstance(v, int | float) and float(v) not in said_numbers(heard) for v in numbers):
+            return None
+    return Example(
+        heard, example.call, "en", example.source, sorted({*example.tags, "spoken", f"voice:{voice}"}), target
+    )
+
+
+def add_heard(
+    pools: list[Pool], negatives: list[Example], heard: dict[str, tuple[str, str]], registry: Registry
+) -> int:
+    """Add what Whisper heard of each pool's English examples (and of the generic negatives) as more examples of the
+    same call; returns how many were added."""
+    added = 0
+    for pool in pools:
+        pool_registry = registry if pool.group == "builtin" else Registry([pool.skill])
+        extra = []
+        for example in pool.examples:
+            if example.text in heard:
+                transcript, voice = heard[example.text]
+                variant = heard_variant(example, transcript, voice, pool_registry)
+                if variant is not None:
+                    extra.append(variant)
+        pool.examples += extra
+        added += len(extra)
+    spoken_negatives = []
+    for example in negatives:
+        if example.text in heard:
+            variant = heard_variant(example, *heard[example.text], registry)
+            if variant is not None:
+                spoken_negatives.append(variant)
+    negatives += spoken_negatives
+    return added + len(spoken_negatives)
+
+
+def read_heard(path: Path) -> dict[str, tuple[str, str]]:
+    """finetune/speech.py's transcripts file: text -> (transcript, voice)."""
+    import json
+
+    heard = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            condition = row.get("condition") or "clean"
+            voice = row["voice"] if condition == "clean" else f"{row['voice']}+{condition}"
+            heard[row["text"]] = (row["transcript"], voice)
+    return heard
+
+
 def _split(pools: list[Pool], share: float, rng: random.Random) -> list[Pool]:
     """Move a share of each pool's examples into a dev copy of the pool (same declarations)."""
     dev = []
@@ -417,6 +489,7 @@ def generate_episodes(
     families: Path | None = FAMILIES,
     per_family_skill: int = 120,
     mix: Mix | None = None,
+    heard_path: Path | None = None,
 ) -> dict[str, Any]:
     """Write episodes.jsonl and dev_episodes.jsonl to out; return their manifest entry."""
     import hashlib
@@ -452,6 +525,9 @@ def generate_episodes(
         pool.examples = [e for e in pool.examples if normalize_text(e.text) not in banned]
     others = [p for p in others if p.examples]
     dev_others = _split(others, 0.05, rng)
+    heard_added = 0
+    if heard_path is not None:  # speech in the loop: training sentences as the shipped Whisper hears them
+        heard_added = add_heard([*builtin, *others], negatives, read_heard(heard_path), registry)
     written: dict[str, Any] = {}
     for name, pools, extra, negs, n in (
         ("episodes.jsonl", builtin, others, negatives, count),
@@ -484,4 +560,10 @@ def generate_episodes(
         "groups": sorted({p.group for p in others}),
     }
     written["mix"] = {k: v for k, v in vars(mix).items()}
+    if heard_path is not None:
+        written["heard"] = {
+            "path": str(heard_path),
+            "sha256": hashlib.sha256(heard_path.read_bytes()).hexdigest(),
+            "examples_added": heard_added,
+        }
     return written

@@ -256,3 +256,26 @@ def test_episodes_label_requests_for_their_own_listing(builtin, tmp_path):
     assert names_seen - {*builtin.names(), "none"}, "skills beyond the built-ins are called"
     sizes = {len(e["skills"]) for e in first}
     assert max(sizes) > len(builtin.names()) and len(sizes) > 3, "listings of many sizes"
+
+
+def test_heard_sentences_train_toward_the_meant_call_only_where_the_model_could_write_it(builtin):
+    """Speech in the loop: a transcript becomes an example of the meant call when its values are words of the
+    transcript (and its numbers were said); a misheard name drops it."""
+    from finetune.registries import heard_variant
+    from finetune.templating import Example
+
+    weather = Example("will it rain in Boston tomorrow", 'weather(location="Boston", day="tomorrow")', "en", "t", [])
+    heard = heard_variant(weather, "Will it rain in Boston tomorrow?", "en-us", builtin)
+    assert heard is None  # the same words: nothing new to learn
+    heard = heard_variant(weather, "will it reign in boston tomorrow", "en-us", builtin)
+    assert heard is not None and heard.call == weather.call and "spoken" in heard.tags
+    assert builtin.parse(heard.target or heard.call) == builtin.parse(weather.call)
+    assert heard_variant(weather, "will it rain in bastion tomorrow", "en-us", builtin) is None  # name misheard
+    volume = Example("set the volume to five", "set_volume(level=5)", "en", "t", [])
+    assert heard_variant(volume, "set the volume to 5.", "piper", builtin) is not None
+    assert heard_variant(volume, "set the volume to fight", "piper", builtin) is None  # the number is gone
+    math = Example("what's twelve times seven", 'calculate(expression="12*7")', "en", "t", [])
+    spoken = heard_variant(math, "What's 12 times 7?", "piper", builtin)
+    assert spoken is not None and builtin.parse(spoken.target) == builtin.parse(math.call)
+    chatter = Example("thanks that's all", "none()", "en", "t", [])
+    assert heard_variant(chatter, "Thanks, that's a", "en-gb", builtin).call == "none()"
