@@ -53,6 +53,7 @@ from assistant.service.rooms import Room
 from assistant.service.tts import OUTPUT_RATE_HZ
 from assistant.service.wire import BadEvent, PcmFormat, beep, pcm_to_float, read_event
 from assistant.voice.audio import SAMPLE_RATE_HZ
+from assistant.voice.tts import sentences
 from assistant.voice.vad import Endpointer, SileroVad, Utterance
 from assistant.voice.wake import WakePhrase
 from assistant.voice.wakeword import WakeWordDetector, detector_from_config, spoken_phrase
@@ -312,12 +313,23 @@ class SatelliteLink:
         if run.end != PipelineStage.TTS or not reply:
             return
         self.send(Synthesize(text=reply).event())
-        try:
-            audio = await backend.lane.run(backend.voices.say, reply, None, language)
-        except AssistantError as error:
-            log.warning("satellite %s: cannot speak the reply (%s)", self.name, error)
-            audio = beep(OUTPUT_RATE_HZ)
-        await self.play(audio, run)
+        await self.speak(reply, language)
+
+    async def speak(self, reply: str, language: str) -> None:
+        """The reply sentence by sentence: each one is sent as soon as it is synthesised, then wait until heard."""
+        backend = self.hub.backend
+        self.played.clear()
+        speech = self.room.speech(self.hub.config.tts.duck_music_to)
+        for piece in sentences(reply):
+            try:
+                audio = await backend.lane.run(backend.voices.synthesize, piece, None, language)
+            except AssistantError as error:
+                log.warning("satellite %s: cannot speak %r (%s)", self.name, piece, error)
+                audio = beep(OUTPUT_RATE_HZ)
+            speech.add(audio, OUTPUT_RATE_HZ)
+        seconds = speech.close()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.played.wait(), seconds + PLAYED_GRACE_S)
 
     def addressed(self, text: str, language: str, run: Run) -> str | None:
         """The command in what was heard, or None when it is not for the assistant (or only woke it)."""

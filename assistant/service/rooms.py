@@ -25,7 +25,7 @@ import numpy as np
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.event import Event
 
-from assistant.service.wire import audio_events, pcm16
+from assistant.service.wire import audio_chunks, pcm16
 from assistant.voice.audio import resample
 
 log = logging.getLogger(__name__)
@@ -164,23 +164,62 @@ class Room:
         except RuntimeError:  # the loop closed between the check and the call
             self.dropped += droppable
 
+    def speech(self, duck_to: float = 0.2) -> Speech:
+        """A reply to play here piece by piece (the first sentence plays while the next is synthesised)."""
+        return Speech(self, duck_to)
+
     async def say(self, audio: np.ndarray, rate_hz: int, duck_to: float = 0.2) -> float:
-        """Play a reply in this room (mixed into its music, ducked, when music streams); its duration in seconds."""
-        sink = self.sink
-        if sink is not None and sink.active:
-            player = self.services.get("player")
-            if player is not None:
-                player.duck(duck_to)
-            seconds = sink.mix(audio, rate_hz)
-            if player is not None:
-                asyncio.get_running_loop().call_later(seconds + 0.2, player.unduck)
-            return seconds
-        for event in audio_events(audio, rate_hz):
-            self.send(event)
-        return len(audio) / rate_hz
+        """Play one piece of audio here (mixed into the room's music, ducked, when music streams); its seconds."""
+        speech = self.speech(duck_to)
+        speech.add(audio, rate_hz)
+        return speech.close()
 
     def close(self) -> None:
         """Stop this room's music."""
         player = self.services.get("player")
         if player is not None:
             player.close()
+
+
+class Speech:
+    """One reply on its way to a room: one AudioStart, the pieces' chunks as they come, one AudioStop; or, while the
+    room's music streams, each piece mixed into it with the music ducked until the reply is over."""
+
+    def __init__(self, room: Room, duck_to: float) -> None:
+        self.room = room
+        self.duck_to = duck_to
+        self.sink = room.sink if room.sink is not None and room.sink.active else None
+        self.seconds = 0.0
+        """Audio added so far."""
+        self.started_at = 0.0
+        """When the first piece went out (time.monotonic)."""
+
+    def add(self, audio: np.ndarray, rate_hz: int) -> None:
+        """Send the next piece."""
+        first = not self.started_at
+        if first:
+            self.started_at = time.monotonic()
+        if self.sink is not None:
+            player = self.room.services.get("player")
+            if first and player is not None:
+                player.duck(self.duck_to)
+            self.seconds += self.sink.mix(audio, rate_hz)
+            return
+        if first:
+            self.room.send(AudioStart(rate=rate_hz, width=2, channels=1, timestamp=0).event())
+        for event in audio_chunks(audio, rate_hz, timestamp_ms=int(self.seconds * 1000)):
+            self.room.send(event)
+        self.seconds += len(audio) / rate_hz
+
+    def close(self) -> float:
+        """The reply is complete; the seconds until it has been heard (from now)."""
+        if not self.started_at:
+            return 0.0
+        remaining = max(0.0, self.started_at + self.seconds - time.monotonic())
+        if self.sink is None:
+            self.room.send(AudioStop(timestamp=int(self.seconds * 1000)).event())
+            return remaining
+        player = self.room.services.get("player")
+        if player is not None:
+            asyncio.get_running_loop().call_later(remaining + 0.2, player.unduck)
+        return remaining

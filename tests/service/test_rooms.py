@@ -72,3 +72,23 @@ def test_music_streams_to_the_room_and_a_reply_is_mixed_in():
     assert all(c.rate == 44100 and c.channels == 2 for c in chunks)
     assert min(levels) >= 0.09 and max(levels) >= 0.55  # music throughout, music + speech for a while
     assert 25 <= len(chunks) <= 60 and time.monotonic() - started < 3  # paced in real time (~0.45 s of audio)
+
+
+def test_a_reply_in_pieces_is_one_stream_to_the_satellite():
+    async def go() -> tuple[list[str], float]:
+        room = Room("bedroom")
+        queue: asyncio.Queue = asyncio.Queue()
+        room.attach(asyncio.get_running_loop(), queue)
+        speech = room.speech()
+        for _ in range(3):  # three sentences, each sent as soon as it is synthesised
+            speech.add(np.zeros(2205, np.float32), 22050)
+        remaining = speech.close()
+        await asyncio.sleep(0)
+        kinds = []
+        while not queue.empty():
+            kinds.append(queue.get_nowait().type)
+        return kinds, remaining
+
+    kinds, remaining = asyncio.run(go())
+    assert kinds[0] == "audio-start" and kinds[-1] == "audio-stop" and kinds.count("audio-start") == 1
+    assert kinds.count("audio-chunk") == 6 and 0.2 < remaining <= 0.3  # 0.3 s of audio, sent just now
