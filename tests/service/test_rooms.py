@@ -91,4 +91,4 @@ def test_a_reply_in_pieces_is_one_stream_to_the_satellite():
 
     kinds, remaining = asyncio.run(go())
     assert kinds[0] == "audio-start" and kinds[-1] == "audio-stop" and kinds.count("audio-start") == 1
-    assert kinds.count("audio-chunk") == 6 and 0.2 < remaining <= 0.3  # 0.3 s of audio, sent just now
+    assert kinds.count("audio-chunk") == 9 and 0.2 < remaining <= 0.3  # 3 x 1024-sample chunks a piece; 0.3 s
