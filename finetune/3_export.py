@@ -189,7 +189,7 @@ def run_evals(
     results = {}
     for name in datasets:
         args = argparse.Namespace(
-            eval_command=None, dataset=name, limit=None, tag=None, no_llm=False, html=None, note=note
+            eval_command=None, dataset=name, limit=None, tag=None, no_llm=False, html=None, note=note, skills=None
         )
         cmd_eval(args, config)
         store = runs.RunStore(runs.default_path(config))
