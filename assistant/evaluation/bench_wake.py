@@ -164,10 +164,12 @@ def cpu_transcribe_everything(config: Config, audio: np.ndarray) -> dict[str, An
     endpointer = Endpointer(SileroVad(), config.vad)
     phrase = WakePhrase(config.audio.wake_phrases, config.audio.wake_window_ms)
     utterances = woke = 0
+    speech_ms = 0.0
     started_cpu, started = time.process_time(), time.perf_counter()
     for i in range(0, len(audio) - FRAME_SAMPLES + 1, FRAME_SAMPLES):
         for utterance in endpointer.feed(audio[i : i + FRAME_SAMPLES]):
             utterances += 1
+            speech_ms += utterance.duration_ms
             text = stt.transcribe(utterance.audio).text
             woke += phrase.heard(text)
     cpu_s, wall_s = time.process_time() - started_cpu, time.perf_counter() - started
@@ -177,6 +179,8 @@ def cpu_transcribe_everything(config: Config, audio: np.ndarray) -> dict[str, An
         "cpu_pct_of_core": round(100 * cpu_s / audio_s, 2),
         "realtime_factor": round(wall_s / audio_s, 4),
         "utterances": utterances,
+        # Whisper's cost follows the talk it is given: this share of the slice was handed to it.
+        "transcribed_pct_of_audio": round(100 * speech_ms / 1000 / audio_s, 1),
         "false_wakes_per_hour": round(woke / (audio_s / 3600), 2),
         "phrases": config.audio.wake_phrases,
     }
