@@ -34,7 +34,7 @@ if str(ROOT) not in sys.path:  # run as a script
     sys.path.insert(0, str(ROOT))
 
 from assistant.config import Config, load_config  # noqa: E402
-from assistant.evaluation.heard import Heard, hear  # noqa: E402
+from assistant.evaluation.heard import Heard, hear, word_errors  # noqa: E402
 from assistant.evaluation.spoken import CLEAN, Condition, Rendering, sample_voice  # noqa: E402
 
 PIPER_SHARE = 0.4
@@ -129,9 +129,12 @@ def main(argv: list[str] | None = None) -> int:
                   "transcript": result.transcript}  # fmt: skip
         lines.append(json.dumps(record, ensure_ascii=False) + "\n")
     out.write_text("".join(lines), encoding="utf-8")
-    differ = sum(heard[t].transcript.strip().lower().rstrip(".?!") != t.strip().lower().rstrip(".?!") for t in chosen)
+    errors = [word_errors(t, heard[t].transcript) for t in chosen]
     print(json.dumps({"out": str(out), "english_texts": len(texts), "spoken": len(chosen), "written": len(lines),
-                      "computed": computed, "from_cache": len(chosen) - computed, "differ_from_text": differ,
+                      "computed": computed, "from_cache": len(chosen) - computed,
+                      "differ_in_words": sum(e > 0 for e, _ in errors),
+                      "empty": sum(not heard[t].transcript.strip() for t in chosen),
+                      "wer": round(sum(e for e, _ in errors) / max(sum(n for _, n in errors), 1), 4),
                       "wall_s": round(wall_s, 1), "cpu_s": round(cpu_s, 1),
                       "per_minute": round(computed / (wall_s / 60), 1) if computed else None,
                       "load_avg_1m": round(os.getloadavg()[0], 2)}))  # fmt: skip
