@@ -15,6 +15,7 @@ that walk.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import time
@@ -42,11 +43,41 @@ SPAN_STOP_WORDS = frozenset(
 follows it ("the forecast for here for blizzard conditions at five pm")."""
 _WORD_START = re.compile(rb"(?= )")
 _MATH_WORD = re.compile(rb" ?[-0-9+*/.()%^]+")
+_NUMBER_LITERAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+_UNWRITABLE = re.compile(r'["\\\x00-\x1f\x7f]+')
+"""Characters a string value cannot hold (as _BAD_STRING_BYTES): they separate words to copy."""
 
 
 def _unspaced(segment: bytes) -> bool:
     """True for text in a script written without spaces (UTF-8 lead bytes of U+3000 and up: CJK, kana, Hangul)."""
     return any(0xE3 <= byte <= 0xEF for byte in segment)
+
+
+def _continuation(byte: int) -> bool:
+    """True for a UTF-8 continuation byte: a piece starting with one starts inside a character."""
+    return 0x80 <= byte <= 0xBF
+
+
+def _whole_characters(text: bytes) -> bool:
+    """True when text is valid UTF-8: it neither starts nor ends inside a character."""
+    try:
+        text.decode()
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _add_prefixes(finish: dict[bytes, int], pieces: list[bytes], *, every_end: bool) -> None:
+    """Record in finish the prefixes of pieces that reach an end, with the fewest bytes to it: the end is the
+    whole text, or (every_end) any prefix of whole characters."""
+    prefixes = list(itertools.accumulate(pieces))
+    end: bytes | None = None
+    for i in reversed(range(len(prefixes))):
+        if (every_end or i == len(prefixes) - 1) and _whole_characters(prefixes[i]):
+            end = prefixes[i]
+        if end is not None:
+            missing = len(end) - len(prefixes[i])
+            finish[prefixes[i]] = min(missing, finish.get(prefixes[i], missing))
 
 
 class CopyWords:
@@ -56,8 +87,12 @@ class CopyWords:
     The plain copy mode offers every piece of every word in any order, so the model could glue the start of one
     word to the end of another and write a name never said ("em" + "minem" -> "emminem" for "eminem"). Here a
     value is a run of the request's words: each finished word is one of them, the word being written is a prefix
-    of one at a token boundary (so a piece that finishes it is always on offer and decoding cannot get stuck).
-    Math characters stay free in converted parameters ("12*7"); scripts without spaces are not split into words.
+    of one at a token boundary that can still be finished within MAX_STRING_CHARS by a piece on offer, so
+    decoding cannot get stuck. A string cannot hold quotes, backslashes or control characters: they split a word
+    ('"os").system("id")' -> 'os', ').system(', 'id', ')'). Math characters stay free in converted parameters
+    ("12*7"). Scripts without spaces are not split into words: there a copied string is one contiguous run of a
+    word's pieces that starts and ends on a whole character, alone ("ロサンゼルス" of "ロサンゼルスの天気予報", never
+    "サンロサンゼルス" or "サン ロサンゼルス").
     """
 
     def __init__(
@@ -72,23 +107,23 @@ class CopyWords:
         """The request from each of its words on (lowercase), for preferring a copy that goes on as said."""
         self.tokens: set[int] = set()
         """Every piece of every word: the turn's content tokens."""
-        self.words: set[bytes] = set()
-        self.prefixes: set[bytes] = set()
-        for form in forms:
-            for text in (form, " " + form):
+        self.finish: dict[bytes, int] = {}
+        """Each prefix a word may be (at a token boundary) -> the fewest bytes that finish it (0: a whole word)."""
+        self.runs: dict[bytes, int] = {}
+        """The same for runs of words in scripts without spaces (0: a run that ends on a whole character)."""
+        for word in {part for form in forms for part in _UNWRITABLE.split(form) if part}:
+            for text in (word, " " + word):
                 tokens = tokenize(text)
-                self.tokens.update(tokens)
                 pieces = [piece(token) for token in tokens]
-                # A word in a script without spaces holds several ("Lemonをかけて"): any run of its pieces is one.
+                cut = next((i for i, part in enumerate(pieces) if not part or _BAD_STRING_BYTES & set(part)), None)
+                tokens, pieces = tokens[:cut], pieces[:cut]  # only what a string can hold (defensive: split above)
+                self.tokens.update(tokens)
+                # A word in a script without spaces holds several ("Lemonをかけて"): any run of its pieces that
+                # starts and ends on a whole character is one.
                 unspaced = _unspaced(text.encode())
-                for start in range(len(pieces)) if unspaced else range(1):
-                    so_far = b""
-                    for part in pieces[start:]:
-                        so_far += part
-                        self.prefixes.add(so_far)
-                        if unspaced:
-                            self.words.add(so_far)
-                    self.words.add(so_far)
+                starts = [i for i, part in enumerate(pieces) if not _continuation(part[0])] if unspaced else [0]
+                for start in starts:
+                    _add_prefixes(self.runs if unspaced else self.finish, pieces[start:], every_end=unspaced)
 
     def goes_on(self, value: bytes, piece: bytes) -> bool:
         """Whether value + piece is still the request as said, from one of its words on ("Springfield" + ","),
@@ -101,15 +136,22 @@ class CopyWords:
         return False
 
     def allows(self, value: bytes, *, closing: bool, math: bool) -> bool:
-        """May a string be value (closing: and end there)? math: the parameter converts math (digits, operators)."""
+        """May a string be value (closing: and end there)? math: the parameter converts math (digits, operators),
+        which is written rather than copied."""
         segments = [segment for segment in _WORD_START.split(value) if segment]
+        copied = runs = 0
         for i, segment in enumerate(segments):
-            if segment in self.words or _unspaced(segment) or (math and _MATH_WORD.fullmatch(segment)):
+            if math and _MATH_WORD.fullmatch(segment):
                 continue
-            if i == len(segments) - 1 and not closing and segment in self.prefixes:
-                continue
-            return False
-        return True
+            missing = self.finish.get(segment)
+            if missing is None and (missing := self.runs.get(segment)) is not None:
+                runs += 1
+            if missing is None or (missing and (closing or i < len(segments) - 1)):
+                return False
+            if len(value) + missing > MAX_STRING_CHARS:
+                return False
+            copied += 1
+        return math or not runs or copied == 1
 
 
 @dataclass(frozen=True)
@@ -285,24 +327,33 @@ class CallSpace:
         return self._number_options(state, closing)
 
     def _viable(self, state: State, content: frozenset[int] | None) -> bool:
-        """Can a call be finished from state? Only a string with nothing to write, or a number parameter with
-        no number said this turn, can fail."""
-        if state.slot is not None and state.slot.kind == "num" and state.node is None and not state.value:
-            return self.number_filter is None or bool(self.number_filter(state.slot.param))
-        if state.done or state.slot is None or state.slot.kind != "str" or state.node is not None:
-            if state.node is None or state.slot is not None:
-                return True
-            return any(self._viable(self._enter(c, None), content) for c in state.node.children.values()) or (
+        """Can a call be finished from state? A string with nothing to write, a number parameter with no number
+        said this turn, or a parameter followed by one of those that must be written, cannot."""
+        if state.done:
+            return True
+        if state.node is not None:
+            return any(self._viable(self._enter(c, state.slot), content) for c in state.node.children.values()) or (
                 state.node.outcome is not None and self._viable(self._resolve(state.node.outcome), content)
             )
-        content = self._content(state.slot, content)
-        if content is None or state.value.strip():
-            return True
         slot = state.slot
-        return any(
+        assert slot is not None
+        if state.value:  # options() only offers a step that can still be finished
+            return True
+        if slot.kind == "num" and self.number_filter is not None and not self._said(slot.param):
+            return False
+        strings = self._content(slot, content) if slot.kind == "str" else None
+        if strings is not None and not any(
             self.string_piece_ok(state, piece := self.piece(t)) and self._copy_ok(slot, piece, closing=False)
-            for t in content
-        )
+            for t in strings
+        ):
+            return False
+        # "send_money(receiver=..., amount=...)" with no amount said: the name must not be started.
+        return self._viable(State(node=self.after[slot]), content)
+
+    def _said(self, param: Param) -> frozenset[str]:
+        """This turn's number literals for param that can be written (at most MAX_DIGITS digits, inside its range)."""
+        assert self.number_filter is not None
+        return frozenset(text for text in self.number_filter(param) if _number_complete(text, param))
 
     def _copy_ok(self, slot: Slot, value: bytes, *, closing: bool) -> bool:
         words = self.copy_words
@@ -334,7 +385,7 @@ class CallSpace:
     def _number_options(self, state: State, closing: dict[int, State]) -> dict[int, State]:
         assert state.slot is not None
         param, text = state.slot.param, state.value.decode()
-        said = self.number_filter(param) if self.number_filter is not None else None
+        said = self._said(param) if self.number_filter is not None else None
         found = {}
         for token, char in self.number_tokens.items():
             new = text + char
@@ -384,7 +435,7 @@ def _number_prefix_ok(text: str, param: Param) -> bool:
 
 def _number_complete(text: str, param: Param) -> bool:
     """Is text a whole number literal within the parameter's range?"""
-    if text.lstrip("-") in ("",) or text.endswith(".") or not _number_prefix_ok(text, param):
+    if not _NUMBER_LITERAL.fullmatch(text) or not _number_prefix_ok(text, param):
         return False
     value = float(text)
     return param.range is None or param.range.min <= value <= param.range.max

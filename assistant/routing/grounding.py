@@ -8,6 +8,7 @@ number parameter only the values the request states, so the model's next-best ca
 
 from __future__ import annotations
 
+import math
 import re
 
 from assistant.i18n import unspaced_text
@@ -44,7 +45,8 @@ class SaidNumbers:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.numbers = said_numbers(text)
+        # A number too big for a float ("1" and 400 zeros) is said as inf: no parameter can take it.
+        self.numbers = {n for n in said_numbers(text) if math.isfinite(n)}
         self._max = names_bound(text, "max")
         self._min = names_bound(text, "min")
         self._literals: dict[str, frozenset[str]] = {}
