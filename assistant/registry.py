@@ -147,9 +147,12 @@ class Param:
             return folded[text.lower()]
         if self.normalize:
             try:
-                return self.normalize.fn(text)
+                converted = self.normalize.fn(text)
             except ValueError as error:
                 raise InvalidArguments(skill, self.name, value, str(error)) from None
+            if converted == "":  # a converter that leaves nothing ("." as a music query): as if nothing was said
+                return self.convert(skill, None)
+            return converted
         return text
 
     def signature(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -14,6 +15,14 @@ from assistant.routing.grounding import SaidNumbers
 from assistant.routing.matcher import FastMatcher, mentioned
 
 log = logging.getLogger(__name__)
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def readable(text: str) -> str:
+    """text with each lone surrogate (undecodable bytes in argv, a "\\udcff" escape in JSON) as U+FFFD: such a
+    str cannot be encoded as UTF-8, so no tokenizer, trace store or terminal would take it."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
 
 
 @dataclass
@@ -90,6 +99,7 @@ class Router:
     def route(self, text: str, context: dict[str, str] | None = None) -> Route:
         """Choose one call for text; never raises for bad model output."""
         start = time.perf_counter()
+        text = readable(text)
         if self.matcher is not None:
             call = self.matcher.match(text)
             if call is not None:
