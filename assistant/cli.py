@@ -6,13 +6,14 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from assistant.config import Config, load_config
 from assistant.errors import AssistantError
 from assistant.pipeline import Assistant, build_assistant, load_registry
+from assistant.routing.router import readable
 
 log = logging.getLogger("assistant")
 
@@ -22,7 +23,18 @@ def cmd_ask(args: argparse.Namespace, config: Config) -> int:
     # Lazy: a request the fast path answers ("stop", "what is 12 times 7") does not wait ~4 s for the model.
     assistant = build_assistant(config, llm=not args.no_llm, lazy=True)
     try:
-        turn = assistant.ask(" ".join(args.text), language=args.language)
+        try:
+            turn = assistant.ask(readable(" ".join(args.text)), language=args.language)
+        except AssistantError:
+            raise  # main() prints it as one line
+        except Exception as error:  # a bug: a sentence here, the traceback with --debug
+            log.debug("ask: %r failed", args.text, exc_info=True)
+            print(
+                f"assistant: sorry, that request could not be answered ({type(error).__name__}: {error}); "
+                "--debug shows where it failed",
+                file=sys.stderr,
+            )
+            return 1
         print(turn.reply.text)
         if turn.route.error.startswith("LLM unavailable"):
             print(f"note: {turn.route.error}", file=sys.stderr)
@@ -58,20 +70,34 @@ def cmd_skills(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-def _jsonl(stream: Any) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
-    """(line number, record or None, error) for each non-empty input line."""
-    for number, line in enumerate(stream, 1):
+def _jsonl(stream: Iterable[str | bytes]) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
+    """(line number, record or None, error) for each non-empty input line; bytes that are not UTF-8 are read as
+    U+FFFD, so the line keeps its id. A record with an error is passed on for its id."""
+    for number, raw in enumerate(stream, 1):
+        line = raw.decode(errors="replace") if isinstance(raw, bytes) else raw
         if not line.strip():
             continue
         try:
             record = json.loads(line)
-            if not isinstance(record, dict):
-                raise ValueError("not a JSON object")
-            if "text" not in record and "audio" not in record:
-                raise ValueError('needs "text" or "audio"')
-            yield number, record, ""
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:  # RecursionError: JSON nested too deep for the parser
             yield number, None, f"line {number}: {error}"
+            continue
+        if not isinstance(record, dict):
+            yield number, None, f"line {number}: not a JSON object"
+        elif "text" not in record and "audio" not in record:
+            yield number, record, f'line {number}: needs "text" or "audio"'
+        elif any(key in record and not isinstance(record[key], str) for key in ("text", "audio")):
+            yield number, record, f'line {number}: "text" and "audio" must be strings'
+        else:
+            yield number, record, ""
+
+
+def _print_json(record: dict[str, Any]) -> None:
+    """One JSON line on stdout, flushed; text a terminal cannot take (lone surrogates) goes out escaped."""
+    try:
+        print(json.dumps(record, ensure_ascii=False), flush=True)
+    except UnicodeEncodeError:
+        print(json.dumps(record), flush=True)
 
 
 def _unrouted(record_id: Any, error: str) -> dict[str, Any]:
@@ -89,35 +115,40 @@ def _unrouted(record_id: Any, error: str) -> dict[str, Any]:
 
 
 def cmd_route(args: argparse.Namespace, config: Config) -> int:
-    """Route JSON lines from stdin to JSON lines on stdout; executes nothing."""
+    """Route JSON lines from stdin to JSON lines on stdout; executes nothing. Every input line gets its answer: one
+    that fails (bad JSON, unreadable audio, a bug) gets skill none and the error, and the rest go on."""
     if not args.jsonl:
         print("route: only --jsonl input is supported; see `assistant route --help`", file=sys.stderr)
         return 2
     assistant = build_assistant(config, llm=not args.no_llm, trace=False)
     transcriber: Callable[[str, str | None], tuple[str, dict[str, float], str]] | None = None
-    try:
-        for _number, record, error in _jsonl(sys.stdin):
-            out: dict[str, Any] = {"id": record.get("id") if record else None}
-            if record is None:
-                print(json.dumps(_unrouted(out["id"], error), ensure_ascii=False), flush=True)
-                continue
-            timings: dict[str, float] = {}
-            text = record.get("text", "")
-            if "audio" in record and not text:
-                if transcriber is None:
-                    from assistant.voice.stt import transcriber_for
 
-                    transcriber = transcriber_for(config)
-                try:
-                    text, timings, _lang = transcriber(record["audio"], record.get("lang"))
-                except AssistantError as stt_error:
-                    print(json.dumps(_unrouted(out["id"], str(stt_error)), ensure_ascii=False), flush=True)
-                    continue
-            route = assistant.route(str(text))
-            out["transcript"] = text
-            out.update(route.as_json())
-            out["timings_ms"] = {**timings, **out["timings_ms"]}
-            print(json.dumps(out, ensure_ascii=False), flush=True)
+    def route(record: dict[str, Any]) -> dict[str, Any]:
+        nonlocal transcriber
+        timings: dict[str, float] = {}
+        text = readable(record.get("text", ""))
+        if "audio" in record and not text:
+            if transcriber is None:
+                from assistant.voice.stt import transcriber_for
+
+                transcriber = transcriber_for(config)
+            text, timings, _lang = transcriber(record["audio"], record.get("lang"))
+        out: dict[str, Any] = {"id": record.get("id"), "transcript": text, **assistant.route(text).as_json()}
+        out["timings_ms"] = {**timings, **out["timings_ms"]}
+        return out
+
+    try:
+        for number, record, error in _jsonl(getattr(sys.stdin, "buffer", sys.stdin)):
+            if record is None or error:
+                _print_json(_unrouted(record.get("id") if record else None, error))
+                continue
+            try:
+                _print_json(route(record))
+            except AssistantError as line_error:  # unreadable audio, a model that cannot load: this line only
+                _print_json(_unrouted(record.get("id"), str(line_error)))
+            except Exception as line_error:  # a bug: logged with its traceback, and this line alone is lost
+                log.exception("route: line %d failed", number)
+                _print_json(_unrouted(record.get("id"), f"line {number}: {type(line_error).__name__}: {line_error}"))
     finally:
         assistant.close()
     return 0
