@@ -18,8 +18,9 @@ from dataclasses import dataclass, field, is_dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin, get_type_hints
 
-from assistant.calls import NONE_CALL, Call, CallSyntaxError, Value, format_value, parse_call
+from assistant.calls import NONE_CALL, Call, CallSyntaxError, Value, format_call, format_value, parse_call
 from assistant.errors import InvalidArguments, SkillDeclarationError, UnknownSkill
+from assistant.i18n import normalize_text
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 MAX_STRING_CHARS = 80
@@ -359,9 +360,13 @@ class Registry:
         self.skills: dict[str, Skill] = {}
         for item in skills:
             if item.name in self.skills:
-                raise SkillDeclarationError(f"two skills are called '{item.name}'")
+                raise SkillDeclarationError(
+                    f"two skills are called '{item.name}': {_where(self.skills[item.name])} and {_where(item)}; "
+                    "rename one (a skill named like a built-in does not replace it)"
+                )
             self.skills[item.name] = item
         self._check_examples()
+        self._check_same_examples()
 
     @classmethod
     def from_modules(cls, modules: Iterable[types.ModuleType]) -> Registry:
@@ -398,6 +403,22 @@ class Registry:
                     raise SkillDeclarationError(
                         f"skill '{item.name}', example {utterance!r} -> {text!r}: {error}"
                     ) from None
+
+    def _check_same_examples(self) -> None:
+        """One utterance (as normalize_text reads it) must not be an example of two different calls: the fast path
+        and the prompt would each pick one, and training would teach both."""
+        seen: dict[str, tuple[Skill, str, str]] = {}
+        for item in self.skills.values():
+            for utterance, text in item.examples:
+                call = format_call(self.validate(parse_call(text)))  # canonical: defaults left out
+                key = normalize_text(utterance)
+                first = seen.setdefault(key, (item, utterance, call))
+                if first[2] != call:
+                    raise SkillDeclarationError(
+                        f"the example {utterance!r} of skill '{item.name}' ({_where(item)}) -> {call} is also the "
+                        f"example {first[1]!r} of skill '{first[0].name}' ({_where(first[0])}) -> {first[2]}; "
+                        "an utterance must mean one call"
+                    )
 
     def names(self) -> list[str]:
         """Skill names in registration order, without none."""
@@ -500,6 +521,14 @@ def _value_rule(param: Param) -> str:
             + ")"
         )
     return {str: "str", int: "int", float: "float", bool: "bool"}[param.type]
+
+
+def _where(item: Skill) -> str:
+    """Where a skill is declared, file:line, for start-up errors that name two skills."""
+    code = getattr(item.func, "__code__", None)
+    if code is None:
+        return f"module {getattr(item.func, '__module__', '?')}"
+    return f"{code.co_filename}:{code.co_firstlineno}"
 
 
 def _import_file(path: Path) -> types.ModuleType:

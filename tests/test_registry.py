@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from dataclasses import replace
+from typing import Annotated, Literal
 
 import pytest
 
 from assistant.calls import Call
 from assistant.errors import InvalidArguments, SkillDeclarationError, UnknownSkill
-from assistant.registry import Registry, Reply, skill
+from assistant.registry import Normalize, Registry, Reply, skill
 
 
 def test_validate_converts_and_orders(registry):
@@ -91,3 +92,84 @@ def test_prompt_listing(registry):
 def test_builtin_registry_loads():
     registry = Registry.load()
     assert {"weather", "play_music", "calculate", "news"} <= set(registry.names())
+
+
+LIGHTS = '''
+from assistant.registry import Reply, skill
+
+
+@skill(examples=[("{said}", 'lights(state="on")')])
+def lights(state: str) -> Reply:
+    """Switch the lights."""
+    return Reply(state)
+'''
+
+
+def skill_folder(root, name: str, said: str = "lights on", source: str = LIGHTS):
+    folder = root / name
+    folder.mkdir()
+    (folder / "lights.py").write_text(source.replace("{said}", said))
+    return folder
+
+
+def test_two_skills_with_one_name_are_named_with_both_files_at_startup(tmp_path):
+    first, second = skill_folder(tmp_path, "mine"), skill_folder(tmp_path, "theirs", said="lamps on")
+    with pytest.raises(SkillDeclarationError) as error:
+        Registry.load([first, second])
+    message = str(error.value)
+    assert "two skills are called 'lights'" in message
+    assert str(first / "lights.py") in message and str(second / "lights.py") in message
+
+
+def test_a_user_skill_named_like_a_builtin_is_named_at_startup(tmp_path):
+    folder = skill_folder(
+        tmp_path, "mine", source=LIGHTS.replace("def lights", "def weather").replace("lights(", "weather(")
+    )
+    with pytest.raises(SkillDeclarationError, match="two skills are called 'weather'") as error:
+        Registry.load([folder])
+    assert "skills/weather" in str(error.value) and str(folder / "lights.py") in str(error.value)
+
+
+def test_one_utterance_in_two_skills_examples_is_named_with_both_skills_and_files(tmp_path):
+    @skill(examples=[("Turn on the lights!", "lamp()")])
+    def lamp() -> Reply:
+        """The desk lamp."""
+        return Reply("")
+
+    @skill(examples=[("what's the weather", "forecast()"), ("turn on the lights", "forecast()")])
+    def forecast() -> Reply:
+        """Weather."""
+        return Reply("")
+
+    with pytest.raises(SkillDeclarationError) as error:
+        Registry([lamp, forecast])
+    message = str(error.value)
+    assert "'turn on the lights' of skill 'forecast'" in message and "'Turn on the lights!' of skill 'lamp'" in message
+    assert message.count(__file__) == 2  # where each skill is declared
+    # As normalize_text reads them: a contraction and punctuation do not make two utterances.
+    with pytest.raises(SkillDeclarationError, match="'what is the weather' of skill 'lamp'"):
+        Registry([replace(lamp, examples=(("what is the weather", "lamp()"),)), forecast])
+
+
+def test_skills_may_share_an_example_that_is_for_neither():
+    @skill(examples=[("play the radio", "none()"), ("lamp on", "lamp()")])
+    def lamp() -> Reply:
+        """The desk lamp."""
+        return Reply("")
+
+    @skill(examples=[("play the radio", "none()"), ("a song", "song()")])
+    def song() -> Reply:
+        """A song."""
+        return Reply("")
+
+    assert Registry([lamp, song]).names() == ["lamp", "song"]
+
+
+def test_a_converted_value_that_comes_out_empty_is_no_value():
+    @skill
+    def tune(query: Annotated[str | None, Normalize(lambda text: text.strip(".!"))] = None) -> Reply:
+        """Play a tune."""
+        return Reply("")
+
+    registry = Registry([tune])
+    assert registry.validate(Call("tune", {"query": "..."})) == Call("tune") == registry.validate(Call("tune"))
