@@ -313,7 +313,8 @@ class WhisperStt:
 
 def _drop_leaked_prompt(text: str, sentences: list[str]) -> str:
     """The transcript without bias sentences Whisper copied after what was said ("Qué tiempo hará en Madrid. Pon
-    música."); a transcript made only of such sentences stays (they may have been said)."""
+    música."). Only after: a bias sentence that opens the transcript was said ("Next song. Please." had become
+    "Please."), and a transcript made only of such sentences stays."""
     if not sentences:
         return text
 
@@ -322,8 +323,11 @@ def _drop_leaked_prompt(text: str, sentences: list[str]) -> str:
 
     known = {plain(s) for s in sentences}
     parts = [p for p in SENTENCE_RE.split(text) if p]
-    kept = [p for p in parts if plain(p) not in known]
-    return " ".join(kept) if kept and len(kept) < len(parts) else text
+    kept: list[str] = []
+    for part in parts:
+        if not kept or plain(part) not in known:
+            kept.append(part)
+    return " ".join(kept) if len(kept) < len(parts) else text
 
 
 def registry_hotwords(assistant: Any) -> list[str]:

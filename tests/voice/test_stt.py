@@ -135,6 +135,8 @@ def test_bias_sentences_copied_after_the_speech_are_dropped():
     assert _drop_leaked_prompt("Qué tiempo hará en Madrid. Pon música.", spanish) == "Qué tiempo hará en Madrid."
     assert _drop_leaked_prompt("Pon música.", spanish) == "Pon música."  # said alone: kept
     assert _drop_leaked_prompt("Pon Baby Shark.", spanish) == "Pon Baby Shark."
+    # A bias sentence said first, then more words: all of it was said (Piper's "next song please" had become "Please.").
+    assert _drop_leaked_prompt("Next song. Please.", COMMAND_VOCABULARY["en"]) == "Next song. Please."
 
 
 def test_beam_width_is_greedy_for_english_and_wider_for_other_languages():
