@@ -105,7 +105,7 @@ def assert_a_valid_call(route: Route) -> None:
     assert REGISTRY.validate(route.call) == route.call
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(text=TEXTS, seed=st.integers(0, 2**32), quote_bias=st.sampled_from([0.0, -30.0, 5.0]))
 def test_routing_any_text_returns_a_valid_call(text, seed, quote_bias):
     BACKEND.reseed(seed, quote_bias)
@@ -120,7 +120,7 @@ def test_routing_any_text_returns_a_valid_call(text, seed, quote_bias):
     ['calculate __import__("os").system("id")', 'ñjazz[Paris";whatisnews', "news about " + "x" * 200, "\ud800 news"],
 )
 def test_the_issue_requests_get_a_call_with_every_seed(text):
-    for seed in range(40):
+    for seed in range(15):
         for bias in (0.0, -30.0):
             BACKEND.reseed(seed, bias)
             assert_a_valid_call(LLM_ONLY.route(text))
