@@ -13,6 +13,7 @@ Noise and rooms come from numpy Generators seeded by the rendering (assistant/ev
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 import shutil
@@ -25,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from assistant.errors import AssistantError, ModelError
+from assistant.evaluation import babble  # noqa: F401  (registers the "babble" noise kind)
 from assistant.evaluation.noise import NOISES, ROOMS, mix_at_snr, reverberate
 from assistant.voice.audio import SAMPLE_RATE_HZ, resample
 
@@ -81,7 +83,7 @@ class Condition:
     """What surrounds the speech."""
 
     noise: str = "clean"
-    """"clean", or a kind in assistant.evaluation.noise.NOISES ("pink", "white")."""
+    """"clean", or a kind in assistant.evaluation.noise.NOISES ("pink", "white", "babble")."""
     snr_db: float = 20.0
     """Speech level above the noise, dB (ignored when clean)."""
     room: str = ""
@@ -259,8 +261,37 @@ def _espeak_say(text: str, voice: Voice) -> tuple[np.ndarray, int]:
     return audio, int(rate)
 
 
-def speak(text: str, voice: Voice, seed: int = 0) -> np.ndarray:
-    """The text said by the voice, 16 kHz mono float32, nothing around it."""
+@lru_cache(maxsize=4)
+def _engine_id(engine: str) -> str:
+    """What identifies the speech engine's output besides the text: espeak-ng's version, the Piper voice's size."""
+    if engine == "espeak":
+        return subprocess.run([espeak_binary(), "--version"], capture_output=True, text=True).stdout.split(" Data")[0]
+    return str(piper_path("joe").stat().st_size)
+
+
+def _speech_file(cache_dir: Path, text: str, voice: Voice, seed: int) -> Path:
+    """Where the dry speech of (text, voice, seed) is kept: a hash of them and of the engine (seed for Piper only)."""
+    import hashlib
+
+    key = {"text": text, "voice": voice.spec, "seed": seed if voice.engine == "piper" else 0,
+           "engine": _engine_id(voice.engine), "version": RENDER_VERSION}  # fmt: skip
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    return cache_dir / digest[:2] / f"{digest}.npy"
+
+
+def speak(text: str, voice: Voice, seed: int = 0, speech_cache: Path | None = None) -> np.ndarray:
+    """The text said by the voice, 16 kHz mono float32, nothing around it; with speech_cache, kept there as exact
+    float32 (.npy) and read back, so a sentence rendered in many conditions is synthesised once."""
+    if speech_cache is not None:
+        path = _speech_file(speech_cache, text, voice, seed)
+        if path.is_file():
+            return np.load(path)
+        speech = speak(text, voice, seed)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp.npy")
+        np.save(temporary, speech)
+        temporary.replace(path)  # atomic: a pool of workers may write the same sentence
+        return speech
     if voice.engine == "espeak":
         audio, rate = _espeak_say(text, voice)
     else:
@@ -272,11 +303,16 @@ def speak(text: str, voice: Voice, seed: int = 0) -> np.ndarray:
     return resample(audio, rate)
 
 
-def render(rendering: Rendering) -> tuple[np.ndarray, float]:
-    """(16 kHz clip with lead and tail, speech seconds): speech, then the room's reverb, then noise over all of it."""
+def render(
+    rendering: Rendering, *, speech_cache: Path | None = None, tail_s: float = TAIL_S
+) -> tuple[np.ndarray, float]:
+    """(16 kHz clip with lead and tail, speech seconds): speech, then the room's reverb, then noise over all of it.
+
+    speech_cache: a folder for the dry speech (see speak); tail_s: seconds after the speech (the endpointing
+    measurement wants more than the VAD's silence)."""
     check_rendering(rendering)
-    speech = speak(rendering.text, rendering.voice, rendering.seed)
-    lead, tail = np.zeros(int(LEAD_S * SAMPLE_RATE_HZ), np.float32), np.zeros(int(TAIL_S * SAMPLE_RATE_HZ), np.float32)
+    speech = speak(rendering.text, rendering.voice, rendering.seed, speech_cache)
+    lead, tail = np.zeros(int(LEAD_S * SAMPLE_RATE_HZ), np.float32), np.zeros(int(tail_s * SAMPLE_RATE_HZ), np.float32)
     clip = np.concatenate([lead, speech, tail])
     condition = rendering.condition
     if condition.room:
