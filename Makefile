@@ -26,7 +26,7 @@ system-deps:
 .venv/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv .venv
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q -e ".[dev,multilingual,wyoming,finetune]"
+	$(PIP) install -q -e ".[dev,multilingual,wyoming,finetune,denoise]"
 	$(PY) -m assistant.models --prepare
 	# The stock wyoming-satellite for the hub's tests: it pins wyoming 1.4.1 (we use 1.10), so it gets its own venv.
 	test -x .venv/satellite/bin/python || python3 -m venv .venv/satellite

@@ -55,8 +55,21 @@ class AudioConfig:
     """More phrases per language of the utterance (ISO 639-1), heard besides wake_phrases."""
     wake_window_ms: int = 8000
     """After the wake phrase alone, how long the next utterance counts as the command."""
+    noise_suppression: str = "off"
+    """Microphone front end before the wake word, VAD and Whisper (assistant/voice/frontend.py): "off", "webrtc1" to
+    "webrtc4" (WebRTC's suppression levels, as wyoming-satellite's --mic-noise-suppression) or "rnnoise". Off by
+    default: on the noisy sets suppression made Whisper worse on clean speech and babble (docs/noise.md)."""
+    auto_gain_dbfs: int = 0
+    """WebRTC automatic gain toward this many dB below full scale (1..31, as wyoming-satellite's --mic-auto-gain);
+    0 is off. For a quiet microphone; the noisy sets are at full level."""
 
     def __post_init__(self) -> None:
+        if self.noise_suppression not in ("off", "rnnoise", "webrtc1", "webrtc2", "webrtc3", "webrtc4"):
+            raise ConfigError(
+                f"audio.noise_suppression: must be off, webrtc1..webrtc4 or rnnoise, got {self.noise_suppression!r}"
+            )
+        if not 0 <= self.auto_gain_dbfs <= 31 or (self.auto_gain_dbfs and self.noise_suppression == "rnnoise"):
+            raise ConfigError(f"audio.auto_gain_dbfs: must be in 0..31 (0 with rnnoise), got {self.auto_gain_dbfs}")
         if self.wake_engine not in ("micro", "openwakeword", "transcript"):
             raise ConfigError(f"audio.wake_engine: must be micro, openwakeword or transcript, got {self.wake_engine!r}")
         if not 0 <= self.wake_threshold <= 1:

@@ -155,9 +155,14 @@ def _say_commands(
 ) -> dict[str, Any]:
     """Stream each command through the Endpointer; time STT and end of speech to call; count right calls and
     (with language "auto") right language detections."""
+    from assistant.voice.frontend import front_end_from_config
     from assistant.voice.vad import Endpointer, SileroVad
 
     vad = SileroVad()
+    # The [audio] front end runs on every frame before the VAD, as in the live loop (its cost is per frame while
+    # the person speaks, not after the endpoint; reported as frontend_ms_per_audio_s).
+    front_end = front_end_from_config(config.audio)
+    frontend_ms = audio_s = 0.0
     lead = np.zeros(4800, dtype=np.float32)
     tail = np.zeros(16 * (config.vad.silence_ms + 300), dtype=np.float32)
     stt.transcribe(read_wav(commands[0][2]), language)  # first call allocates; not a user-visible cost
@@ -168,8 +173,16 @@ def _say_commands(
         for text, want, path in commands:
             stream = np.concatenate([lead, read_wav(path), tail])
             endpointer = Endpointer(vad, config.vad)
+            if front_end is not None:
+                front_end.reset()
             for i in range(0, len(stream) - FRAME_SAMPLES + 1, FRAME_SAMPLES):
-                done = endpointer.feed(stream[i : i + FRAME_SAMPLES])
+                frame = stream[i : i + FRAME_SAMPLES]
+                if front_end is not None:
+                    started = time.perf_counter()
+                    frame = front_end.process(frame)
+                    frontend_ms += (time.perf_counter() - started) * 1000
+                    audio_s += FRAME_SAMPLES / 16000
+                done = endpointer.feed(frame)
                 if done:
                     break
             if not done:
@@ -187,6 +200,10 @@ def _say_commands(
             elif len(wrong) < 10:
                 wrong.append(f"{text!r} heard {transcript.text!r} -> {got}")
     summary = _summary(stt_ms, end_to_call, correct)
+    if front_end is not None:
+        summary["frontend"] = front_end.name
+        summary["frontend_ms_per_audio_s"] = round(frontend_ms / max(audio_s, 1e-9), 2)
+        summary["frontend_delay_ms"] = round(front_end.delay_samples / 16, 1)
     return {**summary, "voice_samples": len(end_to_call), "voice_wrong": wrong, "detected": detected}
 
 

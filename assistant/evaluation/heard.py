@@ -73,15 +73,21 @@ def stt_fingerprint(config: Config, hotwords: Sequence[str]) -> dict[str, Any]:
     model = whisper_model_dir(config.stt.model) / "model.bin"
     espeak = shutil.which("espeak-ng")
     version = subprocess.run([espeak, "--version"], capture_output=True, text=True).stdout if espeak else "missing"
-    return {
+    fingerprint = {
         "version": RENDER_VERSION,
         "stt": {**asdict(config.stt), "threads": 1},
         "model_bytes": model.stat().st_size,
-        "vad": asdict(config.vad),
+        # level_drop_db shapes only the streaming Endpointer, not speech_span (what is heard here): left out, so
+        # the transcripts made before it existed keep their keys.
+        "vad": {k: v for k, v in asdict(config.vad).items() if k != "level_drop_db"},
         "bias": [*COMMAND_VOCABULARY.get(config.stt.language, []), *hotwords],
         "espeak": version.split(" Data")[0].strip(),
         "piper_voice_bytes": piper_path("joe").stat().st_size,
     }
+    audio = config.audio
+    if audio.noise_suppression != "off" or audio.auto_gain_dbfs:  # only then: older keys stay valid
+        fingerprint["frontend"] = {"noise_suppression": audio.noise_suppression, "auto_gain_dbfs": audio.auto_gain_dbfs}
+    return fingerprint
 
 
 def cache_key(rendering: Rendering, fingerprint: dict[str, Any]) -> str:
@@ -100,21 +106,27 @@ def cache_key(rendering: Rendering, fingerprint: dict[str, Any]) -> str:
 class _Listener:
     """The assistant's Whisper and VAD in this process, one thread (the pool gives each process one core)."""
 
-    def __init__(self, config: Config, hotwords: Sequence[str]) -> None:
+    def __init__(self, config: Config, hotwords: Sequence[str], speech_cache: Path | None = None) -> None:
+        from assistant.voice.frontend import front_end_from_config
         from assistant.voice.stt import stt_from_config
         from assistant.voice.vad import SileroVad
 
         self.config = config
+        self.speech_cache = speech_cache
+        self.front_end = front_end_from_config(config.audio)
         self.stt = stt_from_config(replace(config, stt=replace(config.stt, threads=1)), list(hotwords))
         self.vad = SileroVad()
         self.stt.wait_ready()
 
     def hear(self, rendering: Rendering) -> tuple[str, float, str]:
         """(transcript, speech seconds, error): one sentence espeak-ng or Whisper fails on must not stop a batch."""
+        from assistant.voice.frontend import clean_clip
         from assistant.voice.vad import speech_span
 
         try:
-            clip, speech_s = render(rendering)
+            clip, speech_s = render(rendering, speech_cache=self.speech_cache)
+            if self.front_end is not None:
+                clip = clean_clip(self.front_end, clip)
             span = speech_span(self.vad, clip, self.config.vad)
             if span is None:
                 return "", speech_s, ""
@@ -126,9 +138,9 @@ class _Listener:
 _LISTENER: _Listener | None = None
 
 
-def _start_worker(config: Config, hotwords: Sequence[str]) -> None:
+def _start_worker(config: Config, hotwords: Sequence[str], speech_cache: Path | None) -> None:
     global _LISTENER
-    _LISTENER = _Listener(config, hotwords)
+    _LISTENER = _Listener(config, hotwords, speech_cache)
 
 
 def _hear_in_worker(rendering: Rendering) -> tuple[str, float, str]:
@@ -149,9 +161,13 @@ def hear(
     workers: int = 2,
     hotwords: Sequence[str] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    speech_cache: Path | None = None,
 ) -> list[Heard]:
     """What the assistant's Whisper hears of each rendering, in order; cached ones are read back, the others are
-    computed by `workers` processes. SpokenError (before any work) for empty text or an unknown voice."""
+    computed by `workers` processes. SpokenError (before any work) for empty text or an unknown voice.
+
+    The clip goes through the [audio] front end (noise suppression) when one is configured, as the microphone's
+    audio would; speech_cache keeps each sentence's dry speech (spoken.speak) for renderings in many conditions."""
     from assistant.voice.stt import skill_hotwords
 
     config = config or load_config(None)
@@ -169,7 +185,7 @@ def hear(
             record = json.loads(path.read_text(encoding="utf-8"))
             found[key] = Heard(rendering, record["transcript"], record["speech_s"], cached=True)
     todo = list({key: r for r, key in zip(renderings, keys, strict=True) if key not in found}.items())
-    results = _run([r for _, r in todo], config, hotwords, workers)
+    results = _run([r for _, r in todo], config, hotwords, workers, speech_cache)
     for done, ((key, rendering), (transcript, speech_s, error)) in enumerate(zip(todo, results, strict=True), 1):
         found[key] = Heard(rendering, transcript, speech_s, error=error)
         if not error:  # a failure is reported, not remembered: the next run tries again
@@ -179,19 +195,21 @@ def hear(
     return [replace(found[key], rendering=r) for r, key in zip(renderings, keys, strict=True)]
 
 
-def _run(renderings: list[Rendering], config: Config, hotwords: Sequence[str], workers: int) -> Any:
+def _run(
+    renderings: list[Rendering], config: Config, hotwords: Sequence[str], workers: int, speech_cache: Path | None
+) -> Any:
     """(transcript, speech_s, error) of each rendering in order: in this process for one worker, else a pool."""
     if not renderings:
         return iter(())
     if workers <= 1 or len(renderings) < 4:
-        listener = _Listener(config, hotwords)
+        listener = _Listener(config, hotwords, speech_cache)
         return (listener.hear(r) for r in renderings)
     # spawn, not fork: CTranslate2 and onnxruntime hold threads and locks a forked child would inherit half-taken.
     pool = ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_start_worker,
-        initargs=(config, list(hotwords)),
+        initargs=(config, list(hotwords), speech_cache),
     )
 
     def results() -> Any:

@@ -17,6 +17,7 @@ import numpy as np
 from assistant.errors import AssistantError
 from assistant.pipeline import Assistant
 from assistant.voice.audio import FRAME_SAMPLES, SAMPLE_RATE_HZ, AudioSource, write_wav
+from assistant.voice.frontend import CleanedSource, front_end_from_config
 from assistant.voice.stt import Transcript, WhisperStt
 from assistant.voice.tts import Speaker, Spoken
 from assistant.voice.vad import Endpointer, SileroVad, Utterance
@@ -113,7 +114,9 @@ class VoiceLoop:
         self.config = assistant.config
         self.stt = stt
         self.speaker = speaker
-        self.source = source
+        front_end = front_end_from_config(self.config.audio)
+        # What the wake word, the VAD and Whisper hear: the [audio] noise suppression, when one is set.
+        self.source: AudioSource = CleanedSource(source, front_end) if front_end is not None else source
         self.trigger = trigger or self.config.audio.trigger
         if self.trigger not in ("wake", "push", "always"):
             raise AssistantError(f"audio.trigger must be wake, push or always, not {self.trigger!r}")
