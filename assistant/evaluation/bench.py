@@ -214,16 +214,38 @@ def bench_soak(config: Config, options: BenchOptions) -> dict[str, Any]:
     return soak_bench(config, turns=options.soak_turns, llm=options.llm)
 
 
+def bench_noise(config: Config, options: BenchOptions) -> dict[str, Any]:
+    """Word error and skill + argument success per noise condition, non-commands starting a skill (noisy.py)."""
+    from assistant.evaluation.noisy import noise_report, table
+    from assistant.pipeline import build_assistant
+    from assistant.voice import stt as _stt  # noqa: F401  (sets OMP_WAIT_POLICY before the LLM loads)
+
+    assistant = build_assistant(config, llm=options.llm, trace=False)
+    try:
+
+        def progress(done: int, total: int) -> None:
+            if done % 100 == 0 or done == total:
+                print(f"bench noise: heard {done}/{total}", file=sys.stderr, flush=True)
+
+        report = noise_report(config, assistant.route, assistant.registry, progress=progress)
+    finally:
+        assistant.close()
+    print(table(report), file=sys.stderr)
+    return report
+
+
 SECTIONS: list[tuple[str, Callable[[Config, BenchOptions], dict[str, Any]]]] = [
     ("route", bench_route),
     ("listing", bench_listing),
     ("voice", bench_voice),
     ("wake", bench_wake),
     ("soak", bench_soak),
+    ("noise", bench_noise),
 ]
 """Benchmark sections in run order; a stage adds (name, function) here."""
-OPT_IN = {"wake", "soak"}
-"""Sections that run only when named with --section: they take many minutes (an hour of audio, 1,000 turns)."""
+OPT_IN = {"wake", "soak", "noise"}
+"""Sections that run only when named with --section: they take many minutes (an hour of audio, 1,000 turns,
+1,080 noisy clips heard the first time)."""
 
 
 def machine_load() -> dict[str, Any]:
