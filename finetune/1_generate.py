@@ -363,7 +363,7 @@ def generate(registry: Registry, args: argparse.Namespace) -> dict[str, Any]:
         "config": {k: v for k, v in vars(args).items() if k not in ("evals",)},
     }
     if args.episodes:
-        from finetune.registries import generate_episodes
+        from finetune.registries import Mix, generate_episodes
 
         manifest["episodes"] = generate_episodes(
             registry,
@@ -376,6 +376,7 @@ def generate(registry: Registry, args: argparse.Namespace) -> dict[str, Any]:
             use_sgd=not args.no_sgd,
             families=None if args.no_families else Path(args.families),
             heard_path=Path(args.heard) if args.heard else None,
+            mix=Mix(size=args.episode_size),
         )
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return manifest
@@ -405,9 +406,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--episodes",
         type=int,
-        default=800,
-        help="training episodes: a sampled skill listing and 16 requests labelled for it (0: flat files only)",
+        default=640,
+        help="training episodes: a sampled skill listing and --episode-size requests labelled for it (0: flat only)",
     )
+    parser.add_argument("--episode-size", type=int, default=20, help="requests per episode (one training step)")
     parser.add_argument("--families", default=str(ROOT / "finetune" / "families"), help="skill families folder")
     parser.add_argument("--no-families", action="store_true", help="no project skill families in the listings")
     parser.add_argument("--no-sgd", action="store_true", help="no Schema-Guided Dialogue services in the listings")

@@ -40,6 +40,10 @@ from finetune.templating import (
 )
 
 FAMILIES = Path(__file__).resolve().parent / "families"
+HELD_TOPICS = ("timer", "alarm", "lights", "thermostat", "datetime")
+"""Hard-negative topics no training skill answers but a household's skill will (its lights, the built-in clock): their
+none() examples are left out, or the model learns "lights -> none()" whatever the listing says ("bedroom lights on
+please" came out none() with a lights skill listed). Requests for skills that are not listed teach none() instead."""
 DAY_WORDS = ("today", "tomorrow", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -286,14 +290,14 @@ def family_pools(folder: Path, rng: random.Random, per_skill: int) -> list[Pool]
 class Mix:
     """How an episode is drawn."""
 
-    size: int = 16
-    """Requests per episode (one training batch)."""
+    size: int = 20
+    """Requests per episode (one training batch after one listing)."""
     all_builtins: float = 0.7
     """Chance that every built-in skill is listed (as in every real household); else each is kept at 50%."""
     extra_skills: tuple[int, int] = (1, 16)
     """How many other skills join the listing (uniform)."""
-    builtin_share: float = 0.45
-    """Share of requests for listed built-in skills."""
+    builtin_share: float = 0.5
+    """Share of requests for listed built-in skills (the household's own skills are the ones it uses)."""
     other_share: float = 0.3
     """Share of requests for the other listed skills."""
     variant_chance: float = 0.5
@@ -490,6 +494,7 @@ def generate_episodes(
     per_family_skill: int = 120,
     mix: Mix | None = None,
     heard_path: Path | None = None,
+    held_topics: tuple[str, ...] = HELD_TOPICS,
 ) -> dict[str, Any]:
     """Write episodes.jsonl and dev_episodes.jsonl to out; return their manifest entry."""
     import hashlib
@@ -509,6 +514,9 @@ def generate_episodes(
     n_dev = len(sgd_phrasings) // 20
     builtin, negatives = builtin_pools(registry, train + sgd_phrasings[n_dev:], names)
     dev_builtin, dev_negatives = builtin_pools(registry, dev + sgd_phrasings[:n_dev], names)
+    held = set(held_topics)
+    negatives = [e for e in negatives if not held.intersection(e.tags)]
+    dev_negatives = [e for e in dev_negatives if not held.intersection(e.tags)]
     others: list[Pool] = []
     if use_sgd:
         services = {
@@ -560,6 +568,7 @@ def generate_episodes(
         "groups": sorted({p.group for p in others}),
     }
     written["mix"] = {k: v for k, v in vars(mix).items()}
+    written["held_topics"] = list(held_topics)
     if heard_path is not None:
         written["heard"] = {
             "path": str(heard_path),

@@ -245,7 +245,7 @@ def test_episodes_label_requests_for_their_own_listing(builtin, tmp_path):
     names_seen, unlisted = set(), 0
     for episode in first:
         listing = Registry([skill_from_dict(s) for s in episode["skills"]])
-        assert len(episode["examples"]) == 16
+        assert len(episode["examples"]) == 20
         for example in episode["examples"]:
             call = listing.parse(example.get("target") or example["call"])  # raises if not this listing's call
             names_seen.add(call.name)
