@@ -135,6 +135,10 @@ class Endpointer:
         self.silent_frames = 0
         self.start_sample = self.last_speech_sample = 0
         self.pending = np.zeros(0, dtype=np.float32)
+        self.recent_power: list[float] = []
+        """Power of the last three frames (96 ms): the level the loudness rule compares."""
+        self.peak_db = -120.0
+        """Loudest 96 ms of voiced frames in this utterance, dB full scale."""
 
     @property
     def active(self) -> bool:
@@ -179,9 +183,12 @@ class Endpointer:
                 self.silent_frames = 0
                 self.start_sample = self.position - FRAME_SAMPLES
                 self.last_speech_sample = self.position
+                power = float(np.mean(np.square(frame, dtype=np.float64)))
+                self.recent_power = [power]
+                self.peak_db = 10 * np.log10(max(power, 1e-12))
             return None
         self.frames.append(frame)
-        if probability >= self.off_threshold:
+        if probability >= self.off_threshold and self._loud(frame, probability):
             # Between the two thresholds counts as speech continuing (hysteresis).
             self.speech_frames += 1
             self.silent_frames = 0
@@ -196,6 +203,19 @@ class Endpointer:
             self.silent_frames = 0
             return self._finish("max_length")
         return None
+
+    def _loud(self, frame: np.ndarray, probability: float) -> bool:
+        """Whether a voiced frame is the speaker's, not talk further away: within level_drop_db of the loudest
+        voiced 96 ms of this utterance so far (0 turns the rule off)."""
+        drop_db = self.config.level_drop_db
+        power = float(np.mean(np.square(frame, dtype=np.float64)))
+        self.recent_power = [*self.recent_power[-2:], power]
+        if drop_db <= 0:
+            return True
+        level_db = 10 * np.log10(max(float(np.mean(self.recent_power)), 1e-12))
+        if probability >= self.config.threshold:
+            self.peak_db = max(self.peak_db, level_db)
+        return level_db >= self.peak_db - drop_db
 
     def _finish(self, reason: str) -> Utterance | None:
         audio = np.concatenate(self.frames) if self.frames else np.zeros(0, np.float32)

@@ -121,3 +121,19 @@ def test_end_of_input_flushes_speech_in_progress(vad, audio):  # noqa: F811
     assert endpointer.active
     utterance = endpointer.flush()
     assert utterance is not None and utterance.reason == "end_of_input"
+
+
+def test_talk_further_away_ends_the_command_only_with_the_level_rule(vad, audio):  # noqa: F811
+    command = audio.samples("what is twelve times seven")
+    talk = audio.samples("my sister called and she wants to come over on sunday with the kids", voice="en-gb")
+    background = 0.1 * np.concatenate([talk, talk])  # 20 dB down: someone across the room
+    stream = np.concatenate([audio.silence(0.3), command, np.zeros(len(background) - len(command), np.float32)])
+    stream[: len(background)] += background
+    spoken_until = int(0.3 * SAMPLE_RATE_HZ) + len(command)
+    (waited,) = feed_all(Endpointer(vad, VadConfig(level_drop_db=0)), stream)
+    assert waited.end_sample > spoken_until + 3 * SAMPLE_RATE_HZ  # the VAD heard speech until the talk stopped
+    # The talk goes on and may make utterances of its own (with a wake word the loop does not listen to those).
+    utterance, *_ = feed_all(Endpointer(vad, VadConfig(level_drop_db=12)), stream)
+    assert utterance.reason == "silence"
+    assert utterance.end_sample < spoken_until + SAMPLE_RATE_HZ  # within a second of the command's end
+    assert utterance.last_speech_sample > spoken_until - SAMPLE_RATE_HZ // 2  # the command was not cut short
