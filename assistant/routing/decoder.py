@@ -80,6 +80,10 @@ def _add_prefixes(finish: dict[bytes, int], pieces: list[bytes], *, every_end: b
             finish[prefixes[i]] = min(missing, finish.get(prefixes[i], missing))
 
 
+MAX_SUBSTRING_CHARS = 16
+"""Longest piece of an unspaced word offered in its own tokenization (names are short; every turn pays for these)."""
+
+
 class CopyWords:
     """What a copied string may be made of this turn: whole words of the request, each in the token pieces
     training writes (the first word bare, later ones after a space).
@@ -92,7 +96,7 @@ class CopyWords:
     ('"os").system("id")' -> 'os', ').system(', 'id', ')'). Math characters stay free in converted parameters
     ("12*7"). Scripts without spaces are not split into words: there a copied string is one contiguous run of a
     word's pieces that starts and ends on a whole character, alone ("ロサンゼルス" of "ロサンゼルスの天気予報", never
-    "サンロサンゼルス" or "サン ロサンゼルス").
+    "サンロサンゼルス" or "サン ロサンゼルス"); any contiguous piece of such a word may be written in its own tokens.
     """
 
     def __init__(
@@ -124,6 +128,21 @@ class CopyWords:
                 starts = [i for i, part in enumerate(pieces) if not _continuation(part[0])] if unspaced else [0]
                 for start in starts:
                     _add_prefixes(self.runs if unspaced else self.finish, pieces[start:], every_end=unspaced)
+            if _unspaced(word.encode()):
+                self._add_substrings(word, tokenize, piece)
+
+    def _add_substrings(self, word: str, tokenize: Callable[[str], list[int]], piece: Callable[[int], bytes]) -> None:
+        """Every contiguous piece of an unspaced word, in its own tokenization: the word's pieces need not end where
+        the name does (Gemma reads "ロサンゼルスの" as ロ|サン|ゼル|スの, so "ロサンゼルス" was no run of them),
+        and training writes a value in its own tokens."""
+        for start in range(len(word)):
+            for end in range(start + 1, min(len(word), start + MAX_SUBSTRING_CHARS) + 1):
+                tokens = tokenize(word[start:end])
+                pieces = [piece(token) for token in tokens]
+                if not all(pieces) or any(_BAD_STRING_BYTES & set(part) for part in pieces):
+                    continue
+                self.tokens.update(tokens)
+                _add_prefixes(self.runs, pieces, every_end=False)
 
     def goes_on(self, value: bytes, piece: bytes) -> bool:
         """Whether value + piece is still the request as said, from one of its words on ("Springfield" + ","),

@@ -178,3 +178,30 @@ def test_numbers_too_big_to_write_or_to_be_a_float_are_not_offered():
     for seed in range(30):
         call = REGISTRY.parse(decode("pay mary 12.5 or 12345678901234", seed))
         assert call.name != "pay" or call.args["amount"] == 12.5
+
+
+@pytest.mark.model
+def test_any_contiguous_piece_of_an_unspaced_request_can_be_written_in_its_own_tokens():
+    """Gemma reads "ロサンゼルスの天気予報" as ロ|サン|ゼル|スの|...: the name ends inside a piece of the request,
+    so only its own tokenization (ロ|サン|ゼ|ルス, which training writes) can copy it; out-of-order glue can't."""
+    from llama_cpp import Llama
+
+    from assistant.models import gemma_path
+
+    llm = Llama(model_path=str(gemma_path()), vocab_only=True, verbose=False)
+
+    def tokenize(text: str) -> list[int]:
+        return list(llm.tokenize(text.encode(), add_bos=False, special=False))
+
+    def piece(token: int) -> bytes:
+        return bytes(llm._model.token_to_piece(token, special=False)).rstrip(b"\x00")
+
+    text = "ロサンゼルスの天気予報"
+    words = CopyWords([text], tokenize, piece, [text])
+    for value in ("ロサンゼルス", "天気予報", "ロサンゼル"):
+        assert words.allows(value.encode(), closing=True, math=False), value
+        assert set(tokenize(value)) <= words.tokens, value
+    assert not words.allows("サンロサンゼルス".encode(), closing=True, math=False)
+    chinese = "我想听周杰伦的晴天"
+    words = CopyWords([chinese], tokenize, piece, [chinese])
+    assert all(words.allows(v.encode(), closing=True, math=False) for v in ("周杰伦", "晴天", "周杰伦的晴天"))
