@@ -86,7 +86,10 @@ def stt_fingerprint(config: Config, hotwords: Sequence[str]) -> dict[str, Any]:
     }
     audio = config.audio
     if audio.noise_suppression != "off" or audio.auto_gain_dbfs:  # only then: older keys stay valid
-        fingerprint["frontend"] = {"noise_suppression": audio.noise_suppression, "auto_gain_dbfs": audio.auto_gain_dbfs}
+        from assistant.voice.frontend import FRONTEND_VERSION
+
+        fingerprint["frontend"] = {"noise_suppression": audio.noise_suppression, "auto_gain_dbfs": audio.auto_gain_dbfs,
+                                   "version": FRONTEND_VERSION}  # fmt: skip
     return fingerprint
 
 

@@ -10,9 +10,12 @@ Two suppressors, both in 10 ms steps (160 samples at 16 kHz):
   48 kHz and back with a short windowed-sinc filter here.
 
 Off by default: what each does to Whisper on the project's noisy sets (assistant/evaluation/noisy.py) is in
-docs/noise.md; suppression made the clean and babble sets worse. Streaming: `FrontEnd.process` returns as many samples as it was given, delayed
-by DELAY_SAMPLES (RNNoise adds its filters' delay), so a frame in is a frame out; `clean_clip` processes a whole
-clip from a fresh state (the same clip always gives the same audio) and gives it back aligned, of the same length.
+docs/noise.md; suppression made the clean and babble sets worse.
+
+Streaming: `FrontEnd.process` returns as many samples as it was given, delayed by DELAY_SAMPLES plus the
+suppressor's own delay (measured: WebRTC's suppression 6 ms, RNNoise two frames and the resampling filters), so a
+frame in is a frame out; `clean_clip` processes a whole clip from a fresh state (the same clip always gives the same
+audio) and gives it back aligned, of the same length.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ from assistant.errors import ModelError
 
 log = logging.getLogger(__name__)
 
+FRONTEND_VERSION = 2
+"""Part of the transcript cache key when a front end is on (evaluation/heard.py): bump it when its audio changes."""
 CHUNK_SAMPLES = 160
 """Both suppressors work on 10 ms at 16 kHz."""
 DELAY_SAMPLES = CHUNK_SAMPLES
@@ -61,7 +66,6 @@ class WebRtc:
     """WebRTC noise suppression (level 0-4) and automatic gain (target dBFS below full scale, 0 = off)."""
 
     name = "webrtc"
-    delay_samples = 0
 
     def __init__(self, noise_suppression: int, auto_gain_dbfs: int) -> None:
         try:
@@ -69,6 +73,8 @@ class WebRtc:
         except ModuleNotFoundError:
             raise ModelError("the webrtc front end needs webrtc-noise-gain (pip install webrtc-noise-gain)") from None
         self.processor = AudioProcessor(auto_gain_dbfs, noise_suppression)
+        # Measured by cross-correlating speech in and out: suppression (any level) delays it 6 ms, gain alone not.
+        self.delay_samples = 96 if noise_suppression else 0
 
     def chunk(self, pcm: np.ndarray) -> np.ndarray:
         """One 10 ms chunk through WebRTC's processing."""
@@ -109,7 +115,8 @@ class RnNoise:
     """RNNoise at 48 kHz between two stateful low-pass filters (16 kHz -> 48 kHz -> 16 kHz)."""
 
     name = "rnnoise"
-    delay_samples = (FILTER_TAPS - 1) // UPSAMPLE  # two filters of (taps-1)/2 samples each at 48 kHz
+    # Two filters of (taps-1)/2 samples each at 48 kHz, and RNNoise's own two frames (measured by cross-correlation).
+    delay_samples = (FILTER_TAPS - 1) // UPSAMPLE + 2 * CHUNK_SAMPLES
 
     def __init__(self) -> None:
         self.lib = _rnnoise_library()
