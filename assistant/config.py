@@ -112,6 +112,9 @@ class SttConfig:
     """Bias recognition toward skill vocabulary (song titles, cities)."""
     auto_language_floor: float = 0.5
     """With language "auto": below this detection probability, use the assistant's language."""
+    confirm_bias: bool = False
+    """A transcript that is only one of the bias prompt's everyday commands ("Turn it up.") is heard again without
+    the prompt and kept only if that hearing is alike (docs/noise.md: what noise made of non-commands)."""
 
 
 @dataclass(frozen=True)

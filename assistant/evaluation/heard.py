@@ -75,7 +75,8 @@ def stt_fingerprint(config: Config, hotwords: Sequence[str]) -> dict[str, Any]:
     version = subprocess.run([espeak, "--version"], capture_output=True, text=True).stdout if espeak else "missing"
     fingerprint = {
         "version": RENDER_VERSION,
-        "stt": {**asdict(config.stt), "threads": 1},
+        # confirm_bias joins the key only when on: the transcripts made before it existed keep their keys.
+        "stt": {**{k: v for k, v in asdict(config.stt).items() if k != "confirm_bias" or v}, "threads": 1},
         "model_bytes": model.stat().st_size,
         # level_drop_db shapes only the streaming Endpointer, not speech_span (what is heard here): left out, so
         # the transcripts made before it existed keep their keys.

@@ -172,6 +172,7 @@ def score_condition(sentences: Sequence[Sentence], heard: Sequence[Any], outcome
     by_engine: dict[str, list[int]] = {"espeak": [0, 0], "piper": [0, 0]}
     success = skill = false_starts = silent = 0
     wrong: list[str] = []
+    starts: list[str] = []
     for sentence, result in zip(sentences, heard, strict=True):
         wrong_words, total = word_errors(sentence.text, result.transcript)
         errors, words = errors + wrong_words, words + total
@@ -183,8 +184,11 @@ def score_condition(sentences: Sequence[Sentence], heard: Sequence[Any], outcome
             success += bool(outcome and outcome.correct)
             skill += bool(outcome and outcome.skill_ok)
         else:
-            false_starts += bool(outcome and outcome.predicted_skill != "none")
-        if outcome is not None and not outcome.correct and len(wrong) < 12:
+            started = bool(outcome and outcome.predicted_skill != "none")
+            false_starts += started
+            if outcome is not None and started and len(starts) < 8:
+                starts.append(f"{sentence.text!r} heard {result.transcript!r} -> {outcome.predicted}")
+        if outcome is not None and sentence.command and not outcome.correct and len(wrong) < 12:
             wrong.append(f"{sentence.text!r} heard {result.transcript!r} -> {outcome.predicted}")
     commands = sum(s.command for s in sentences)
     negatives = len(sentences) - commands
@@ -199,6 +203,7 @@ def score_condition(sentences: Sequence[Sentence], heard: Sequence[Any], outcome
         "commands": commands,
         "non_commands": negatives,
         "wrong": wrong,
+        "false_starts": starts,
     }
 
 
@@ -373,6 +378,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--frontend", help="[audio] noise_suppression for this run: off, webrtc1..4, rnnoise")
     parser.add_argument("--auto-gain", type=int, help="[audio] auto_gain_dbfs for this run")
     parser.add_argument("--beam", type=int, help="[stt] beam_size for this run")
+    parser.add_argument("--confirm-bias", action="store_true", help="[stt] confirm_bias on for this run")
     parser.add_argument("--no-llm", action="store_true", help="fast path only")
     parser.add_argument("--hear-only", action="store_true", help="transcribe and report WER only (no routing)")
     parser.add_argument("--endpointing", help="VAD variants THRESHOLD/LEVEL_DROP_DB, comma-separated (0.5/0,0.5/12):"
@@ -395,6 +401,8 @@ def main(argv: list[str] | None = None) -> int:
         config = replace(config, audio=audio)
     if args.beam is not None:
         config = replace(config, stt=replace(config.stt, beam_size=args.beam))
+    if args.confirm_bias:
+        config = replace(config, stt=replace(config.stt, confirm_bias=True))
     conditions = [c.strip() for c in args.conditions.split(",") if c.strip()]
     sentences = load_manifest()[: args.limit]
     if args.endpointing:

@@ -69,6 +69,9 @@ COMMAND_VOCABULARY = {
 """Everyday commands, first in the bias prompt for their language. English: with "Twinkle Twinkle Little Star" among
 the titles, a lone "stop" came out as "Star." (3 of 30 bench commands); with the commands first, 30/30 (+11 ms STT
 p50). espeak-ng's German at 120 words a minute: 0 of 18 command phrasings transcribed exactly without, 7 with."""
+CONFIRM_SIMILARITY = 0.5
+"""With [stt] confirm_bias: how alike (difflib ratio of the letters) the unprompted hearing must be to keep a
+command sentence of the prompt; "star" against "stop" is 0.5."""
 MAX_HOTWORD_TOKENS = 120
 """Bias prompt cap; faster-whisper allows up to 223, each prompt token costs decoder time."""
 SENTENCE_RE = re.compile(r"(?<=[.!?])\s+")
@@ -144,8 +147,10 @@ class WhisperStt:
         hotwords: Iterable[str] = (),
         auto_language_floor: float = 0.5,
         fallback_language: str = "en",
+        confirm_bias: bool = False,
     ) -> None:
         self.model_name = model
+        self.confirm_bias = confirm_bias
         self.language = language
         self.beam_size = beam_size
         self.threads = threads or os.cpu_count() or 1
@@ -237,9 +242,11 @@ class WhisperStt:
                 suppress_blank=True,
                 suppress_tokens=list(get_suppressed_tokens(tokenizer, [-1]) or []),
             )[0]
+            tokens = result.sequences_ids[0]
+            text = _drop_leaked_prompt(self._text(tokenizer, tokens, speech_s), COMMAND_VOCABULARY.get(lang, []))
+            if self.confirm_bias and _plain(text) in {_plain(c) for c in COMMAND_VOCABULARY.get(lang, [])}:
+                text = self._confirm(encoded, tokenizer, text, speech_s)
         t_decode = time.perf_counter()
-        tokens = result.sequences_ids[0]
-        text = _drop_leaked_prompt(self._text(tokenizer, tokens, speech_s), COMMAND_VOCABULARY.get(lang, []))
         avg_logprob = float(result.scores[0]) if result.scores else 0.0
         if result.no_speech_prob > NO_SPEECH_PROB and avg_logprob < -1.0:
             log.info("no speech (p=%.2f): dropped %r", result.no_speech_prob, text)
@@ -251,6 +258,23 @@ class WhisperStt:
             "stt_decode_ms": (t_decode - t_encode) * 1000,
         }
         return Transcript(text, lang, lang_prob, float(result.no_speech_prob), timings)
+
+    def _confirm(self, encoded: Any, tokenizer: Any, text: str, speech_s: float) -> str:
+        """A transcript that is just one of the prompt's command sentences, heard again without the prompt: kept
+        when the plain hearing is alike ("Star." for "Stop."), else the plain hearing ("skip to the next episode"
+        came out "Turn it up." in noise). One more decoder pass, on such transcripts only."""
+        import difflib
+
+        prompt = list(tokenizer.sot_sequence)
+        plain = self.whisper.model.generate(
+            encoded, [prompt], beam_size=1, max_length=len(prompt) + int(min(200, 8 + 6 * speech_s)),
+            suppress_blank=True,
+        )[0]  # fmt: skip
+        heard = self._text(tokenizer, plain.sequences_ids[0], speech_s)
+        if difflib.SequenceMatcher(None, _plain(text), _plain(heard)).ratio() >= CONFIRM_SIMILARITY:
+            return text
+        log.info("bias sentence %r not confirmed without the prompt (%r)", text, heard)
+        return heard
 
     def beam_for(self, language: str) -> int:
         """The configured beam width, or with 0: greedy for English, OTHER_LANGUAGE_BEAM for the others."""
@@ -311,6 +335,10 @@ class WhisperStt:
         return _drop_periodic(" ".join(_drop_repeats(sentences)).strip())
 
 
+def _plain(sentence: str) -> str:
+    return " ".join(re.sub(r"[^\w ]", " ", sentence.lower()).split())
+
+
 def _drop_leaked_prompt(text: str, sentences: list[str]) -> str:
     """The transcript without bias sentences Whisper copied after what was said ("Qué tiempo hará en Madrid. Pon
     música."). Only after: a bias sentence that opens the transcript was said ("Next song. Please." had become
@@ -367,6 +395,7 @@ def stt_from_config(config: Config, hotwords: Iterable[str] | None = None) -> Wh
         hotwords=words,
         auto_language_floor=stt.auto_language_floor,
         fallback_language=config.language,
+        confirm_bias=stt.confirm_bias,
     ).start()
 
 

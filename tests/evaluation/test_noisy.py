@@ -97,8 +97,11 @@ def test_the_transcript_cache_key_changes_only_with_a_front_end_on():
     config = load_config(None)
     plain = stt_fingerprint(config, [])
     assert "frontend" not in plain  # transcripts made before the front end existed stay valid
+    assert "confirm_bias" not in plain["stt"] and "level_drop_db" not in plain["vad"]
+    confirming = stt_fingerprint(replace(config, stt=replace(config.stt, confirm_bias=True)), [])
+    assert confirming["stt"]["confirm_bias"] is True
     cleaned = stt_fingerprint(replace(config, audio=AudioConfig(noise_suppression="webrtc2")), [])
-    assert cleaned["frontend"] == {"noise_suppression": "webrtc2", "auto_gain_dbfs": 0}
+    assert cleaned["frontend"]["noise_suppression"] == "webrtc2" and cleaned["frontend"]["auto_gain_dbfs"] == 0
 
 
 def _sentence(text, call):
@@ -150,3 +153,25 @@ def test_the_noise_report_hears_and_routes_a_small_set(tmp_path):
     assert 0.0 <= report["noise_conditions"]["pink@10"]["wer"] <= 2.0
     assert (tmp_path / "noisy" / "pink@10.jsonl").is_file()
     assert "| pink@10 |" in noisy.table(report)
+
+
+@pytest.mark.model
+def test_a_prompt_sentence_noise_made_of_a_non_command_is_heard_again_without_the_prompt():
+    from assistant.voice.stt import WhisperStt
+    from assistant.voice.vad import SileroVad, speech_span
+
+    # In pink noise at 10 dB this non-command came out as the prompt's "Turn it up." (music_control volume_up).
+    sentence = Rendering("hmm skip to the next episode", Voice.parse("espeak:en-gb-scotland@160"),
+                         Condition.parse("pink@10"), noisy._seed_for("none-en-b3951d51-noisy"))  # fmt: skip
+    stop = Rendering("stop", Voice.parse("espeak:en-us@160"), Condition.parse("pink@10"), 1)
+    plain, confirming = WhisperStt("tiny.en", threads=2), WhisperStt("tiny.en", threads=2, confirm_bias=True)
+    vad = SileroVad()
+
+    def heard(stt, rendering):
+        clip, _ = render(rendering)
+        first, last = speech_span(vad, clip)
+        return stt.transcribe(clip[first:last]).text
+
+    assert heard(plain, sentence) == "Turn it up."
+    assert "turn it up" not in heard(confirming, sentence).lower()
+    assert heard(confirming, stop) == "Stop."  # a command the prompt helps stays
