@@ -2,18 +2,19 @@
 
 Several TTS voices (espeak-ng accents and Piper's joe) say unrelated kitchen chatter; TALKERS of them at once, each
 from a random point in its own shuffled run of sentences, at equal levels. The sentences are said once per process
-(BANK_VOICES x BABBLE_SENTENCES, a few seconds) and every babble clip is cut from that bank by the rendering's seeded
-Generator, so a condition rebuilds the same audio from its seed. None of the sentences is a command, but Whisper may
-hear words of them: that is the point (does other talk start a skill?).
+(BANK_VOICES x BABBLE_SENTENCES, a few seconds; assistant/evaluation/spoken.py says them and registers the kind) and
+every babble clip is cut from that bank by the rendering's seeded Generator, so a condition rebuilds the same audio
+from its seed. None of the sentences is a command, but Whisper may hear words of them: that is the point (does
+other talk start a skill?).
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+from collections.abc import Callable
 
 import numpy as np
 
-from assistant.evaluation.noise import register_noise, speech_power
+from assistant.evaluation.noise import speech_power
 from assistant.voice.audio import SAMPLE_RATE_HZ
 
 BABBLE_SENTENCES = (
@@ -42,15 +43,15 @@ BANK_SEED = 7
 """Seeds Piper's sampling in the bank."""
 
 
-@lru_cache(maxsize=1)
-def babble_bank() -> tuple[tuple[np.ndarray, ...], ...]:
-    """Each bank voice's sentences, 16 kHz float32 at equal active level (said once per process)."""
-    from assistant.evaluation.spoken import Voice, speak
+Bank = tuple[tuple[np.ndarray, ...], ...]
+"""Per bank voice, its sentences said: 16 kHz float32 at equal active level."""
 
+
+def make_bank(say: Callable[[str, str, int], np.ndarray]) -> Bank:
+    """Every BANK_VOICES voice saying every sentence; say(text, voice spec, seed) gives 16 kHz float32."""
     bank = []
     for spec in BANK_VOICES:
-        voice = Voice.parse(spec)
-        said = [speak(text, voice, BANK_SEED + i) for i, text in enumerate(BABBLE_SENTENCES)]
+        said = [say(text, spec, BANK_SEED + i) for i, text in enumerate(BABBLE_SENTENCES)]
         bank.append(tuple((s / np.sqrt(speech_power(s) or 1.0)).astype(np.float32) for s in said))
     return tuple(bank)
 
@@ -69,12 +70,10 @@ def _talker(rng: np.random.Generator, sentences: tuple[np.ndarray, ...], samples
     return stream[start : start + samples]
 
 
-@register_noise("babble")
-def babble(rng: np.random.Generator, samples: int) -> np.ndarray:
+def babble(rng: np.random.Generator, samples: int, bank: Bank) -> np.ndarray:
     """TALKERS voices of the bank talking at once, unit variance."""
     if samples <= 0:
         return np.zeros(0, np.float32)
-    bank = babble_bank()
     voices = rng.choice(len(bank), size=min(TALKERS, len(bank)), replace=False)
     mixed = np.sum([_talker(rng, bank[v], samples) for v in voices], axis=0)
     return (mixed / (mixed.std() or 1.0)).astype(np.float32)

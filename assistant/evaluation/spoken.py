@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 
 from assistant.errors import AssistantError, ModelError
-from assistant.evaluation import babble  # noqa: F401  (registers the "babble" noise kind)
-from assistant.evaluation.noise import NOISES, ROOMS, mix_at_snr, reverberate
+from assistant.evaluation import babble
+from assistant.evaluation.noise import NOISES, ROOMS, mix_at_snr, register_noise, reverberate
 from assistant.voice.audio import SAMPLE_RATE_HZ, resample
 
 RENDER_VERSION = 1
@@ -301,6 +301,18 @@ def speak(text: str, voice: Voice, seed: int = 0, speech_cache: Path | None = No
     if not len(audio) or not np.any(audio):
         raise SpokenError(f"voice {voice.spec} said nothing for {text!r}")
     return resample(audio, rate)
+
+
+@lru_cache(maxsize=1)
+def babble_bank() -> babble.Bank:
+    """The babble talkers' sentences, said once per process (assistant/evaluation/babble.py)."""
+    return babble.make_bank(lambda text, spec, seed: speak(text, Voice.parse(spec), seed))
+
+
+@register_noise("babble")
+def babble_noise(rng: np.random.Generator, samples: int) -> np.ndarray:
+    """Other people talking: babble.TALKERS voices of the bank at once, unit variance."""
+    return babble.babble(rng, samples, babble_bank())
 
 
 def render(

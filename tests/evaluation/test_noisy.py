@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from assistant.config import AudioConfig, load_config
-from assistant.evaluation import babble, noisy
+from assistant.evaluation import babble, noisy, spoken
 from assistant.evaluation.noise import living_room, mix_at_snr, speech_power, synthetic_room
 from assistant.evaluation.spoken import Condition, Rendering, Voice, render
 from assistant.voice.audio import SAMPLE_RATE_HZ
@@ -22,16 +22,16 @@ def espeak_babble(monkeypatch):
     """Babble from espeak-ng voices only (no Piper model in a unit test)."""
     monkeypatch.setattr(babble, "BANK_VOICES", ("espeak:en-us+m3@170", "espeak:en-gb+f2@180", "espeak:en-029@160",
                                                 "espeak:en-us+f3@150"))  # fmt: skip
-    babble.babble_bank.cache_clear()
+    spoken.babble_bank.cache_clear()
     yield
-    babble.babble_bank.cache_clear()
+    spoken.babble_bank.cache_clear()
 
 
 @needs_espeak
 @pytest.mark.parametrize("snr_db", [20.0, 10.0, 5.0])
 def test_babble_is_mixed_at_the_asked_snr(espeak_babble, snr_db):
     speech, _ = render(Rendering("what is the weather in boston", Voice("espeak", "en-us", 160)))
-    noise = babble.babble(np.random.default_rng(3), len(speech))
+    noise = spoken.babble_noise(np.random.default_rng(3), len(speech))
     mixed = mix_at_snr(speech, noise, snr_db)
     added = mixed - speech
     measured = 10 * np.log10(speech_power(speech) / np.mean(np.square(added, dtype=np.float64)))
@@ -40,14 +40,14 @@ def test_babble_is_mixed_at_the_asked_snr(espeak_babble, snr_db):
 
 @needs_espeak
 def test_babble_is_several_voices_seeded_and_never_silent(espeak_babble):
-    first = babble.babble(np.random.default_rng(5), 3 * SAMPLE_RATE_HZ)
-    assert np.array_equal(first, babble.babble(np.random.default_rng(5), 3 * SAMPLE_RATE_HZ))
-    assert not np.array_equal(first, babble.babble(np.random.default_rng(6), 3 * SAMPLE_RATE_HZ))
+    first = spoken.babble_noise(np.random.default_rng(5), 3 * SAMPLE_RATE_HZ)
+    assert np.array_equal(first, spoken.babble_noise(np.random.default_rng(5), 3 * SAMPLE_RATE_HZ))
+    assert not np.array_equal(first, spoken.babble_noise(np.random.default_rng(6), 3 * SAMPLE_RATE_HZ))
     assert first.std() == pytest.approx(1.0, rel=1e-3)
     frames = first[: len(first) // 160 * 160].reshape(-1, 160)
     # Four talkers overlap: hardly a 10 ms frame where all of them pause.
     assert np.mean(np.sqrt(np.mean(frames**2, axis=1)) < 0.05) < 0.05
-    assert babble.babble(np.random.default_rng(1), 0).size == 0
+    assert spoken.babble_noise(np.random.default_rng(1), 0).size == 0
 
 
 def test_synthetic_room_decays_60_db_in_its_rt60():
