@@ -58,7 +58,8 @@ class AudioConfig:
     noise_suppression: str = "off"
     """Microphone front end before the wake word, VAD and Whisper (assistant/voice/frontend.py): "off", "webrtc1" to
     "webrtc4" (WebRTC's suppression levels, as wyoming-satellite's --mic-noise-suppression) or "rnnoise". Off by
-    default: on the noisy sets suppression made Whisper worse on clean speech and babble (docs/noise.md)."""
+    default: on the noisy sets webrtc2 lowered skill + argument success in 7 of 9 conditions and RNNoise raised word
+    error in all of them (docs/noise.md)."""
     auto_gain_dbfs: int = 0
     """WebRTC automatic gain toward this many dB below full scale (1..31, as wyoming-satellite's --mic-auto-gain);
     0 is off. For a quiet microphone; the noisy sets are at full level."""
