@@ -243,11 +243,29 @@ def noise_report(
         "noise_sentences": len(sentences),
         "noise_hear_s": round(hear_s, 1),
         "noise_route_s": round(time.perf_counter() - started - hear_s, 1),
+        "noise_adapter_sha256": _adapter_sha256(config),
+        "noise_stt": {
+            "model": config.stt.model,
+            "beam_size": config.stt.beam_size,
+            "confirm_bias": config.stt.confirm_bias,
+        },
         "noise_frontend": config.audio.noise_suppression,
         "noise_auto_gain_dbfs": config.audio.auto_gain_dbfs,
     }
     report.update(targets(per_condition))
     return report
+
+
+def _adapter_sha256(config: Config) -> str:
+    """The router adapter's sha256 (first 16 hex digits), so a report says which adapter routed; "" when none."""
+    from assistant.errors import ModelError
+    from assistant.models import adapter_path
+
+    try:
+        path = adapter_path(config.router.lora)
+    except ModelError:
+        return ""
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path is not None else ""
 
 
 def targets(per_condition: dict[str, Any]) -> dict[str, Any]:
