@@ -14,7 +14,8 @@ a command heard as nothing fails), and how often a non-command starts a skill. E
 written as an eval dataset (<data_dir>/noisy/<condition>.jsonl) for `assistant eval --dataset` and its breakdowns.
 
     .venv/bin/assistant bench --section noise                 # the table and one JSON line (routes with the LLM)
-    .venv/bin/python -m assistant.evaluation.noisy --help     # conditions, VAD endpointing, --manifest rebuild
+    .venv/bin/python -m assistant.evaluation.noisy --help     # conditions, front end, beam; --manifest rebuilds
+    .venv/bin/python -m assistant.evaluation.endpointing --help   # the live VAD on the same clips
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ import argparse
 import hashlib
 import json
 import random
-import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -31,11 +31,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from assistant.config import Config, load_config
 from assistant.evaluation.evaluate import EVALS_DIR
-from assistant.evaluation.spoken import Condition, Rendering, Voice, render, sample_voice
+from assistant.evaluation.spoken import Condition, Rendering, Voice, sample_voice
 
 MANIFEST = EVALS_DIR / "noisy" / "sentences.jsonl"
 """The sentences, their calls and voices (an eval dataset of the sentences as written)."""
@@ -50,9 +48,6 @@ PIPER_SHARE = 0.5
 CONDITIONS = ("clean", "pink@20", "pink@10", "pink@5", "babble@20", "babble@10", "babble@5", "clean+living_room",
               "pink@10+living_room")  # fmt: skip
 """The standard conditions, in report order."""
-ENDPOINT_TAIL_S = 2.5
-"""Noise after the speech in the endpointing measurement: more than silence_ms, so a VAD that never hears the
-speech end shows as a timeout."""
 _SPOKEN_TAGS = ("spoken", "source:", "engine:", "voice:")
 
 
@@ -301,88 +296,6 @@ def table(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-# ---------------------------------------------------------------- endpointing in noise
-
-
-def endpointing(
-    config: Config,
-    sentences: Sequence[Sentence],
-    conditions: Sequence[str],
-    variants: Sequence[tuple[float, float]] = ((0.5, 0.0),),
-    stt: Any = None,
-) -> dict[str, Any]:
-    """The streaming VAD in each condition, per (threshold, level_drop_db): endpoints found, wait after the voice
-    ended (p50/p95 ms), utterances whose audio ends before the voice did (cut_words), and clips that never ended
-    (live, those wait for max_utterance_ms with whatever else was said). With stt (a WhisperStt), also the word error
-    of what the endpointer hands Whisper (a clip that never ended: all of it), the live path's WER."""
-    from assistant.evaluation.heard import word_errors
-    from assistant.evaluation.spoken import LEAD_S, speak
-    from assistant.voice.audio import FRAME_SAMPLES, SAMPLE_RATE_HZ
-    from assistant.voice.frontend import clean_clip, front_end_from_config
-    from assistant.voice.vad import STT_TAIL_MS, Endpointer, SileroVad
-
-    vad = SileroVad()
-    front_end = front_end_from_config(config.audio)
-    cache = speech_cache_dir(config)
-    out: dict[str, Any] = {}
-    for condition in conditions:
-        clips = []
-        for rendering in renderings(sentences, condition):
-            clip, _ = render(rendering, speech_cache=cache, tail_s=ENDPOINT_TAIL_S)
-            if front_end is not None:
-                clip = clean_clip(front_end, clip)
-            dry = speak(rendering.text, rendering.voice, rendering.seed, cache)
-            clips.append((rendering.text, clip, int(LEAD_S * SAMPLE_RATE_HZ) + voice_end(dry)))
-        for threshold, drop_db in variants:
-            settings = replace(config.vad, threshold=threshold, level_drop_db=drop_db)
-            waits, cut, never, missed = [], 0, 0, 0
-            errors = words = 0
-            for text, clip, voice_ends in clips:
-                endpointer = Endpointer(vad, settings)
-                ended = None
-                for i in range(0, len(clip) - FRAME_SAMPLES + 1, FRAME_SAMPLES):
-                    done = endpointer.feed(clip[i : i + FRAME_SAMPLES])
-                    if done:
-                        ended = done[0]
-                        break
-                active = endpointer.active
-                if stt is not None:
-                    last = ended or endpointer.flush()
-                    heard = stt.transcribe(last.audio).text if last is not None and len(last.audio) else ""
-                    wrong, total = word_errors(text, heard)
-                    errors, words = errors + wrong, words + total
-                if ended is None:
-                    missed += not active
-                    never += active
-                    continue
-                # What Whisper gets ends STT_TAIL_MS after the last speech frame: cut if that is before the voice ends.
-                cut += ended.last_speech_sample + STT_TAIL_MS * SAMPLE_RATE_HZ // 1000 < voice_ends
-                waits.append((ended.end_sample - voice_ends) * 1000 / SAMPLE_RATE_HZ)
-            key = f"{condition} vad{threshold:g} drop{drop_db:g}"
-            out[key] = {
-                "ended": len(waits),
-                "wait_p50_ms": round(statistics.median(waits), 0) if waits else None,
-                "wait_p95_ms": round(float(np.percentile(waits, 95)), 0) if waits else None,
-                "cut_words": cut,
-                "never_ended": never,
-                "no_speech_found": missed,
-            }
-            if stt is not None:
-                out[key]["live_wer"] = round(errors / max(words, 1), 4)
-    return out
-
-
-def voice_end(speech: np.ndarray, floor_db: float = 40.0) -> int:
-    """The sample after the last 10 ms of dry speech within floor_db of its loudest 10 ms (trailing silence off)."""
-    frame = 160
-    usable = len(speech) // frame * frame
-    if usable == 0:
-        return len(speech)
-    levels = np.sqrt(np.mean(np.square(speech[:usable].reshape(-1, frame), dtype=np.float64), axis=1))
-    loud = np.flatnonzero(levels >= levels.max() * 10 ** (-floor_db / 20))
-    return int(loud[-1] + 1) * frame if len(loud) else usable
-
-
 # ---------------------------------------------------------------- command line
 
 
@@ -399,9 +312,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--confirm-bias", action="store_true", help="[stt] confirm_bias on for this run")
     parser.add_argument("--no-llm", action="store_true", help="fast path only")
     parser.add_argument("--hear-only", action="store_true", help="transcribe and report WER only (no routing)")
-    parser.add_argument("--endpointing", help="VAD variants THRESHOLD/LEVEL_DROP_DB, comma-separated (0.5/0,0.5/12):"
-                        " measure endpointing instead")  # fmt: skip
-    parser.add_argument("--endpointing-wer", action="store_true", help="with --endpointing: Whisper hears each cut")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", help="folder for the per-condition datasets (default <data_dir>/noisy)")
     args = parser.parse_args(argv)
@@ -423,16 +333,6 @@ def main(argv: list[str] | None = None) -> int:
         config = replace(config, stt=replace(config.stt, confirm_bias=True))
     conditions = [c.strip() for c in args.conditions.split(",") if c.strip()]
     sentences = load_manifest()[: args.limit]
-    if args.endpointing:
-        variants = [(float(v.split("/")[0]), float(v.partition("/")[2] or 0)) for v in args.endpointing.split(",")]
-        stt = None
-        if args.endpointing_wer:
-            from assistant.voice.stt import stt_from_config
-
-            stt = stt_from_config(config)
-            stt.wait_ready()
-        print(json.dumps(endpointing(config, sentences, conditions, variants, stt)))
-        return 0
 
     def progress(done: int, total: int) -> None:
         if done % 50 == 0 or done == total:

@@ -175,3 +175,17 @@ def test_a_prompt_sentence_noise_made_of_a_non_command_is_heard_again_without_th
     assert heard(plain, sentence) == "Turn it up."
     assert "turn it up" not in heard(confirming, sentence).lower()
     assert heard(confirming, stop) == "Stop."  # a command the prompt helps stays
+
+
+@needs_espeak
+def test_endpointing_reports_the_talk_that_never_ends_and_the_level_rule_that_ends_it(tmp_path, espeak_babble):
+    from assistant.evaluation.endpointing import endpointing
+
+    config = replace(load_config(None), data_dir=str(tmp_path))
+    sentence = noisy.Sentence("a", "what is the weather in boston", 'weather(location="Boston")',
+                              Voice("espeak", "en-us", 160), 4, ())  # fmt: skip
+    out = endpointing(config, [sentence], ["clean", "babble@20"], [(0.5, 0.0), (0.5, 12.0)])
+    assert out["clean vad0.5 drop0"]["ended"] == 1 and out["clean vad0.5 drop0"]["cut_words"] == 0
+    assert 300 < out["clean vad0.5 drop0"]["wait_p50_ms"] < 800  # silence_ms after the voice, give or take frames
+    assert out["babble@20 vad0.5 drop0"]["never_ended"] == 1
+    assert out["babble@20 vad0.5 drop12"]["ended"] == 1
