@@ -104,6 +104,88 @@ def adapter_path(configured: str) -> Path | None:
     return path
 
 
+def gguf_architecture(model_path: Path) -> str:
+    """general.architecture of a GGUF (an adapter must name its base's)."""
+    import gguf
+
+    field = gguf.GGUFReader(str(model_path)).fields["general.architecture"]
+    return bytes(field.parts[field.data[0]]).decode()
+
+
+def merge_lora(model_path: Path, adapter: Path, out: Path) -> Path:
+    """The base GGUF with the adapter folded in (W + alpha/r * B @ A), merged tensors as Q8_0, the rest copied.
+
+    llama.cpp applying a LoRA at run time costs this small model about 2x route time (two extra matrix
+    products per linear layer per token); a merged model costs nothing extra (measured: finetune/README.md).
+    """
+    import gguf
+    import numpy as np
+    from gguf import quants
+
+    base = gguf.GGUFReader(str(model_path))
+    lora = gguf.GGUFReader(str(adapter))
+    alpha = float(lora.fields["adapter.lora.alpha"].parts[-1][0])
+    parts = {t.name: np.array(t.data, dtype=np.float32) for t in lora.tensors}
+    writer = gguf.GGUFWriter(str(out), gguf_architecture(model_path))
+    for name, field in base.fields.items():
+        if name.startswith("GGUF.") or name == "general.architecture":
+            continue
+        kind = field.types[0]
+        sub = {"sub_type": field.types[-1]} if kind == gguf.GGUFValueType.ARRAY else {}
+        writer.add_key_value(name, field.contents(), kind, **sub)
+    writer.add_string("pi_assistant.merged_adapter", adapter.name)
+    for tensor in base.tensors:
+        a = parts.get(tensor.name + ".lora_a")
+        if a is None:
+            writer.add_tensor(tensor.name, tensor.data, raw_shape=tensor.data.shape, raw_dtype=tensor.tensor_type)
+            continue
+        weight = quants.dequantize(tensor.data, tensor.tensor_type) + (alpha / a.shape[0]) * (
+            parts[tensor.name + ".lora_b"] @ a
+        )
+        packed = quants.quantize(weight.astype(np.float32), gguf.GGMLQuantizationType.Q8_0)
+        writer.add_tensor(tensor.name, packed, raw_shape=packed.shape, raw_dtype=gguf.GGMLQuantizationType.Q8_0)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return out
+
+
+def merge_wanted(setting: str) -> bool:
+    """router.merge: "on", "off", or "auto" (on for x86_64 only; see assistant.config.RouterConfig.merge)."""
+    import platform
+
+    return setting == "on" or (setting == "auto" and platform.machine() in ("x86_64", "AMD64"))
+
+
+def merged_router_path(model: Path, adapter: Path) -> Path:
+    """The model with the adapter folded in, built once into the cache (named by both files' size, time and name,
+    so a new adapter from `make finetune` gets its own): ModelError when gguf is missing or the merge fails."""
+    key = hashlib.sha256()
+    for path in (model, adapter):
+        stat = path.stat()
+        key.update(f"{path.resolve()} {stat.st_size} {stat.st_mtime_ns}".encode())
+    target = CACHE_DIR / f"router-merged-{key.hexdigest()[:16]}.gguf"
+    if target.is_file():
+        return target
+    try:
+        import gguf  # noqa: F401  (installed with the finetune extra, which make install includes)
+    except ModuleNotFoundError:
+        raise ModelError("merging the router adapter needs the gguf package (pip install gguf)") from None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".partial")
+    try:
+        merge_lora(model, adapter, partial)
+    except (OSError, ValueError, KeyError) as error:
+        partial.unlink(missing_ok=True)
+        raise ModelError(f"could not merge {adapter.name} into {model.name}: {error}") from None
+    partial.replace(target)
+    for old in CACHE_DIR.glob("router-merged-*.gguf"):  # one merged copy at a time: they are 290 MB each
+        if old != target:
+            old.unlink(missing_ok=True)
+    return target
+
+
 def piper_voice_path(configured: str = "") -> Path:
     """A Piper .onnx voice (with its .onnx.json beside it): the configured one or the bundled en_US joe."""
     if configured:
@@ -165,6 +247,8 @@ def main() -> None:
         print(f"tts voice: {piper_voice_path()}")
         adapter = adapter_path("")
         print(f"lora: {adapter or 'none shipped yet'}")
+        if adapter is not None and merge_wanted("auto"):  # the first start need not wait for it
+            print(f"router merged: {merged_router_path(path, adapter)}")
 
 
 if __name__ == "__main__":

@@ -27,6 +27,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from assistant.models import gguf_architecture, merge_lora  # noqa: E402
+
 log = logging.getLogger("finetune.export")
 OUT = ROOT / "finetune" / "out"
 MODELS = ROOT / "models"
@@ -55,14 +57,6 @@ def gguf_name(peft_key: str) -> str:
     return f"blk.{layer}.{GGUF_NAMES[module]}.weight.{kind}"
 
 
-def base_architecture(model_path: Path) -> str:
-    """general.architecture of the base GGUF (the adapter must name the same one)."""
-    import gguf
-
-    field = gguf.GGUFReader(str(model_path)).fields["general.architecture"]
-    return bytes(field.parts[field.data[0]]).decode()
-
-
 def write_adapter(
     tensors: dict[str, Any], alpha: float, architecture: str, path: Path, metadata: dict[str, str]
 ) -> Path:
@@ -84,45 +78,6 @@ def write_adapter(
     writer.write_tensors_to_file()
     writer.close()
     return path
-
-
-def merge_adapter(model_path: Path, adapter: Path, out: Path) -> Path:
-    """The base GGUF with the adapter folded in (W + alpha/r * B @ A), merged tensors as Q8_0, the rest copied.
-
-    llama.cpp applying a LoRA at run time costs this small model about 2x route time (two extra matrix
-    products per linear layer per token); a merged model costs nothing extra (measured: finetune/README.md).
-    """
-    import gguf
-    import numpy as np
-    from gguf import quants
-
-    base = gguf.GGUFReader(str(model_path))
-    lora = gguf.GGUFReader(str(adapter))
-    alpha = float(lora.fields["adapter.lora.alpha"].parts[-1][0])
-    parts = {t.name: np.array(t.data, dtype=np.float32) for t in lora.tensors}
-    writer = gguf.GGUFWriter(str(out), base_architecture(model_path))
-    for name, field in base.fields.items():
-        if name.startswith("GGUF.") or name == "general.architecture":
-            continue
-        kind = field.types[0]
-        sub = {"sub_type": field.types[-1]} if kind == gguf.GGUFValueType.ARRAY else {}
-        writer.add_key_value(name, field.contents(), kind, **sub)
-    writer.add_string("pi_assistant.merged_adapter", adapter.name)
-    for tensor in base.tensors:
-        a = parts.get(tensor.name + ".lora_a")
-        if a is None:
-            writer.add_tensor(tensor.name, tensor.data, raw_shape=tensor.data.shape, raw_dtype=tensor.tensor_type)
-            continue
-        weight = quants.dequantize(tensor.data, tensor.tensor_type) + (alpha / a.shape[0]) * (
-            parts[tensor.name + ".lora_b"] @ a
-        )
-        packed = quants.quantize(weight.astype(np.float32), gguf.GGMLQuantizationType.Q8_0)
-        writer.add_tensor(tensor.name, packed, raw_shape=packed.shape, raw_dtype=gguf.GGMLQuantizationType.Q8_0)
-    writer.write_header_to_file()
-    writer.write_kv_data_to_file()
-    writer.write_tensors_to_file()
-    writer.close()
-    return out
 
 
 def peft_tensors(adapter_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -302,7 +257,7 @@ def export(args: argparse.Namespace) -> dict[str, Any]:
         "trained": record["finished"],
     }
     gguf_path = write_adapter(
-        tensors, peft_config["lora_alpha"], base_architecture(model_path), run_dir / "router-lora.gguf", metadata
+        tensors, peft_config["lora_alpha"], gguf_architecture(model_path), run_dir / "router-lora.gguf", metadata
     )
     size = gguf_path.stat().st_size
     if size > MAX_ADAPTER_BYTES:
@@ -328,7 +283,7 @@ def export(args: argparse.Namespace) -> dict[str, Any]:
     if not args.no_ship:
         shipped.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(gguf_path, shipped)
-    merged = merge_adapter(model_path, gguf_path, run_dir / "router-merged-q8_0.gguf") if args.merge else None
+    merged = merge_lora(model_path, gguf_path, run_dir / "router-merged-q8_0.gguf") if args.merge else None
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
     after_merged: dict[str, Any] = {}

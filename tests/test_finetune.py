@@ -209,7 +209,7 @@ def test_exported_adapter_loads_in_llama_cpp_and_changes_the_output(tmp_path):
         == "blk.3.attn_output.weight.lora_b"
     )
     path = export.write_adapter(
-        tensors, 8.0, export.base_architecture(model), tmp_path / "tiny.gguf", {"prompt": "full"}
+        tensors, 8.0, export.gguf_architecture(model), tmp_path / "tiny.gguf", {"prompt": "full"}
     )
     fields = gguf.GGUFReader(str(path)).fields
     assert bytes(fields["general.type"].parts[-1]).decode() == "adapter"

@@ -351,7 +351,7 @@ def prompt_mode(router: RouterConfig) -> str:
 
 def load_backend(config: Config, registry: Registry) -> LlmBackend:
     """The configured backend; ModelError names a missing model or adapter file."""
-    from assistant.models import adapter_path, llm_model_path
+    from assistant.models import adapter_path, llm_model_path, merge_wanted, merged_router_path
 
     router = config.router
     if router.backend == "server":
@@ -360,9 +360,15 @@ def load_backend(config: Config, registry: Registry) -> LlmBackend:
         raise ConfigError(f'{config.source}: router.backend must be "local" or "server", got {router.backend!r}')
     lora = adapter_path(router.lora)
     prompt = prompt_mode(router)
+    model = llm_model_path(router.model)
+    if lora is not None and merge_wanted(router.merge):
+        try:
+            model, lora = merged_router_path(model, lora), None
+        except ModelError as error:  # a merge that cannot be made is no reason not to answer
+            log.warning("llm: %s; applying the adapter at run time instead", error)
     return LocalBackend(
         registry,
-        llm_model_path(router.model),
+        model,
         lora,
         n_ctx=router.context_tokens,
         threads=router.threads,
