@@ -80,9 +80,15 @@ doctor: install
 bench-languages: install
 	.venv/bin/python -m assistant.evaluation.bench_voice --languages de,fr,es,it,nl
 
+# The router's recipe (finetune/README.md): data from the registry (your skill_dirs included), what Whisper hears of
+# 60% of its English sentences (cached: minutes the first time), the data again with those transcripts, LoRA
+# training (about an hour on 2 cores), export and the quick/golden check; finetune/4_evaluate.py scores the rest.
+EXTRA := $(if $(wildcard ../shared/data/snips2017_train_full.jsonl),--extra ../shared/data/snips2017_train_full.jsonl)
 finetune: install
 	$(PIP) install -q -e ".[finetune]"
-	$(PY) finetune/1_generate.py $(if $(wildcard ../shared/data/snips2017_train_full.jsonl),--extra ../shared/data/snips2017_train_full.jsonl)
+	$(PY) finetune/1_generate.py $(EXTRA)
+	$(PY) finetune/speech.py --episodes finetune/out/data/episodes.jsonl --share 0.6 --seed 1
+	$(PY) finetune/1_generate.py $(EXTRA) --heard finetune/out/spoken/transcripts.jsonl
 	$(PY) finetune/2_train.py
 	$(PY) finetune/3_export.py
 
