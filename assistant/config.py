@@ -94,6 +94,9 @@ class VadConfig:
     still hears speech: other people talking further away (0 is off). Without it Silero heard babble 20 dB below the
     command as speech and 118 of 120 commands waited for max_utterance_ms; with 12 all ended, p50 454 ms after the
     voice, clean word error 20.0% -> 20.8% (docs/noise.md). Streaming endpointing only."""
+    level_after_ms: int = 1000
+    """The level rule applies once the utterance holds this much speech: before, a loud first word set the peak
+    and the softer words after it ended the command in two ("Was ist | zwölf mal sieben", espeak-ng de)."""
 
 
 @dataclass(frozen=True)

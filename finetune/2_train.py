@@ -447,7 +447,16 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     started = time.time()
     model.train()
     kv: list[tuple[Any, Any]] = []
-    for step in range(steps):
+    checkpoint = out / "checkpoint.pt"  # a run cut off (a session ends, a board reboots) goes on with --resume
+    first = 0
+    if args.resume and checkpoint.exists():
+        state = torch.load(checkpoint, map_location=device, weights_only=False)
+        model.load_state_dict(state["trainable"], strict=False)
+        optimizer.load_state_dict(state["optimizer"])
+        schedule.load_state_dict(state["schedule"])
+        first, curve, dev_curve = state["step"], state["curve"], state["dev_curve"]
+        log.info("resumed at step %d/%d from %s", first, steps, checkpoint)
+    for step in range(first, steps):
         tick = time.perf_counter()
         prefix, batch = plan[step]
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
@@ -477,6 +486,10 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
                 mean_s,
                 mean_s * (steps - step - 1) / 60,
             )
+        if args.save_every and (step + 1) % args.save_every == 0 and step + 1 < steps:
+            trainable = {n: p.detach() for n, p in model.named_parameters() if p.requires_grad}
+            state = {"step": step + 1, "curve": curve, "dev_curve": dev_curve, "trainable": trainable}
+            torch.save({**state, "optimizer": optimizer.state_dict(), "schedule": schedule.state_dict()}, checkpoint)
         if args.eval_every and (step + 1) % args.eval_every == 0 and step + 1 < steps:
             dev_curve.append({"step": step + 1, **evaluate(model, dev_groups, window, device)})
             log.info("dev at step %d: %s", step + 1, dev_curve[-1])
@@ -484,6 +497,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     final = evaluate(model, dev_groups, window, device)
     log.info("dev: %s", final)
     model.save_pretrained(out / "adapter")
+    checkpoint.unlink(missing_ok=True)
     record = {
         "kind": "finetune",
         "stamp": stamp,
@@ -578,6 +592,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--device", default="auto", help="auto (CUDA if present), cpu or cuda")
     parser.add_argument("--threads", type=int, default=0, help="CPU threads for torch (0: torch's default)")
     parser.add_argument("--log-every", type=int, default=10)
+    parser.add_argument("--save-every", type=int, default=50, help="write out/checkpoint.pt every N steps (0: never)")
+    parser.add_argument("--resume", action="store_true", help="go on from out/checkpoint.pt when it exists")
     return parser.parse_args(argv)
 
 

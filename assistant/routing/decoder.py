@@ -44,6 +44,8 @@ follows it ("the forecast for here for blizzard conditions at five pm")."""
 _WORD_START = re.compile(rb"(?= )")
 _MATH_WORD = re.compile(rb" ?[-0-9+*/.()%^]+")
 _NUMBER_LITERAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+_UNSPACED_STRETCH = re.compile("[\u3000-\uffff]+")
+"""A stretch of a script written without spaces (as _unspaced: U+3000 and up in the basic plane)."""
 _UNWRITABLE = re.compile(r'["\\\x00-\x1f\x7f]+')
 """Characters a string value cannot hold (as _BAD_STRING_BYTES): they separate words to copy."""
 
@@ -134,15 +136,17 @@ class CopyWords:
     def _add_substrings(self, word: str, tokenize: Callable[[str], list[int]], piece: Callable[[int], bytes]) -> None:
         """Every contiguous piece of an unspaced word, in its own tokenization: the word's pieces need not end where
         the name does (Gemma reads "ロサンゼルスの" as ロ|サン|ゼル|スの, so "ロサンゼルス" was no run of them),
-        and training writes a value in its own tokens."""
-        for start in range(len(word)):
-            for end in range(start + 1, min(len(word), start + MAX_SUBSTRING_CHARS) + 1):
-                tokens = tokenize(word[start:end])
-                pieces = [piece(token) for token in tokens]
-                if not all(pieces) or any(_BAD_STRING_BYTES & set(part) for part in pieces):
-                    continue
-                self.tokens.update(tokens)
-                _add_prefixes(self.runs, pieces, every_end=False)
+        and training writes a value in its own tokens. Only the unspaced script's stretches are cut anywhere: the
+        Latin of a mixed word ("Oslo東京") stays whole, as words elsewhere do."""
+        for stretch in _UNSPACED_STRETCH.findall(word):
+            for start in range(len(stretch)):
+                for end in range(start + 1, min(len(stretch), start + MAX_SUBSTRING_CHARS) + 1):
+                    tokens = tokenize(stretch[start:end])
+                    pieces = [piece(token) for token in tokens]
+                    if not all(pieces) or any(_BAD_STRING_BYTES & set(part) for part in pieces):
+                        continue
+                    self.tokens.update(tokens)
+                    _add_prefixes(self.runs, pieces, every_end=False)
 
     def goes_on(self, value: bytes, piece: bytes) -> bool:
         """Whether value + piece is still the request as said, from one of its words on ("Springfield" + ","),

@@ -215,6 +215,8 @@ class Endpointer:
         level_db = 10 * np.log10(max(float(np.mean(self.recent_power)), 1e-12))
         if probability >= self.config.threshold:
             self.peak_db = max(self.peak_db, level_db)
+        if self.speech_frames * FRAME_MS < self.config.level_after_ms:
+            return True  # a loud first word must not end the command at the softer ones after it ("Was | ist ...")
         return level_db >= self.peak_db - drop_db
 
     def _finish(self, reason: str) -> Utterance | None:

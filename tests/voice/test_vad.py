@@ -137,3 +137,15 @@ def test_talk_further_away_ends_the_command_only_with_the_level_rule(vad, audio)
     assert utterance.reason == "silence"
     assert utterance.end_sample < spoken_until + SAMPLE_RATE_HZ  # within a second of the command's end
     assert utterance.last_speech_sample > spoken_until - SAMPLE_RATE_HZ // 2  # the command was not cut short
+
+
+def test_a_loud_first_word_does_not_end_the_command_at_the_softer_ones(vad, audio):  # noqa: F811
+    # espeak-ng's German "Was" is loud, "ist" much softer: measured from the first word alone, the level rule ended
+    # this command after "Was ist" and made "zwölf mal sieben" a second turn.
+    samples = np.concatenate(
+        [audio.silence(0.3), audio.samples("Was ist zwölf mal sieben?", voice="de", speed_wpm=120, word_gap_ms=60)]
+    )
+    stream = np.concatenate([samples, audio.silence(1.0)])
+    assert len(feed_all(Endpointer(vad, VadConfig(level_drop_db=12)), stream)) == 1
+    early = Endpointer(vad, VadConfig(level_drop_db=12, level_after_ms=0))
+    assert len(feed_all(early, stream)) == 2  # the rule from the first frame: the command in two
