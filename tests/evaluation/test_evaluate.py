@@ -75,7 +75,7 @@ def test_every_malformed_line_is_reported_with_file_and_line(tmp_path, registry)
     assert "already used on line 1" in message and "not in the range 0<=x<=10" in message and "cal" in message
 
 
-def test_intent_files_map_labels_to_skills(tmp_path):
+def test_intent_files_map_labels_to_skills(tmp_path, registry):
     path = write(
         tmp_path / "ext.jsonl",
         [
@@ -90,7 +90,7 @@ def test_intent_files_map_labels_to_skills(tmp_path):
             {"id": "c", "text": "wake me up", "intent": "out_of_scope", "orig_intent": "alarm_set", "source": "s"},
         ],
     )
-    dataset = load_dataset(str(path))
+    dataset = load_dataset(str(path), registry)  # no clock skills in this registry: an alarm is out of scope
     assert dataset.kind == "intents"
     assert [(e.id, e.skill, e.lang) for e in dataset.examples] == [
         ("a", "weather", "de"),
@@ -114,6 +114,22 @@ def test_out_of_scope_requests_the_product_serves_are_judged_as_served(tmp_path)
     assert judge(example, Call("music_control", {"action": "volume_up"})) == (True, True)
     assert judge(example, Call("set_volume", {"level": 9})) == (True, True)
     assert judge(example, Call("none")) == (False, False)
+
+
+def test_alarms_and_the_time_are_served_once_the_clock_skills_are_registered(tmp_path, registry, builtin_registry):
+    path = write(
+        tmp_path / "ext.jsonl",
+        [
+            {"id": "a", "text": "wake me up at seven", "intent": "out_of_scope", "orig_intent": "alarm_set"},
+            {"id": "d", "text": "time in beijing", "intent": "out_of_scope", "orig_intent": "datetime_query"},
+        ],
+    )
+    alarm, time = load_dataset(str(path), builtin_registry).examples
+    assert (alarm.skill, alarm.also, alarm.tags) == ("set_alarm", ("set_timer",), ("served:alarm_set",))
+    assert (time.skill, time.also) == ("current_date", ("current_time",))
+    assert judge(time, Call("current_time", {"place": "beijing"}))[0]
+    without = load_dataset(str(path), registry).examples  # a registry without them: the dataset's negatives
+    assert [(e.skill, e.tags) for e in without] == [("none", ("oos:alarm_set",)), ("none", ("oos:datetime_query",))]
 
 
 def test_intent_file_errors(tmp_path):
