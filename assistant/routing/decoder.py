@@ -30,7 +30,8 @@ from assistant.registry import MAX_STRING_CHARS, Param, Registry
 MAX_DIGITS = 9
 """Digits in a number (the grammar's limit too)."""
 MAX_CALL_TOKENS = 96
-"""A call longer than this is cut off (and then rejected by the router)."""
+"""Tokens a call may take at least; a registry whose longest call could take more raises the limit to that
+(CallSpace.longest_call), so a call is never cut off unfinished."""
 FULL_LOGITS_TOP = 64
 """In full-vocabulary string mode, how many of the best tokens are checked for one that is allowed."""
 _BAD_STRING_BYTES = frozenset(b'"\\') | frozenset(range(0x20)) | {0x7F}
@@ -267,6 +268,16 @@ class CallSpace:
                     for choice in choices:
                         self._insert(self.values[slot], tokenize(choice), ("after", slot))
         self._insert(self.start, tokenize(" none()"), END)
+        self.longest_call = max(
+            (
+                len(f" {item.name}()".encode())
+                + sum(len(f', {p.name}=""'.encode()) + MAX_STRING_CHARS for p in item.params)
+                for item in registry.skills.values()
+            ),
+            default=0,
+        )
+        """Bytes of the longest call the registry accepts, every value at its longest: a bound on its tokens, as a
+        token is at least a byte (timer_control's three strings, one character a token, took more than 96)."""
         self.normalized_extra: frozenset[int] = frozenset()
         """String tokens allowed, besides the turn's content, in parameters with a Normalize converter (math)."""
         self.number_filter: Callable[[Param], frozenset[str]] | None = None
@@ -506,11 +517,13 @@ class Decoder:
             out.append(token)
         return state
 
-    def _guess(self, state: State) -> int | None:
-        """A cheap guess of the next decision: the first structural option (opening parenthesis, first parameter)."""
+    def _guess(self, state: State, content: frozenset[int] | None) -> int | None:
+        """A cheap guess of the next decision: the first structural option (opening parenthesis, first parameter)
+        that this turn allows (a parameter whose value cannot be written from the request is no option)."""
         if state.done or state.node is None or state.slot is not None or state.node is self.space.start:
             return None
-        return next(iter(state.node.children), None)
+        options = self.space.options(state, content)
+        return next((token for token in state.node.children if token in options), None)
 
     def _choose(self, state: State, scores: ScoresLike, content: frozenset[int] | None) -> tuple[int, float]:
         """The best allowed token at state and its probability among the options compared."""
@@ -569,13 +582,13 @@ class Decoder:
         feed = list(prompt)
         state = space.initial()
         evals, prompt_ms, started = 0, 0.0, time.perf_counter()
-        while not state.done and len(out) < MAX_CALL_TOKENS:
+        while not state.done and len(out) < max(MAX_CALL_TOKENS, space.longest_call):
             # The decision point is the end of feed; guess a few structural steps past it and mark each point.
             marks, states, out_at = [len(feed) - 1], [state], [len(out)]
             guesses: list[int] = []
             tentative, spec = list(out), state
             while len(guesses) < self.speculate:
-                guess = self._guess(spec)
+                guess = self._guess(spec, allowed)
                 if guess is None:
                     break
                 guesses.append(guess)
