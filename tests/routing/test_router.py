@@ -159,7 +159,8 @@ def test_the_real_router_returns_a_valid_call_for_any_text(real_router, text):
 
 @pytest.mark.model
 def test_the_real_router_on_the_issue_requests(real_router):
-    for text in ['calculate __import__("os").system("id")', 'ñjazz[Paris";whatisnews']:
+    # "resB11": the decoder's speculative guess was a parameter the turn could not fill (KeyError, clock skills).
+    for text in ['calculate __import__("os").system("id")', 'ñjazz[Paris";whatisnews', "resB11"]:
         assert_a_valid_call(real_router.route(text))
     location = real_router.route("ロサンゼルスの天気予報").call.args.get("location")
     assert location is None or location in "ロサンゼルスの天気予報"  # one contiguous span of what was said
