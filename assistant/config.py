@@ -154,15 +154,17 @@ class RouterConfig:
     """Fold the adapter into a Q8_0 copy of the model (built once into the cache, about 30 s and 290 MB) instead of
     applying it at run time: "on", "off" or "auto" (on for x86_64, where it cut the LLM route p50 from 125 to 100 ms
     under load; off on ARM, where twice-as-large weights may cost more memory bandwidth than they save: unmeasured)."""
-    prompt: str = "examples"
+    prompt: str = "auto"
     """The prompt the adapter was trained with: "listing" (the compact skill listing, no examples: the router that
-    reads any registry) or "examples" (the older few-shot prompt). A model without an adapter always gets examples."""
+    reads any registry), "examples" (the older few-shot prompt) or "auto": what the adapter's card beside it says
+    (<adapter>.json, written by finetune/3_export.py), else examples. A model without an adapter always gets
+    examples."""
 
     def __post_init__(self) -> None:
         if self.merge not in ("auto", "on", "off"):
             raise ConfigError(f'router.merge: must be "auto", "on" or "off", got {self.merge!r}')
-        if self.prompt not in ("listing", "examples"):
-            raise ConfigError(f'router.prompt: must be "listing" or "examples", got {self.prompt!r}')
+        if self.prompt not in ("auto", "listing", "examples"):
+            raise ConfigError(f'router.prompt: must be "auto", "listing" or "examples", got {self.prompt!r}')
         if not 0 <= self.min_confidence <= 1:
             raise ConfigError(f"router.min_confidence: must be in 0..1, got {self.min_confidence}")
         if not 0 <= self.span_bonus <= 20:

@@ -280,9 +280,13 @@ def export(args: argparse.Namespace) -> dict[str, Any]:
             )
     log.info("adapter %s: %d bytes, probe delta %.3f%s", gguf_path, size, delta, hf_check)
     shipped = Path(args.dest)
+    mode = "listing" if record["prompt"]["mode"] == "listing" else "examples"
+    # The adapter's card beside it: router.prompt = "auto" (the default) reads the prompt it was trained with.
+    gguf_path.with_suffix(".json").write_text(json.dumps({"prompt": mode, "run": str(run_dir)}) + "\n")
     if not args.no_ship:
         shipped.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(gguf_path, shipped)
+        shutil.copyfile(gguf_path.with_suffix(".json"), shipped.with_suffix(".json"))
     merged = merge_lora(model_path, gguf_path, run_dir / "router-merged-q8_0.gguf") if args.merge else None
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
@@ -290,7 +294,6 @@ def export(args: argparse.Namespace) -> dict[str, Any]:
     if not args.no_eval:
         datasets = args.datasets.split(",")
         before = run_evals(None, datasets, "finetune export: without adapter", args.config)
-        mode = "listing" if record["prompt"]["mode"] == "listing" else "examples"
         after = run_evals(gguf_path, datasets, f"finetune export: {run_dir.name}", args.config, prompt=mode)
         if merged:
             note = f"finetune export: {run_dir.name} merged"

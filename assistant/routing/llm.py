@@ -6,6 +6,7 @@ backend.complete("will it rain in Oslo", {})    # Completion(text='weather(locat
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import threading
@@ -344,9 +345,35 @@ class LazyBackend:
 
 
 def prompt_mode(router: RouterConfig) -> str:
-    """The prompt the local model reads: the one its adapter was trained with (router.prompt); the bare base model
-    (no adapter, no other model) always gets examples of the format."""
-    return "examples" if router.lora == "off" and not router.model else router.prompt
+    """The prompt the local model reads: the one its adapter was trained with (router.prompt; "auto": the adapter's
+    <name>.json says, as `make finetune` ships a listing-trained one); the bare base model (no adapter, no other
+    model) always gets examples of the format."""
+    if router.lora == "off" and not router.model:
+        return "examples"
+    if router.prompt != "auto":
+        return router.prompt
+    from assistant.models import adapter_path
+
+    try:
+        adapter = adapter_path(router.lora)
+    except ModelError:
+        return "examples"  # load_backend names the missing file
+    return adapter_prompt(adapter) if adapter is not None else "examples"
+
+
+def adapter_prompt(adapter: Path) -> str:
+    """The prompt an adapter was trained with, from <adapter>.json ({"prompt": "listing"}); examples without one
+    (the adapters shipped before the listing)."""
+    card = adapter.with_suffix(".json")
+    try:
+        mode = json.loads(card.read_text(encoding="utf-8")).get("prompt", "examples") if card.is_file() else "examples"
+    except (OSError, ValueError, AttributeError) as error:
+        raise ModelError(
+            f"{card}: not a readable adapter card ({error}); delete it or run finetune/3_export.py"
+        ) from None
+    if mode not in ("listing", "examples"):
+        raise ModelError(f'{card}: "prompt" must be "listing" or "examples", got {mode!r}')
+    return mode
 
 
 def load_backend(config: Config, registry: Registry) -> LlmBackend:

@@ -55,3 +55,25 @@ def test_a_listing_that_leaves_no_room_for_a_turn_is_refused_naming_the_longest_
 
     with pytest.raises(ModelError, match="longest skill lines: lights"):
         LocalBackend(Registry([lights, volume]), gemma_path(), n_ctx=300, prompt="listing")
+
+
+def test_auto_prompt_is_what_the_adapters_card_says(tmp_path):
+    from dataclasses import replace
+
+    from assistant.config import RouterConfig
+    from assistant.routing.llm import prompt_mode
+
+    adapter = tmp_path / "router-lora.gguf"
+    adapter.write_bytes(b"GGUF")
+    router = replace(RouterConfig(), lora=str(adapter))
+    assert router.prompt == "auto" and prompt_mode(router) == "examples"  # no card: an adapter from before the listing
+    (tmp_path / "router-lora.json").write_text('{"prompt": "listing"}')
+    assert prompt_mode(router) == "listing"  # as `make finetune` ships it
+    assert prompt_mode(replace(router, prompt="examples")) == "examples"  # the config wins when it says
+    assert prompt_mode(replace(router, lora="off")) == "examples"  # the bare base model
+    (tmp_path / "router-lora.json").write_text('{"prompt": "list"}')
+    with pytest.raises(ModelError, match='"prompt" must be "listing" or "examples"'):
+        prompt_mode(router)
+    (tmp_path / "router-lora.json").write_text("{not json")
+    with pytest.raises(ModelError, match="not a readable adapter card"):
+        prompt_mode(router)
