@@ -67,7 +67,7 @@ def _literal(text: str) -> str:
     return re.sub(r"(?:(?<=^)|(?<=\\ ))the\\ ", r"(?:the\\ )?", re.escape(text))
 
 
-POLITE = re.compile(r"^(?:please |can you |could you )+|(?: please| thanks| thank you)+$")
+POLITE = re.compile(r"^(?:please |can you |could you |let's |lets )+|(?: please| thanks| thank you)+$")
 
 
 def _converted(param: Param, value: str) -> str:

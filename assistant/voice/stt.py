@@ -108,14 +108,15 @@ def clean_hotwords(words: Iterable[str]) -> list[str]:
 
 
 def _drop_repeats(sentences: list[str]) -> list[str]:
-    """Drop a sentence that repeats (or is a cut-off copy of) an earlier one: a decoder loop, not speech."""
+    """Drop a sentence that repeats (or is a cut-off copy of) an earlier one: a decoder loop, not speech ("Let's set
+    the volume to 5. Set the volume to 5." came from one "set the volume to five")."""
     kept: list[str] = []
     seen: list[str] = []
     for sentence in sentences:
         key = " ".join(re.sub(r"[^\w' ]", " ", sentence.lower()).split())
         if not key:
             continue
-        if any(old.startswith(key) or key.startswith(old) for old in seen):
+        if any(old.startswith(key) or key.startswith(old) or old.endswith(" " + key) for old in seen):
             break
         seen.append(key)
         kept.append(sentence)

@@ -85,6 +85,7 @@ def test_short_music_commands_in_other_languages_take_the_fast_path(builtin_matc
         ("Turn the speaker volume down.", "volume_down"),
         ("could you turn down the volume", "volume_down"),
         ("raise the volume", "volume_up"),
+        ("let's turn up the volume", "volume_up"),  # "let's" opens a command as "please" does
     ],
 )
 def test_volume_requests_naming_the_speaker_take_the_fast_path(builtin_matcher, text, action):

@@ -36,6 +36,8 @@ def test_decoder_loops_are_cut_but_real_repetition_stays():
     assert _drop_periodic("bye bye") == "bye bye"
     assert _drop_repeats(["What is 12 times 7?", "What is 12 times"]) == ["What is 12 times 7?"]
     assert _drop_repeats(["Stop.", "Stop."]) == ["Stop."]
+    # A copy of the command's end after it (the soak's "set the volume to five", heard through Wyoming):
+    assert _drop_repeats(["Let's set the volume to 5.", "Set the volume to 5."]) == ["Let's set the volume to 5."]
     assert _drop_repeats(["Play music.", "Then stop."]) == ["Play music.", "Then stop."]
 
 
