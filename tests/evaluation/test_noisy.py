@@ -97,7 +97,7 @@ def test_the_transcript_cache_key_changes_only_with_a_front_end_on():
     config = load_config(None)
     plain = stt_fingerprint(config, [])
     assert "frontend" not in plain  # transcripts made before the front end existed stay valid
-    assert "confirm_bias" not in plain["stt"] and "level_drop_db" not in plain["vad"]
+    assert "confirm_bias" not in plain["stt"] and not {"level_drop_db", "level_after_ms"} & set(plain["vad"])
     confirming = stt_fingerprint(replace(config, stt=replace(config.stt, confirm_bias=True)), [])
     assert confirming["stt"]["confirm_bias"] is True
     cleaned = stt_fingerprint(replace(config, audio=AudioConfig(noise_suppression="webrtc2")), [])
