@@ -517,13 +517,11 @@ class Decoder:
             out.append(token)
         return state
 
-    def _guess(self, state: State, content: frozenset[int] | None) -> int | None:
-        """A cheap guess of the next decision: the first structural option (opening parenthesis, first parameter)
-        that this turn allows (a parameter whose value cannot be written from the request is no option)."""
+    def _guess(self, state: State) -> int | None:
+        """A cheap guess of the next decision: the first structural option (opening parenthesis, first parameter)."""
         if state.done or state.node is None or state.slot is not None or state.node is self.space.start:
             return None
-        options = self.space.options(state, content)
-        return next((token for token in state.node.children if token in options), None)
+        return next(iter(state.node.children), None)
 
     def _choose(self, state: State, scores: ScoresLike, content: frozenset[int] | None) -> tuple[int, float]:
         """The best allowed token at state and its probability among the options compared."""
@@ -588,14 +586,18 @@ class Decoder:
             guesses: list[int] = []
             tentative, spec = list(out), state
             while len(guesses) < self.speculate:
-                guess = self._guess(spec, allowed)
+                guess = self._guess(spec)
                 if guess is None:
+                    break
+                try:
+                    stepped = space.step(spec, guess)
+                except KeyError:  # a parameter this turn cannot fill ("resB11"): stop guessing, the model decides
                     break
                 guesses.append(guess)
                 feed.append(guess)
                 tentative.append(guess)
                 before = len(tentative)
-                spec = self._forced(space.step(spec, guess), allowed, tentative)
+                spec = self._forced(stepped, allowed, tentative)
                 feed.extend(tentative[before:])
                 if spec.done:
                     break
