@@ -337,9 +337,14 @@ def generate(templates: dict[str, Any], golden_texts: set[str], seed: int = SEED
     later = random.Random(seed + 1)
     for group in templates.get("appended_groups", []):
         items.extend(expand(group, vocab, later))
+    relabels = [
+        (re.compile(rule["match"], re.IGNORECASE), rule["call"], rule.get("lang"), rule.get("tags", []))
+        for rule in templates.get("relabels", [])
+    ]
     records, seen = [], set(golden_texts)
     for item in items:
         text = item.text()
+        item = relabel(item, text, relabels)
         key = " ".join(text.lower().split())
         if key in seen:
             continue
@@ -355,6 +360,19 @@ def generate(templates: dict[str, Any], golden_texts: set[str], seed: int = SEED
             }
         )
     return records
+
+
+def relabel(item: Item, text: str, rules: list[tuple[re.Pattern[str], str, str | None, list[str]]]) -> Item:
+    """The item with the call of the first rule whose pattern it matches (in its language), else as it was.
+
+    A request that was none() becomes a call when a skill for it joins the built-ins ("set a timer for 5 minutes" once
+    the clock skills came): the rule rewrites the expected call from the text ("\\1" is the pattern's first group),
+    so the random streams, and every other example, stay as they were."""
+    for pattern, call, lang, tags in rules:
+        found = pattern.search(text)
+        if found and item.call == "none()" and (lang is None or lang == item.lang):
+            return replace(item, call=found.expand(call), tags=[t for t in item.tags if t != "hard_negative"] + tags)
+    return item
 
 
 def quick_subset(records: list[dict[str, Any]], size: int = QUICK_SIZE) -> list[dict[str, Any]]:

@@ -10,12 +10,19 @@ from pathlib import Path
 import pytest
 
 import skills.calculate
+import skills.clock
 import skills.music
 import skills.news
 import skills.weather
 from assistant.i18n import LANGUAGES, Messages, join_sentences, missing_translations
 
-BUILTIN = {"weather": skills.weather, "music": skills.music, "news": skills.news, "calculate": skills.calculate}
+BUILTIN = {
+    "weather": skills.weather,
+    "music": skills.music,
+    "news": skills.news,
+    "calculate": skills.calculate,
+    "clock": skills.clock,
+}
 
 
 def _fields(template: str) -> set[str]:

@@ -33,7 +33,6 @@ MAX_SKILL_LINE_CHARS = 600
 EXAMPLES_PER_SKILL = 2
 """Few-shot examples taken from each skill's examples (more examples: longer start-up, slower on a Pi)."""
 NONE_EXAMPLES = (
-    ("set an alarm for seven", "none()"),
     ("thanks, that's all", "none()"),
     ("turn on the kitchen lights", "none()"),
     ("what's on my calendar tomorrow", "none()"),

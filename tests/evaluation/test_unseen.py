@@ -45,8 +45,7 @@ def test_unseen_validates_through_the_builtins_and_its_own_skills(unseen_registr
         "call_contact",
     }
     services = {t.split(":")[1] for e in dataset.examples if "sgd" in e.tags for t in e.tags if ":" in t}
-    assert services == {
-        "Alarm_1",
+    assert services == {  # not Alarm_1: the clock's set_alarm and alarm_control serve it
         "Banks_2",
         "Flights_3",
         "Hotels_4",
@@ -76,7 +75,7 @@ def test_unseen_skills_are_no_training_skills(unseen_registry):
         aliases = yaml.safe_load(spec.read_text(encoding="utf-8")).get("aliases") or {}
         trained |= {alias for names in aliases.values() for alias in names}
     new = set(unseen_registry.names()) - set(Registry.load().names())
-    assert len(new) >= 20 and not new & trained
+    assert len(new) >= 19 and not new & trained
     for item in unseen_registry.skills.values():  # written as docs/skills.md teaches
         assert item.description and (2 <= len(item.examples) <= 3 or item.name in Registry.load().names())
 
