@@ -53,6 +53,14 @@ log = logging.getLogger("finetune.generate")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SHARED_DATA = ROOT.parent / "shared" / "data"
 EXTERNAL_EVALS = ("slurp_devel.jsonl", "snips2017_validate.jsonl", "xsid_valid.jsonl")
+SERVED_TOPICS = {
+    "timer": ("set_timer", "timer_control"),
+    "alarm": ("set_alarm", "alarm_control"),
+    "datetime": ("current_time", "current_date"),
+}
+"""A none() template group tagged with one of these topics is left out when the registry has one of its skills:
+"set a timer" is a hard negative for a speaker without timers and a set_timer call for one with them, and the same
+sentence must never be taught both ways."""
 
 # ---------------------------------------------------------------- the sources
 
@@ -85,6 +93,11 @@ def from_templates(
     return out, covered
 
 
+def _served(registry: Registry, tags: list[str]) -> bool:
+    """Whether a registered skill answers the topic these none() tags name (SERVED_TOPICS)."""
+    return any(skill in registry.skills for tag in tags for skill in SERVED_TOPICS.get(tag, ()))
+
+
 def _sample_file(
     registry: Registry,
     spec: dict[str, Any],
@@ -99,6 +112,8 @@ def _sample_file(
     groups = []
     for group in spec["groups"]:
         call = group.get("call", "none()")
+        if call == "none()" and _served(registry, group.get("tags", [])):
+            continue
         texts = group["texts"] if isinstance(group["texts"], list) else [group["texts"]]
         phrasings = [parse_template(t) for t in texts]
         check_group(call, phrasings, texts, vocab.words, f"{lang}/{name}")

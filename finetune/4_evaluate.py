@@ -30,6 +30,7 @@ SETS = {
     "full": ("full", None),
     "unseen": ("unseen", None),
     "spoken": (str(ROOT / "evals" / "spoken.jsonl"), None),
+    "clock": (str(ROOT / "evals" / "clock.jsonl"), None),
     "slurp": (str(SHARED / "slurp_devel.jsonl"), None),
     "snips": (str(SHARED / "snips2017_validate.jsonl"), None),
     **{f"xsid-{lang}": (str(SHARED / "xsid_valid.jsonl"), f"lang:{lang}") for lang in XSID_LANGS},

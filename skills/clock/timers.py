@@ -149,6 +149,8 @@ def _data(action: str, *timers: Timer, **more: object) -> dict[str, object]:
         ("stell einen timer auf zehn minuten", 'set_timer(duration="zehn minuten")'),
         ("stelle einen timer für 5 minuten", 'set_timer(duration="5 minuten")'),
         ("timer für 20 minuten", 'set_timer(duration="20 minuten")'),
+        ("stell einen timer für zehn minuten", 'set_timer(duration="zehn minuten")'),
+        ("stell mir einen timer auf 5 minuten", 'set_timer(duration="5 minuten")'),
         ("mets un minuteur de dix minutes", 'set_timer(duration="dix minutes")'),
         ("minuteur de 5 minutes", 'set_timer(duration="5 minutes")'),
         ("pon un temporizador de diez minutos", 'set_timer(duration="diez minutos")'),
