@@ -380,20 +380,24 @@ def quick_subset(records: list[dict[str, Any]], size: int = QUICK_SIZE) -> list[
     strata: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for record in records:
         strata[(record["call"].split("(")[0], record["lang"])].append(record)
-    chosen: list[dict[str, Any]] = []
+    def by_hash(record: dict[str, Any]) -> str:
+        return hashlib.sha1(record["id"].encode()).hexdigest()
+
+    firsts: list[dict[str, Any]] = []
+    extras: list[dict[str, Any]] = []
     for key in sorted(strata):
-        members = sorted(strata[key], key=lambda r: hashlib.sha1(r["id"].encode()).hexdigest())
+        members = sorted(strata[key], key=by_hash)
         quota = max(1, round(size * len(members) / len(records)))
-        chosen.extend(members[:quota])
-    # Rounding leaves the total a little off: top up (or trim) in hash order so it is exactly size.
-    taken = {r["id"] for r in chosen}
-    rest = sorted(
-        (r for r in records if r["id"] not in taken), key=lambda r: hashlib.sha1(r["id"].encode()).hexdigest()
-    )
-    chosen.extend(rest[: max(0, size - len(chosen))])
-    chosen.sort(key=lambda r: hashlib.sha1(r["id"].encode()).hexdigest())
+        firsts.append(members[0])
+        extras.extend(members[1:quota])
+    # Rounding leaves the total a little off: top up (or trim) in hash order so it is exactly size. A trim takes
+    # from the proportional extras only, so every stratum keeps its one example.
+    taken = {r["id"] for r in firsts + extras}
+    rest = sorted((r for r in records if r["id"] not in taken), key=by_hash)
+    extras = sorted(extras + rest[: max(0, size - len(firsts) - len(extras))], key=by_hash)
+    chosen = firsts + extras[: max(0, size - len(firsts))]
     position = {r["id"]: i for i, r in enumerate(records)}
-    return sorted(chosen[:size], key=lambda r: position[r["id"]])
+    return sorted(chosen, key=lambda r: position[r["id"]])
 
 
 def write_jsonl(path: Path, records: list[dict[str, Any]]) -> None:
