@@ -380,6 +380,7 @@ def quick_subset(records: list[dict[str, Any]], size: int = QUICK_SIZE) -> list[
     strata: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for record in records:
         strata[(record["call"].split("(")[0], record["lang"])].append(record)
+
     def by_hash(record: dict[str, Any]) -> str:
         return hashlib.sha1(record["id"].encode()).hexdigest()
 

@@ -22,6 +22,7 @@ from assistant.voice.audio import WavSource
 from assistant.voice.loop import StatusLine, VoiceLoop
 from assistant.voice.stt import WhisperStt
 from assistant.voice.tts import Speaker, WavSink
+from skills.clock import MESSAGES as CLOCK_MESSAGES
 from skills.music import MESSAGES as MUSIC_MESSAGES
 from skills.music.player import Player
 from tests.audio_fixtures import audio  # noqa: F401  (fixture)
@@ -31,9 +32,29 @@ from tests.music_files import tag, tone
 ESPEAK_VOICES = {"de": "de", "fr": "fr-fr", "es": "es"}
 
 
-def one_of_the_sentences(reply: str, language: str) -> bool:
-    """Whether reply is one of the music skill's sentences in that language, any value in its placeholders."""
-    templates = MUSIC_MESSAGES.catalog[language].values()
+CLOCK = {"set_timer", "timer_control", "set_alarm", "alarm_control", "current_time", "current_date"}
+NOT_HEARD = {
+    "de": {"alarm_control", "current_time", "current_date"},
+    "fr": CLOCK,
+    "es": {"timer_control"},
+}
+"""Skills for which no phrasing tried came out of espeak-ng's voice and Whisper base right (measured 2026-12-06,
+120 words a minute, 60 ms gaps, three voices and two speeds each): "Wie spät ist es" is heard "Wie ist das Wetter",
+"Zeig meine Wecker" "Zike minor Wetter", "Quelle heure est-il" "Quel est-il?", "Réveille-moi à sept heures" "Les
+nouvelles", "Cancela el temporizador" "Cancela el tempo y sano". The text of each is measured in the full and clock
+sets; here such a skill may miss, every other one must come out right."""
+
+STATE_CHANGING = {
+    "music_control": MUSIC_MESSAGES,
+    **dict.fromkeys(["set_timer", "timer_control", "set_alarm", "alarm_control", "current_time"], CLOCK_MESSAGES),
+}
+"""Skills whose answer depends on state the turn changed (the player, the timers and alarms, the clock's minute):
+their reply is matched against the skill's catalogue instead of being executed again."""
+
+
+def one_of_the_sentences(reply: str, language: str, messages=MUSIC_MESSAGES) -> bool:
+    """Whether reply is one of a skill's sentences in that language, any value in its placeholders."""
+    templates = [t for key, t in messages.catalog[language].items() if not key.startswith("_")]
     return any(re.fullmatch(re.sub(r"\\{\w+\\}", ".+", re.escape(t)), reply) for t in templates)
 
 
@@ -90,7 +111,8 @@ def test_spoken_commands_get_their_call_and_a_reply_in_that_language(world, audi
     finally:
         assistant.close()
     print(f"{language}:", *report, sep="\n  ")
-    assert not missed, f"no phrasing came out right for {missed}:\n" + "\n".join(report)
+    unexpected = sorted(set(missed) - NOT_HEARD.get(language, set()))
+    assert not unexpected, f"no phrasing came out right for {unexpected}:\n" + "\n".join(report)
 
 
 def say(assistant, stt, audio, language: str, text: str, want: str, report: list[str]) -> bool:  # noqa: F811
@@ -109,9 +131,11 @@ def say(assistant, stt, audio, language: str, text: str, want: str, report: list
         return False
     # The reply is the skill's answer in the household's language, not the English one.
     call = assistant.registry.parse(want)
-    if call.name == "music_control":
-        # Its answer depends on the player's state, which the turn changed: match the catalogue instead.
-        assert one_of_the_sentences(turn.reply, language) and not one_of_the_sentences(turn.reply, "en")
+    if call.name in STATE_CHANGING:
+        # Its answer depends on state the turn changed: match the catalogue instead.
+        messages = STATE_CHANGING[call.name]
+        assert one_of_the_sentences(turn.reply, language, messages), turn.reply
+        assert not one_of_the_sentences(turn.reply, "en", messages), turn.reply
         return True
     assert turn.reply == assistant.execute(call, language)[0].text, turn.reply
     if turn.reply == assistant.execute(call, "en")[0].text:  # "Volume 7." is French too: from its catalogue?
