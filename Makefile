@@ -80,16 +80,24 @@ doctor: install
 bench-languages: install
 	.venv/bin/python -m assistant.evaluation.bench_voice --languages de,fr,es,it,nl
 
-# The router's recipe (finetune/README.md): data from the registry (your skill_dirs included), what Whisper hears of
-# 60% of its English sentences (cached: minutes the first time), the data again with those transcripts, LoRA
-# training (about an hour on 2 cores), export and the quick/golden check; finetune/4_evaluate.py scores the rest.
+# The router's recipes (finetune/README.md). few-shot, the default and the shipped adapter's: data from the registry
+# (your skill_dirs included), LoRA after the built-ins' few-shot prompt (about 50 minutes on 2 cores), export and the
+# quick/golden check. RECIPE=listing, the many-registries recipe (reads any skill listing; tried, not shipped): what
+# Whisper hears of 60% of its English sentences (cached: minutes the first time), episodes after sampled listings
+# (about 75 minutes). finetune/4_evaluate.py scores the rest.
+RECIPE ?= few-shot
 EXTRA := $(if $(wildcard ../shared/data/snips2017_train_full.jsonl),--extra ../shared/data/snips2017_train_full.jsonl)
 finetune: install
 	$(PIP) install -q -e ".[finetune]"
+ifeq ($(RECIPE),listing)
 	$(PY) finetune/1_generate.py $(EXTRA)
 	$(PY) finetune/speech.py --episodes finetune/out/data/episodes.jsonl --share 0.6 --seed 1
 	$(PY) finetune/1_generate.py $(EXTRA) --heard finetune/out/spoken/transcripts.jsonl
 	$(PY) finetune/2_train.py
+else
+	$(PY) finetune/1_generate.py $(EXTRA) --episodes 0
+	$(PY) finetune/2_train.py --prompt full --no-prefix-grad --precision fp32 --epochs 2 --max-steps 640
+endif
 	$(PY) finetune/3_export.py
 
 clean:
