@@ -106,6 +106,26 @@ def records(sentences: list[Sentence], heard: list[Any]) -> tuple[list[dict[str,
     return out, lost
 
 
+def relabel(rows: list[dict[str, Any]], evals_dir: Path) -> int:
+    """Give each row the call (and id and tags) the eval sets now give its sentence; return how many changed.
+
+    A request that was none() becomes a call when a skill for it joins the built-ins (the clock's timers): the
+    renderings and transcripts stay as they are, so runs before and after still compare sentence by sentence."""
+    current: dict[str, dict[str, Any]] = {}
+    for name in ("golden", "quick", "full"):
+        for record in _read(evals_dir / f"{name}.jsonl"):
+            current.setdefault(record["text"], record)
+    changed = 0
+    for row in rows:
+        now = current.get(row["note"])
+        if now is None or now["call"] == row["call"]:
+            continue
+        kept = [t for t in row["tags"] if t == "spoken" or t.startswith(("source:", "engine:", "voice:"))]
+        row.update(id=f"{now['id']}-spoken", call=now["call"], tags=[*now.get("tags", []), *kept])
+        changed += 1
+    return changed
+
+
 def word_error_report(sentences: list[Sentence], heard: list[Any]) -> dict[str, Any]:
     """Word error rate per engine and overall, and how many transcripts differ from the sentence."""
     from assistant.evaluation.heard import wer_words, word_errors
@@ -143,7 +163,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", help="transcript cache folder (default <data_dir>/spoken-cache)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--config", help="assistant config (its [stt] and skills' hotwords shape what is heard)")
+    parser.add_argument(
+        "--relabel", action="store_true", help="only give --out's rows the calls the eval sets now give (no audio)"
+    )
     args = parser.parse_args(argv)
+    if args.relabel:
+        rows = _read(Path(args.out))
+        changed = relabel(rows, Path(args.evals))
+        Path(args.out).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        print(json.dumps({"out": args.out, "relabelled": changed}))
+        return 0
 
     from assistant.config import load_config
     from assistant.errors import AssistantError
