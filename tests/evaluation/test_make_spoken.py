@@ -57,6 +57,21 @@ def test_a_sentence_keeps_its_voice_whatever_else_is_in_the_set(evals):
     assert voices != {s.record["id"]: r.voice for s, r in zip(chosen, make_spoken.renderings(chosen, 8), strict=True)}
 
 
+def test_relabel_gives_a_sentence_the_call_the_sets_now_give_and_keeps_what_was_heard(evals):
+    spoken = evals / "spoken.jsonl"
+    heard = ["spoken", "source:full", "engine:piper", "voice:piper:joe@1"]
+    _write(spoken, [{**_row("f1-spoken", "What is the whether?", tags=("basic", *heard)), "note": "what is the weather"},
+                 {**_row("f2-spoken", "Tell me a joke.", tags=("basic", *heard)), "note": "tell me a joke"}])  # fmt: skip
+    full = [json.loads(line) for line in (evals / "full.jsonl").read_text().splitlines()]
+    full[3] = _row("weather-f1", "what is the weather", tags=("weather",), call="weather()")  # a skill came
+    _write(evals / "full.jsonl", full)
+    assert make_spoken.main(["--relabel", "--evals", str(evals), "--out", str(spoken)]) == 0
+    first, second = (json.loads(line) for line in spoken.read_text().splitlines())
+    assert first == {"id": "weather-f1-spoken", "text": "What is the whether?", "lang": "en", "call": "weather()",
+                     "tags": ["weather", *heard], "note": "what is the weather"}  # fmt: skip
+    assert second["id"] == "f2-spoken" and second["call"] == "none()"
+
+
 @needs_espeak
 @pytest.mark.model
 def test_the_set_is_the_same_file_from_scratch_and_from_the_cache(evals, tmp_path, config):
