@@ -60,8 +60,11 @@ def test_a_sentence_keeps_its_voice_whatever_else_is_in_the_set(evals):
 def test_relabel_gives_a_sentence_the_call_the_sets_now_give_and_keeps_what_was_heard(evals):
     spoken = evals / "spoken.jsonl"
     heard = ["spoken", "source:full", "engine:piper", "voice:piper:joe@1"]
-    _write(spoken, [{**_row("f1-spoken", "What is the whether?", tags=("basic", *heard)), "note": "what is the weather"},
-                 {**_row("f2-spoken", "Tell me a joke.", tags=("basic", *heard)), "note": "tell me a joke"}])  # fmt: skip
+    rows = [
+        {**_row("f1-spoken", "What is the whether?", tags=("basic", *heard)), "note": "what is the weather"},
+        {**_row("f2-spoken", "Tell me a joke.", tags=("basic", *heard)), "note": "tell me a joke"},
+    ]
+    _write(spoken, rows)
     full = [json.loads(line) for line in (evals / "full.jsonl").read_text().splitlines()]
     full[3] = _row("weather-f1", "what is the weather", tags=("weather",), call="weather()")  # a skill came
     _write(evals / "full.jsonl", full)
