@@ -107,10 +107,11 @@ def records(sentences: list[Sentence], heard: list[Any]) -> tuple[list[dict[str,
 
 
 def relabel(rows: list[dict[str, Any]], evals_dir: Path) -> int:
-    """Give each row the call (and id and tags) the eval sets now give its sentence; return how many changed.
+    """Give each row the call (and tags) the eval sets now give its sentence; return how many changed.
 
-    A request that was none() becomes a call when a skill for it joins the built-ins (the clock's timers): the
-    renderings and transcripts stay as they are, so runs before and after still compare sentence by sentence."""
+    A request that was none() becomes a call when a skill for it joins the built-ins (the clock's timers): the id,
+    renderings and transcripts stay as they are, so runs before and after still compare sentence by sentence, and
+    "was" keeps the first call, from which the noisy set still draws the same sentences (noisy.build_manifest)."""
     current: dict[str, dict[str, Any]] = {}
     for name in ("golden", "quick", "full"):
         for record in _read(evals_dir / f"{name}.jsonl"):
@@ -121,7 +122,8 @@ def relabel(rows: list[dict[str, Any]], evals_dir: Path) -> int:
         if now is None or now["call"] == row["call"]:
             continue
         kept = [t for t in row["tags"] if t == "spoken" or t.startswith(("source:", "engine:", "voice:"))]
-        row.update(id=f"{now['id']}-spoken", call=now["call"], tags=[*now.get("tags", []), *kept])
+        row.setdefault("was", row["call"])
+        row.update(call=now["call"], tags=[*now.get("tags", []), *kept])
         changed += 1
     return changed
 

@@ -84,8 +84,10 @@ def build_manifest(
     """The manifest's records: a seeded draw of commands and non-commands, each with a voice drawn for it."""
     rows = [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines() if line.strip()]
     rng = random.Random(SEED)
-    wanted = [r for r in rows if r["call"] != "none()"]
-    negatives = [r for r in rows if r["call"] == "none()"]
+    # Drawn by the call a sentence had when the set was made ("was", kept when a skill joining the built-ins
+    # relabelled it), so a relabel changes a sentence's call here, never which sentences are drawn.
+    wanted = [r for r in rows if r.get("was", r["call"]) != "none()"]
+    negatives = [r for r in rows if r.get("was", r["call"]) == "none()"]
     chosen = rng.sample(wanted, min(commands, len(wanted))) + rng.sample(negatives, min(non_commands, len(negatives)))
     out = []
     for row in chosen:

@@ -70,8 +70,8 @@ def test_relabel_gives_a_sentence_the_call_the_sets_now_give_and_keeps_what_was_
     _write(evals / "full.jsonl", full)
     assert make_spoken.main(["--relabel", "--evals", str(evals), "--out", str(spoken)]) == 0
     first, second = (json.loads(line) for line in spoken.read_text().splitlines())
-    assert first == {"id": "weather-f1-spoken", "text": "What is the whether?", "lang": "en", "call": "weather()",
-                     "tags": ["weather", *heard], "note": "what is the weather"}  # fmt: skip
+    assert first == {"id": "f1-spoken", "text": "What is the whether?", "lang": "en", "call": "weather()",
+                     "tags": ["weather", *heard], "note": "what is the weather", "was": "none()"}  # fmt: skip
     assert second["id"] == "f2-spoken" and second["call"] == "none()"
 
 
