@@ -330,8 +330,14 @@ def clock_time(text: str) -> tuple[int, int]:
     norm = normalize_text(text)
     if not norm:
         raise ValueError("no time")
-    if unspaced_text(norm):
-        return _cjk_time(norm.replace(" ", ""))
+    hour, minute = _cjk_time(norm.replace(" ", "")) if unspaced_text(norm) else _spaced_time(norm)
+    if hour >= 100 or minute >= 100:  # "25 o'clock" gets the skill's sentence; "1000000000:04" is no time at all
+        raise ValueError(f"{text!r} is not a time of day")
+    return hour, minute
+
+
+def _spaced_time(norm: str) -> tuple[int, int]:
+    """clock_time for normalized text in a spaced script."""
     words = [w for w in _tokens(norm.replace(".", " ")) if w]
     # "a m" / "p m" after normalize_text ate the dots of "a.m."
     joined = " ".join(words)
