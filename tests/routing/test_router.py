@@ -161,7 +161,8 @@ def test_the_real_router_returns_a_valid_call_for_any_text(real_router, text):
 def test_the_real_router_on_the_issue_requests(real_router):
     # "resB11": the decoder's speculative guess was a parameter the turn could not fill (KeyError, clock skills).
     # ", lume1000000000000000000": an alarm at that hour lost digits to a float, so validating it again changed it.
-    texts = ['calculate __import__("os").system("id")', 'ñjazz[Paris";whatisnews', "resB11", ", lume1000000000000000000"]
+    texts = ['calculate __import__("os").system("id")', 'ñjazz[Paris";whatisnews', "resB11"]
+    texts.append(", lume1000000000000000000")
     for text in texts:
         assert_a_valid_call(real_router.route(text))
     location = real_router.route("ロサンゼルスの天気予報").call.args.get("location")

@@ -92,7 +92,9 @@ def test_times_of_day(said, canonical):
     assert normalize_time(canonical) == canonical
 
 
-@pytest.mark.parametrize("said", ["ten minutes", "in 10 minutes", "pasta", "tomorrow", "", "1000000000000000000", "100:04"])
+@pytest.mark.parametrize(
+    "said", ["ten minutes", "in 10 minutes", "pasta", "tomorrow", "", "1000000000000000000", "100:04"]
+)
 def test_what_is_no_time(said):
     with pytest.raises(ValueError):
         normalize_time(said)
