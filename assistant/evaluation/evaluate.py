@@ -62,7 +62,9 @@ ARG_SLOTS = {
     "news": ("topic", {"news_topic"}),
 }
 """Per skill: the argument a slot value must appear in, and the slot types that count."""
-CALL_KEYS = {"id", "text", "lang", "call", "tags", "note"}
+CALL_KEYS = {"id", "text", "lang", "call", "tags", "note", "was"}
+"""Keys of a JSON-lines example; "was" is the call a generated example had before a skill joining the built-ins
+relabelled it (evals/make_spoken.py --relabel)."""
 SENTENCE_SUFFIX = ".txt"
 """A dataset file with this suffix holds `sentence => call` lines (# comments) instead of JSON lines."""
 _LANG_LINE = re.compile(r"^#\s*lang\s*:\s*([A-Za-z][A-Za-z-]*)\s*$")

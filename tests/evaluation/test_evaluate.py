@@ -346,6 +346,12 @@ def test_builtin_sets_validate_through_the_real_registry(builtin_registry, name,
     assert {e.skill for e in dataset.examples} == {*builtin_registry.names(), "none"}
 
 
+@pytest.mark.parametrize("name", ["spoken.jsonl", "clock.jsonl", "noisy/sentences.jsonl"])
+def test_the_other_committed_sets_validate_through_the_real_registry(builtin_registry, name):
+    dataset = load_dataset(str(Path(__file__).resolve().parents[2] / "evals" / name), builtin_registry)
+    assert len(dataset.examples) >= 90
+
+
 def test_full_covers_languages_and_hard_cases(builtin_registry):
     full = load_dataset("full", builtin_registry)
     langs = {e.lang for e in full.examples}
