@@ -341,7 +341,7 @@ def export(args: argparse.Namespace) -> dict[str, Any]:
         + (f"\n\nMerged Q8_0 model ({merged.name}):\n" + eval_table(before, after_merged) if after_merged else ""),
     )
     if not args.no_ship:
-        Path(args.card).write_text(card, encoding="utf-8")
+        Path(args.card).write_text(with_history(card, Path(args.card)), encoding="utf-8")
     result = {
         "adapter": str(gguf_path),
         "shipped": None if args.no_ship else str(shipped),
@@ -378,6 +378,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--datasets", default="quick,golden", help="comma-separated eval sets for before/after")
     parser.add_argument("--config", help="assistant config file")
     return parser.parse_args(argv)
+
+
+def with_history(card: str, path: Path) -> str:
+    """The new card, then the one it replaces (its measurements and what was tried stay readable)."""
+    if not path.exists():
+        return card
+    before = path.read_text(encoding="utf-8").strip()
+    title = before.splitlines()[0].lstrip("# ").strip() if before else ""
+    return f"{card.rstrip()}\n\n# Before: the card of the adapter this one replaced ({title})\n\n{before}\n"
 
 
 def main(argv: list[str] | None = None) -> None:

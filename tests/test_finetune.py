@@ -279,3 +279,13 @@ def test_heard_sentences_train_toward_the_meant_call_only_where_the_model_could_
     assert spoken is not None and builtin.parse(spoken.target) == builtin.parse(math.call)
     chatter = Example("thanks that's all", "none()", "en", "t", [])
     assert heard_variant(chatter, "Thanks, that's a", "en-gb", builtin).call == "none()"
+
+
+def test_a_new_model_card_keeps_the_one_it_replaces_below_it(tmp_path):
+    export = _script("3_export")
+    card = tmp_path / "MODEL_CARD.md"
+    assert export.with_history("# Router LoRA adapter\nnew\n", card) == "# Router LoRA adapter\nnew\n"
+    card.write_text("# Router LoRA adapter\nold: full 98.9%\n", encoding="utf-8")
+    written = export.with_history("# Router LoRA adapter\nnew\n", card)
+    assert written.startswith("# Router LoRA adapter\nnew\n\n# Before: the card of the adapter this one replaced")
+    assert written.endswith("old: full 98.9%\n")
