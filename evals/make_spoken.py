@@ -106,6 +106,10 @@ def records(sentences: list[Sentence], heard: list[Any]) -> tuple[list[dict[str,
     return out, lost
 
 
+def _write(path: Path, rows: list[dict[str, Any]]) -> None:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+
+
 def relabel(rows: list[dict[str, Any]], evals_dir: Path) -> int:
     """Give each row the call (and tags) the eval sets now give its sentence; return how many changed.
 
@@ -172,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.relabel:
         rows = _read(Path(args.out))
         changed = relabel(rows, Path(args.evals))
-        Path(args.out).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        _write(Path(args.out), rows)
         print(json.dumps({"out": args.out, "relabelled": changed}))
         return 0
 
@@ -200,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     rows, lost = records(sentences, heard)
     for line in lost:
         print(f"left out, no transcript: {line}", file=sys.stderr)
-    Path(args.out).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    _write(Path(args.out), rows)
     sources = Counter(s.source for s in sentences)
     print(json.dumps({"out": args.out, "written": len(rows), "left_out": len(lost), "sources": sources,
                       "word_error": word_error_report(sentences, heard)}))  # fmt: skip
