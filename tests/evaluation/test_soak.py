@@ -102,8 +102,10 @@ def test_kill_9_in_the_middle_of_a_turn_loses_no_history_no_traces_no_configurat
             event = json.loads(line)
             if event["event"] == "end":
                 ended += 1
-            # The second play of the run: history and traces were written before, a new turn is under way.
-            if event["event"] == "start" and event["index"] % len(COMMANDS) == play_index and ended > len(COMMANDS):
+            # A play after the first round, once the history on disk has counted one (a misheard command or a busy
+            # machine can leave the first round without a counted play): a new turn is under way.
+            play_starts = event["event"] == "start" and event["index"] % len(COMMANDS) == play_index
+            if play_starts and ended > len(COMMANDS) and _stores(folder)[1] > before[1]:
                 time.sleep(delay_s)
                 break
             assert time.monotonic() < deadline, "the child made no progress"
