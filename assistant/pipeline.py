@@ -64,7 +64,12 @@ class Assistant:
         # Settings are validated now, at start-up, so a config typo stops the assistant with the key named.
         self.settings = {name: skill_settings(config, item) for name, item in self.registry.skills.items()}
         self.router = Router(
-            self.registry, llm, fast_path=config.router.fast_path, min_confidence=config.router.min_confidence
+            self.registry,
+            llm,
+            fast_path=config.router.fast_path,
+            min_confidence=config.router.min_confidence,
+            unsure_hearing_logprob=config.router.unsure_hearing_logprob,
+            min_confidence_unsure=config.router.min_confidence_unsure,
         )
         self.traces = TraceStore(config.data_path / "traces.sqlite") if trace else None
         self.executor = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="skill")
@@ -108,9 +113,9 @@ class Assistant:
             context["playing"] = str(playing)
         return context
 
-    def route(self, text: str) -> Route:
-        """Route only, execute nothing (route --jsonl)."""
-        return self.router.route(text, self.turn_context())
+    def route(self, text: str, heard_logprob: float | None = None) -> Route:
+        """Route only, execute nothing (route --jsonl); heard_logprob: how sure Whisper was of a spoken request."""
+        return self.router.route(text, self.turn_context(), heard_logprob=heard_logprob)
 
     def execute(self, call: Call, language: str | None = None) -> tuple[Reply, str]:
         """Run a validated call within the skill budget; return the reply and an error text for the trace."""
@@ -155,12 +160,17 @@ class Assistant:
         source: str = "text",
         language: str | None = None,
         extra_timings: dict[str, float] | None = None,
+        heard_logprob: float | None = None,
     ) -> Turn:
-        """Route text, run the skill, trace the turn."""
+        """Route text, run the skill, trace the turn. heard_logprob: Whisper's mean log-probability of a spoken
+        request (None when typed)."""
         started = time.time()
-        route = self.route(text)
+        route = self.route(text, heard_logprob)
         skill_start = time.perf_counter()
-        reply, error = self.execute(route.call, language)
+        if route.unsure:  # heard unsurely, and the model was not sure either: ask again rather than guess
+            reply, error = Reply(MESSAGES.say(language or self.language, "not_caught"), {}), ""
+        else:
+            reply, error = self.execute(route.call, language)
         timings = dict(extra_timings or {})
         timings.update(route.timings_ms)
         timings["skill_ms"] = (time.perf_counter() - skill_start) * 1000

@@ -391,7 +391,7 @@ def generate(registry: Registry, args: argparse.Namespace) -> dict[str, Any]:
             use_sgd=not args.no_sgd,
             families=None if args.no_families else Path(args.families),
             heard_path=Path(args.heard) if args.heard else None,
-            mix=Mix(size=args.episode_size),
+            mix=Mix(size=args.episode_size, builtin_share=args.builtin_share),
         )
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return manifest
@@ -425,6 +425,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="training episodes: a sampled skill listing and --episode-size requests labelled for it (0: flat only)",
     )
     parser.add_argument("--episode-size", type=int, default=20, help="requests per episode (one training step)")
+    parser.add_argument(
+        "--builtin-share", type=float, default=0.5, help="share of an episode's requests for listed built-ins (v1: 0.5)"
+    )
     parser.add_argument("--families", default=str(ROOT / "finetune" / "families"), help="skill families folder")
     parser.add_argument("--no-families", action="store_true", help="no project skill families in the listings")
     parser.add_argument("--no-sgd", action="store_true", help="no Schema-Guided Dialogue services in the listings")

@@ -78,3 +78,7 @@ def test_router_numbers_out_of_range_are_named(tmp_path):
         load_config(write(tmp_path, "[router]\nspan_bonus = -2.0\n"))
     with pytest.raises(ConfigError, match=r"router.min_confidence: must be in 0..1"):
         load_config(write(tmp_path, "[router]\nmin_confidence = 70.0\n"))
+    with pytest.raises(ConfigError, match=r"router.min_confidence_unsure: must be in 0..1"):
+        load_config(write(tmp_path, "[router]\nmin_confidence_unsure = 90\n"))
+    with pytest.raises(ConfigError, match=r"router.unsure_hearing_logprob: a log-probability is 0 or below"):
+        load_config(write(tmp_path, "[router]\nunsure_hearing_logprob = 0.5\n"))

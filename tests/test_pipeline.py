@@ -50,11 +50,11 @@ def wrong_type() -> Reply:
 class ScriptedLlm:
     """A backend that returns fixed text: stands in for the model to test the router's handling of its output."""
 
-    def __init__(self, text: str) -> None:
-        self.text = text
+    def __init__(self, text: str, confidence: float = 0.9) -> None:
+        self.text, self.confidence = text, confidence
 
     def complete(self, text, context):
-        return Completion(self.text, prompt_tokens=7, generated_tokens=5, confidence=0.9)
+        return Completion(self.text, prompt_tokens=7, generated_tokens=5, confidence=self.confidence)
 
 
 def make(tmp_path, llm=None, **config):
@@ -96,6 +96,23 @@ def test_low_confidence_becomes_none(tmp_path):
     assistant = Assistant(config, Registry([hello]), ScriptedLlm("hello()"))
     turn = assistant.ask("greet me")
     assert turn.route.call == Call("none") and "low confidence" in turn.route.error
+
+
+def test_a_call_made_of_an_unsure_hearing_asks_again_unless_the_model_is_sure(tmp_path):
+    unsure = make(tmp_path, ScriptedLlm("hello()", confidence=0.8))
+    # Whisper unsure (mean log-probability -0.9, below -0.5) and the model at 0.8, below 0.9: ask again.
+    turn = unsure.ask("greet me", source="voice", heard_logprob=-0.9)
+    assert turn.route.call == Call("none") and turn.route.unsure and "heard unsurely" in turn.route.error
+    assert turn.reply.text == "Sorry, I didn't catch that. Please say it again."
+    assert unsure.ask("begrüß mich", language="de", heard_logprob=-0.9).reply.text.startswith("Entschuldigung")
+    assert unsure.ask("greet me", heard_logprob=-0.2).reply.text == "Hello!"  # heard surely
+    assert unsure.ask("greet me").reply.text == "Hello!"  # typed: no hearing to doubt
+    sure = make(tmp_path, ScriptedLlm("hello()", confidence=0.95))
+    assert sure.ask("greet me", heard_logprob=-0.9).reply.text == "Hello!"  # the model is sure enough
+    off = make(tmp_path, ScriptedLlm("hello()", confidence=0.8))
+    off.router.min_confidence_unsure = 0.0
+    assert off.ask("greet me", heard_logprob=-0.9).reply.text == "Hello!"
+    assert unsure.ask("will it rain in Oslo tomorrow", heard_logprob=-2.0).route.path == "fast"  # not gated
 
 
 def test_errors_by_who_must_act(tmp_path):

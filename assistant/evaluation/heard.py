@@ -59,13 +59,15 @@ class Heard:
     """The text the router would get ("" when the VAD found no speech)."""
     speech_s: float
     """Length of the rendered speech, seconds (without the lead and tail)."""
+    avg_logprob: float | None = None
+    """Whisper's mean log-probability of the transcript (None: cached before it was kept, or nothing heard)."""
     cached: bool = False
     """Read from the cache rather than computed now."""
     error: str = ""
     """Why this one could not be said or heard (transcript empty); not cached, so a rerun tries again."""
 
 
-STREAMING_ONLY_VAD = frozenset({"level_drop_db", "level_after_ms"})
+STREAMING_ONLY_VAD = frozenset({"level_after_ms"})
 """[vad] settings the streaming Endpointer uses and speech_span does not: not part of a transcript's key."""
 
 
@@ -82,8 +84,8 @@ def stt_fingerprint(config: Config, hotwords: Sequence[str]) -> dict[str, Any]:
         # confirm_bias joins the key only when on: the transcripts made before it existed keep their keys.
         "stt": {**{k: v for k, v in asdict(config.stt).items() if k != "confirm_bias" or v}, "threads": 1},
         "model_bytes": model.stat().st_size,
-        # level_drop_db and level_after_ms shape only the streaming Endpointer, not speech_span (what is heard
-        # here): left out, so the transcripts made before they existed keep their keys.
+        # level_after_ms shapes only the streaming Endpointer, not speech_span (what is heard here): left out, so
+        # the transcripts made before it existed keep their keys.
         "vad": {k: v for k, v in asdict(config.vad).items() if k not in STREAMING_ONLY_VAD},
         "bias": [*COMMAND_VOCABULARY.get(config.stt.language, []), *hotwords],
         "espeak": version.split(" Data")[0].strip(),
@@ -126,8 +128,9 @@ class _Listener:
         self.vad = SileroVad()
         self.stt.wait_ready()
 
-    def hear(self, rendering: Rendering) -> tuple[str, float, str]:
-        """(transcript, speech seconds, error): one sentence espeak-ng or Whisper fails on must not stop a batch."""
+    def hear(self, rendering: Rendering) -> tuple[str, float, float | None, str]:
+        """(transcript, speech seconds, mean log-probability, error): one sentence espeak-ng or Whisper fails on must
+        not stop a batch."""
         from assistant.voice.frontend import clean_clip
         from assistant.voice.vad import speech_span
 
@@ -137,10 +140,11 @@ class _Listener:
                 clip = clean_clip(self.front_end, clip)
             span = speech_span(self.vad, clip, self.config.vad)
             if span is None:
-                return "", speech_s, ""
-            return self.stt.transcribe(clip[span[0] : span[1]]).text, speech_s, ""
+                return "", speech_s, None, ""
+            heard = self.stt.transcribe(clip[span[0] : span[1]])
+            return heard.text, speech_s, heard.avg_logprob if heard.text else None, ""
         except (AssistantError, OSError, RuntimeError, ValueError, subprocess.SubprocessError) as error:
-            return "", 0.0, f"{rendering.voice.spec} {rendering.text!r}: {error}"
+            return "", 0.0, None, f"{rendering.voice.spec} {rendering.text!r}: {error}"
 
 
 _LISTENER: _Listener | None = None
@@ -151,7 +155,7 @@ def _start_worker(config: Config, hotwords: Sequence[str], speech_cache: Path | 
     _LISTENER = _Listener(config, hotwords, speech_cache)
 
 
-def _hear_in_worker(rendering: Rendering) -> tuple[str, float, str]:
+def _hear_in_worker(rendering: Rendering) -> tuple[str, float, float | None, str]:
     assert _LISTENER is not None, "worker not started"
     return _LISTENER.hear(rendering)
 
@@ -191,13 +195,15 @@ def hear(
         path = folder / key[:2] / f"{key}.json"
         if key not in found and path.is_file():
             record = json.loads(path.read_text(encoding="utf-8"))
-            found[key] = Heard(rendering, record["transcript"], record["speech_s"], cached=True)
+            found[key] = Heard(rendering, record["transcript"], record["speech_s"], record.get("avg_logprob"), True)
     todo = list({key: r for r, key in zip(renderings, keys, strict=True) if key not in found}.items())
     results = _run([r for _, r in todo], config, hotwords, workers, speech_cache)
-    for done, ((key, rendering), (transcript, speech_s, error)) in enumerate(zip(todo, results, strict=True), 1):
-        found[key] = Heard(rendering, transcript, speech_s, error=error)
+    for done, ((key, rendering), (transcript, speech_s, logprob, error)) in enumerate(
+        zip(todo, results, strict=True), 1
+    ):
+        found[key] = Heard(rendering, transcript, speech_s, logprob, error=error)
         if not error:  # a failure is reported, not remembered: the next run tries again
-            _store(folder, key, rendering, transcript, speech_s)
+            _store(folder, key, rendering, transcript, speech_s, logprob)
         if progress:
             progress(done, len(todo))
     return [replace(found[key], rendering=r) for r, key in zip(renderings, keys, strict=True)]
@@ -206,7 +212,8 @@ def hear(
 def _run(
     renderings: list[Rendering], config: Config, hotwords: Sequence[str], workers: int, speech_cache: Path | None
 ) -> Any:
-    """(transcript, speech_s, error) of each rendering in order: in this process for one worker, else a pool."""
+    """(transcript, speech_s, avg_logprob, error) of each rendering in order: in this process for one worker, else
+    a pool."""
     if not renderings:
         return iter(())
     if workers <= 1 or len(renderings) < 4:
@@ -227,12 +234,15 @@ def _run(
     return results()
 
 
-def _store(folder: Path, key: str, rendering: Rendering, transcript: str, speech_s: float) -> None:
+def _store(
+    folder: Path, key: str, rendering: Rendering, transcript: str, speech_s: float, avg_logprob: float | None
+) -> None:
     """Write one cache record atomically (a killed run leaves no half file)."""
     path = folder / key[:2] / f"{key}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     record = {"text": rendering.text, "voice": rendering.voice.spec, "condition": rendering.condition.spec,
-              "seed": rendering.seed, "transcript": transcript, "speech_s": round(speech_s, 3)}  # fmt: skip
+              "seed": rendering.seed, "transcript": transcript, "speech_s": round(speech_s, 3),
+              "avg_logprob": None if avg_logprob is None else round(avg_logprob, 4)}  # fmt: skip
     temporary = path.with_suffix(f".{os.getpid()}.tmp")
     temporary.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
     temporary.replace(path)

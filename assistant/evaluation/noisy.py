@@ -204,9 +204,24 @@ def score_condition(sentences: Sequence[Sentence], heard: Sequence[Any], outcome
     }
 
 
+def clip_rows(sentences: Sequence[Sentence], heard: Sequence[Any], outcomes: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per clip for error analysis: what was said and heard, how sure Whisper was, what the router did."""
+    rows = []
+    for sentence, result in zip(sentences, heard, strict=True):
+        outcome = outcomes.get(sentence.id)
+        rows.append({
+            "id": sentence.id, "said": sentence.text, "voice": result.rendering.voice.spec,
+            "heard": result.transcript, "avg_logprob": result.avg_logprob, "expected": sentence.call,
+            "predicted": outcome.predicted if outcome else "none()", "raw": outcome.raw if outcome else "",
+            "confidence": round(outcome.confidence, 4) if outcome else None,
+            "correct": bool(outcome and outcome.correct), "command": sentence.command,
+        })  # fmt: skip
+    return rows
+
+
 def noise_report(
     config: Config,
-    route: Callable[[str], Any],
+    route: Callable[..., Any],
     registry: Any,
     *,
     sentences: Sequence[Sentence] | None = None,
@@ -231,10 +246,24 @@ def noise_report(
         path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
         outcomes = {}
         if records:
-            result = evaluate(route, load_dataset(str(path), registry), registry)
+            # Routed as the live loop routes a spoken request: with how sure Whisper was (the hearing gate). Two
+            # clips heard as the same words (rare) share the surer log-probability.
+            sureness: dict[str, float] = {}
+            for result in heard[condition]:
+                if result.avg_logprob is not None:
+                    sureness[result.transcript] = max(result.avg_logprob, sureness.get(result.transcript, -99.0))
+
+            def route_heard(text: str, sureness: dict[str, float] = sureness) -> Any:
+                return route(text, heard_logprob=sureness.get(text))
+
+            result = evaluate(route_heard, load_dataset(str(path), registry), registry)
             outcomes = {o.id: o for o in result.outcomes}
         per_condition[condition] = score_condition(sentences, heard[condition], outcomes)
         per_condition[condition]["dataset"] = str(path)
+        clips = folder / f"{condition}.outcomes.jsonl"
+        rows = clip_rows(sentences, heard[condition], outcomes)
+        clips.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+        per_condition[condition]["outcomes"] = str(clips)
     report: dict[str, Any] = {
         "noise_conditions": per_condition,
         "noise_sentences": len(sentences),

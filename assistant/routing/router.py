@@ -69,6 +69,8 @@ class Route:
     """Why the call became none(), when it did."""
     confidence: float = 1.0
     """The model's mean token probability for its call (1.0 on the fast path)."""
+    unsure: bool = False
+    """The call became none() because the request was heard unsurely and the model was not sure enough either."""
 
     def as_json(self) -> dict[str, Any]:
         """The route --jsonl record fields (without id and transcript)."""
@@ -89,15 +91,25 @@ class Router:
     """Fast path first, then the LLM backend (if any)."""
 
     def __init__(
-        self, registry: Registry, llm: LlmBackend | None = None, *, fast_path: bool = True, min_confidence: float = 0.0
+        self,
+        registry: Registry,
+        llm: LlmBackend | None = None,
+        *,
+        fast_path: bool = True,
+        min_confidence: float = 0.0,
+        unsure_hearing_logprob: float = -0.5,
+        min_confidence_unsure: float = 0.0,
     ) -> None:
         self.registry = registry
         self.matcher = FastMatcher(registry) if fast_path else None
         self.llm = llm
         self.min_confidence = min_confidence
+        self.unsure_hearing_logprob = unsure_hearing_logprob
+        self.min_confidence_unsure = min_confidence_unsure
 
-    def route(self, text: str, context: dict[str, str] | None = None) -> Route:
-        """Choose one call for text; never raises for bad model output."""
+    def route(self, text: str, context: dict[str, str] | None = None, *, heard_logprob: float | None = None) -> Route:
+        """Choose one call for text; never raises for bad model output. heard_logprob: Whisper's mean
+        log-probability for a spoken request (None when typed), which asks a call from an unsure hearing to be surer."""
         start = time.perf_counter()
         text = readable(text)
         if self.matcher is not None:
@@ -136,6 +148,13 @@ class Router:
             if self.min_confidence and completion.confidence < self.min_confidence and route.call.name != "none":
                 route.error = f"low confidence {completion.confidence:.2f} for {route.call}"
                 route.call = NONE_CALL
+            elif self._unsure(heard_logprob, completion.confidence) and route.call.name != "none":
+                # Noise and other voices make Whisper write words nobody said ("I'll be going at salmon"), and the
+                # model makes a call of them: when both are unsure, asking again beats starting the wrong thing.
+                route.error = (
+                    f"heard unsurely ({heard_logprob:.2f}), confidence {completion.confidence:.2f} for {route.call}"
+                )
+                route.call, route.unsure = NONE_CALL, True
         except (CallSyntaxError, UnknownSkill, InvalidArguments) as error:
             route.error = f"model output rejected: {error}"
             log.info("router: %s", route.error)
@@ -143,6 +162,15 @@ class Router:
             route.error = f"model output rejected: {error}"
         route.timings_ms["route_ms"] = (time.perf_counter() - start) * 1000
         return route
+
+    def _unsure(self, heard_logprob: float | None, confidence: float) -> bool:
+        """Whether a spoken request was heard unsurely and the model's call is not sure enough to act on."""
+        return (
+            heard_logprob is not None
+            and self.min_confidence_unsure > 0
+            and heard_logprob < self.unsure_hearing_logprob
+            and confidence < self.min_confidence_unsure
+        )
 
     def _validate(self, raw: str, text: str) -> Call:
         """The model's call, validated. When a converted argument (math) is rejected, the converter gets the whole

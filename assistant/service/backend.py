@@ -75,6 +75,8 @@ class Heard:
     """The language transcribed in."""
     timings_ms: dict[str, float]
     """vad_ms, stt_ms and Whisper's stages."""
+    avg_logprob: float | None = None
+    """How sure Whisper was of the words (None when nothing was heard): the router's hearing gate reads it."""
 
 
 def stt_languages(config: Config) -> list[str]:
@@ -131,17 +133,26 @@ class Backend:
             return Heard("", self.language(language), {"vad_ms": vad_ms, "stt_ms": 0.0})
         stt_language = None if language is None else self.stt_language(language)
         result: Transcript = self.stt.transcribe(audio[span[0] : span[1]], stt_language)
-        return Heard(result.text, result.language, {"vad_ms": vad_ms, **result.timings_ms})
+        return Heard(result.text, result.language, {"vad_ms": vad_ms, **result.timings_ms}, result.avg_logprob)
 
     def stt_language(self, wanted: str) -> str | None:
         """What to ask Whisper for: the request's language when the model knows it, else the configured setting."""
         code = wanted.replace("_", "-").split("-")[0].lower()
         return code if code in stt_languages(self.config) else None
 
-    def ask(self, text: str, language: str, *, source: str = "wyoming", area: dict[str, Any] | None = None) -> Turn:
-        """Route, run the skill and trace the turn; with area (a room's services), that room's player is used."""
+    def ask(
+        self,
+        text: str,
+        language: str,
+        *,
+        source: str = "wyoming",
+        area: dict[str, Any] | None = None,
+        heard_logprob: float | None = None,
+    ) -> Turn:
+        """Route, run the skill and trace the turn; with area (a room's services), that room's player is used.
+        heard_logprob: how sure Whisper was, for a request this server heard itself (None for text)."""
         if area is None:
-            return self.assistant.ask(text, source=source, language=language)
+            return self.assistant.ask(text, source=source, language=language, heard_logprob=heard_logprob)
         # Turns run one at a time on this thread, so lending the room's own entries to the assistant for the length
         # of one turn is safe; whatever the skill created for everyone (the music library, the play history) is
         # copied back into the shared services.
@@ -149,7 +160,7 @@ class Backend:
         area.update({k: v for k, v in shared.items() if k not in AREA_KEYS})
         self.assistant.services = area
         try:
-            return self.assistant.ask(text, source=source, language=language)
+            return self.assistant.ask(text, source=source, language=language, heard_logprob=heard_logprob)
         finally:
             self.assistant.services = shared
             shared.update({k: v for k, v in area.items() if k not in AREA_KEYS})

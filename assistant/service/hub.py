@@ -284,7 +284,14 @@ class SatelliteLink:
                 if run.end == PipelineStage.ASR:
                     return
                 source = f"satellite:{self.room.area}"
-                answer = await backend.lane.run(backend.ask, command, language, source=source, area=self.room.services)
+                answer = await backend.lane.run(
+                    backend.ask,
+                    command,
+                    language,
+                    source=source,
+                    area=self.room.services,
+                    heard_logprob=heard.avg_logprob,
+                )
                 reply = answer.reply.text
                 log.info(
                     "satellite %s: %r -> %s -> %r (%.0f ms)",

@@ -315,7 +315,13 @@ class VoiceLoop:
     ) -> VoiceTurn:
         self.status.show("thinking", command)
         asked_at = time.perf_counter()
-        turn = self.assistant.ask(command, source=self.source_name, language=transcript.language, extra_timings=timings)
+        turn = self.assistant.ask(
+            command,
+            source=self.source_name,
+            language=transcript.language,
+            extra_timings=timings,
+            heard_logprob=transcript.avg_logprob,
+        )
         timings = dict(turn.timings_ms)
         # The call is chosen when routing ends; the skill runs after that.
         timings["speech_end_to_call_ms"] = (asked_at - endpoint_at) * 1000 + timings.get("route_ms", 0.0)

@@ -93,6 +93,9 @@ class Transcript:
     """Detection confidence with language "auto" (1.0 when the language was fixed)."""
     no_speech_prob: float = 0.0
     """Whisper's probability that the audio holds no speech."""
+    avg_logprob: float = 0.0
+    """Mean log-probability of the words decoded: how sure Whisper is of what it heard (noise and other voices make
+    it low; the router asks for a surer call then, [router] min_confidence_unsure)."""
     timings_ms: dict[str, float] = field(default_factory=dict)
     """stt_ms plus stt_features_ms, stt_encode_ms, stt_decode_ms."""
 
@@ -258,7 +261,7 @@ class WhisperStt:
             "stt_encode_ms": (t_encode - t_features) * 1000,
             "stt_decode_ms": (t_decode - t_encode) * 1000,
         }
-        return Transcript(text, lang, lang_prob, float(result.no_speech_prob), timings)
+        return Transcript(text, lang, lang_prob, float(result.no_speech_prob), avg_logprob, timings)
 
     def _confirm(self, encoded: Any, tokenizer: Any, text: str, speech_s: float) -> str:
         """A transcript that is just one of the prompt's command sentences, heard again without the prompt: kept

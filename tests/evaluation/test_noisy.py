@@ -92,15 +92,17 @@ def test_a_cached_sentence_renders_the_same_audio(tmp_path, espeak_babble):
     assert len(list(tmp_path.rglob("*.npy"))) == 1
 
 
-def test_the_transcript_cache_key_changes_only_with_a_front_end_on():
+def test_the_transcript_cache_key_follows_what_shapes_the_hearing():
     from assistant.evaluation.heard import stt_fingerprint
 
     config = load_config(None)
     plain = stt_fingerprint(config, [])
     assert "frontend" not in plain  # transcripts made before the front end existed stay valid
-    assert "confirm_bias" not in plain["stt"] and not {"level_drop_db", "level_after_ms"} & set(plain["vad"])
-    confirming = stt_fingerprint(replace(config, stt=replace(config.stt, confirm_bias=True)), [])
-    assert confirming["stt"]["confirm_bias"] is True
+    # level_drop_db trims what speech_span gives Whisper, so it is part of the key; level_after_ms is streaming only.
+    assert plain["vad"]["level_drop_db"] == 12 and "level_after_ms" not in plain["vad"]
+    assert plain["stt"]["confirm_bias"] is True and plain["stt"]["beam_size"] == 5
+    greedy = stt_fingerprint(replace(config, stt=replace(config.stt, confirm_bias=False, beam_size=0)), [])
+    assert "confirm_bias" not in greedy["stt"]  # transcripts made before it existed stay valid
     cleaned = stt_fingerprint(replace(config, audio=AudioConfig(noise_suppression="webrtc2")), [])
     assert cleaned["frontend"]["noise_suppression"] == "webrtc2" and cleaned["frontend"]["auto_gain_dbfs"] == 0
 
@@ -153,6 +155,10 @@ def test_the_noise_report_hears_and_routes_a_small_set(tmp_path):
     assert set(report["noise_conditions"]) == {"clean", "pink@10"}
     assert 0.0 <= report["noise_conditions"]["pink@10"]["wer"] <= 2.0
     assert (tmp_path / "noisy" / "pink@10.jsonl").is_file()
+    clips = [json.loads(line) for line in (tmp_path / "noisy" / "clean.outcomes.jsonl").read_text().splitlines()]
+    assert [c["id"] for c in clips] == [s.id for s in sentences]
+    heard = [c for c in clips if c["heard"]]
+    assert heard and all(c["avg_logprob"] < 0 and c["voice"].startswith("espeak") for c in heard)
     assert "| pink@10 |" in noisy.table(report)
 
 

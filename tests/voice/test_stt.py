@@ -66,6 +66,7 @@ def test_a_spoken_command_is_transcribed_with_stage_timings(whisper, audio):  # 
     assert words(result.text) in ("what is 12 times 7", "what is twelve times seven")
     assert result.language == "en"
     assert {"stt_ms", "stt_encode_ms", "stt_decode_ms"} <= set(result.timings_ms)
+    assert -0.5 < result.avg_logprob < 0  # heard surely: above [router] unsure_hearing_logprob
 
 
 @pytest.mark.model
