@@ -67,7 +67,7 @@ class Heard:
     """Why this one could not be said or heard (transcript empty); not cached, so a rerun tries again."""
 
 
-STREAMING_ONLY_VAD = frozenset({"level_after_ms"})
+STREAMING_ONLY_VAD = frozenset({"level_drop_db", "level_after_ms"})
 """[vad] settings the streaming Endpointer uses and speech_span does not: not part of a transcript's key."""
 
 
@@ -84,8 +84,9 @@ def stt_fingerprint(config: Config, hotwords: Sequence[str]) -> dict[str, Any]:
         # confirm_bias joins the key only when on: the transcripts made before it existed keep their keys.
         "stt": {**{k: v for k, v in asdict(config.stt).items() if k != "confirm_bias" or v}, "threads": 1},
         "model_bytes": model.stat().st_size,
-        # level_after_ms shapes only the streaming Endpointer, not speech_span (what is heard here): left out, so
-        # the transcripts made before it existed keep their keys.
+        # level_drop_db and level_after_ms shape only the streaming Endpointer, not speech_span (what is heard
+        # here): left out, so the transcripts made before they existed keep their keys. (The same level rule on a
+        # whole clip was tried and measured worse: docs/noise.md.)
         "vad": {k: v for k, v in asdict(config.vad).items() if k not in STREAMING_ONLY_VAD},
         "bias": [*COMMAND_VOCABULARY.get(config.stt.language, []), *hotwords],
         "espeak": version.split(" Data")[0].strip(),

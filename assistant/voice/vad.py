@@ -243,33 +243,14 @@ class Endpointer:
 
 
 def speech_span(vad: SileroVad, audio: np.ndarray, config: VadConfig | None = None) -> tuple[int, int] | None:
-    """(first, last) sample of speech in a whole clip, padded a little; None when it holds no speech.
-
-    With [vad] level_drop_db (the default) the span keeps only the speech within that many dB of the clip's loudest
-    96 ms of speech: the person who spoke to the assistant, not talk further away before or after the command. The
-    streaming Endpointer applies the same rule as it goes; a whole clip knows its loudest part in advance."""
+    """(first, last) sample of speech in a whole clip, padded a little; None when it holds no speech."""
     config = config or VadConfig()
     probs = vad.probabilities(audio)
     voiced = np.flatnonzero(probs >= config.threshold)
     if len(voiced) * FRAME_MS < config.min_speech_ms:
         return None
-    if config.level_drop_db > 0:
-        voiced = _near_voice(audio, voiced, config.level_drop_db)
     pre = SAMPLE_RATE_HZ * PRE_ROLL_MS // 1000
     post = SAMPLE_RATE_HZ * STT_TAIL_MS // 1000
     first = max(0, int(voiced[0]) * FRAME_SAMPLES - pre)
     last = min(len(audio), (int(voiced[-1]) + 1) * FRAME_SAMPLES + post)
     return first, last
-
-
-def _near_voice(audio: np.ndarray, voiced: np.ndarray, drop_db: float) -> np.ndarray:
-    """The voiced frames within drop_db of the loudest voiced 96 ms (three frames, as the Endpointer measures)."""
-    n = -(-len(audio) // FRAME_SAMPLES)
-    frames = np.zeros((n, FRAME_SAMPLES), dtype=np.float64)
-    frames.reshape(-1)[: len(audio)] = audio
-    power = np.mean(np.square(frames), axis=1)
-    # Mean power of each frame and the two before it: the Endpointer's recent_power.
-    smoothed = np.convolve(power, np.ones(3) / 3)[:n]
-    level_db = 10 * np.log10(np.maximum(smoothed, 1e-12))
-    peak = float(np.max(level_db[voiced]))
-    return voiced[level_db[voiced] >= peak - drop_db]
