@@ -196,6 +196,8 @@ def hear(
         path = folder / key[:2] / f"{key}.json"
         if key not in found and path.is_file():
             record = json.loads(path.read_text(encoding="utf-8"))
+            if record["transcript"] and "avg_logprob" not in record:
+                continue  # cached before Whisper's sureness was kept: heard again, since the router's gate reads it
             found[key] = Heard(rendering, record["transcript"], record["speech_s"], record.get("avg_logprob"), True)
     todo = list({key: r for r, key in zip(renderings, keys, strict=True) if key not in found}.items())
     results = _run([r for _, r in todo], config, hotwords, workers, speech_cache)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from assistant.evaluation.heard import cache_key, hear, wer_words, word_errors
@@ -60,4 +62,11 @@ def test_espeak_speech_is_heard_and_cached(config, tmp_path):
     again = hear(renderings, config, cache_dir=tmp_path, workers=1)
     assert [h.cached for h in again] == [True, True]
     assert [h.transcript for h in again] == [h.transcript for h in first]
+    assert [h.avg_logprob for h in again] == [round(h.avg_logprob, 4) for h in first] and first[0].avg_logprob < 0
     assert len(list(tmp_path.rglob("*.json"))) == 2
+    # A record cached before Whisper's sureness was kept is heard again (the router's hearing gate needs it).
+    stored = next(tmp_path.rglob("*.json"))
+    record = json.loads(stored.read_text())
+    stored.write_text(json.dumps({k: v for k, v in record.items() if k != "avg_logprob"}))
+    assert sorted(h.cached for h in hear(renderings, config, cache_dir=tmp_path, workers=1)) == [False, True]
+    assert "avg_logprob" in json.loads(stored.read_text())
