@@ -151,7 +151,7 @@ class RouterConfig:
     """A spoken request whose transcript Whisper heard with a mean log-probability below this counts as unsure
     (noise, other voices): its call must then reach min_confidence_unsure, else the assistant says it did not catch
     it. -0.5 and 0.9 took non-commands starting a skill in noise from 12.9 to 8.9% for 1 command in 85 at babble
-    10 dB (docs/noise.md); typed requests are never gated."""
+    10 dB (docs/noise.md); typed requests, and languages other than English (unmeasured), are not gated."""
     min_confidence_unsure: float = 0.9
     """The call confidence a request heard unsurely needs (0 disables the hearing gate)."""
     span_bonus: float = 3.0

@@ -104,7 +104,8 @@ def test_a_call_made_of_an_unsure_hearing_asks_again_unless_the_model_is_sure(tm
     turn = unsure.ask("greet me", source="voice", heard_logprob=-0.9)
     assert turn.route.call == Call("none") and turn.route.unsure and "heard unsurely" in turn.route.error
     assert turn.reply.text == "Sorry, I didn't catch that. Please say it again."
-    assert unsure.ask("begrüß mich", language="de", heard_logprob=-0.9).reply.text.startswith("Entschuldigung")
+    # Measured on English only: other languages' Whisper (base) is less sure of right hearings, so they are not gated.
+    assert unsure.ask("begrüß mich", language="de", heard_logprob=-0.9).reply.text == "Hello!"
     assert unsure.ask("greet me", heard_logprob=-0.2).reply.text == "Hello!"  # heard surely
     assert unsure.ask("greet me").reply.text == "Hello!"  # typed: no hearing to doubt
     sure = make(tmp_path, ScriptedLlm("hello()", confidence=0.95))
