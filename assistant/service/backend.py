@@ -28,6 +28,10 @@ from assistant.voice.stt import Transcript, WhisperStt, registry_hotwords, stt_f
 from assistant.voice.vad import SileroVad, speech_span
 
 log = logging.getLogger(__name__)
+RECENT_HEARING_S = 60.0
+"""How long a transcript's sureness is kept for the text coming back to be handled (a turn takes seconds)."""
+RECENT_HEARINGS = 32
+"""At most this many recent transcripts are kept (satellites of a house)."""
 
 T = TypeVar("T")
 
@@ -94,6 +98,9 @@ class Backend:
         self.voices = voices
         """assistant.service.tts.Voices (typed loosely: tts imports this module)."""
         self.lane = lane
+        self.recent_hearings: dict[str, tuple[float, float]] = {}
+        """What this server heard lately, text -> (Whisper's mean log-probability, when): Home Assistant sends the
+        transcript back for handling as text, and the router's hearing gate needs to know how sure the hearing was."""
         self.vad = SileroVad()
 
     @classmethod
@@ -133,7 +140,24 @@ class Backend:
             return Heard("", self.language(language), {"vad_ms": vad_ms, "stt_ms": 0.0})
         stt_language = None if language is None else self.stt_language(language)
         result: Transcript = self.stt.transcribe(audio[span[0] : span[1]], stt_language)
+        if result.text:
+            self.remember_hearing(result.text, result.avg_logprob)
         return Heard(result.text, result.language, {"vad_ms": vad_ms, **result.timings_ms}, result.avg_logprob)
+
+    def remember_hearing(self, text: str, avg_logprob: float) -> None:
+        """Keep how sure Whisper was of text for RECENT_HEARING_S (the last RECENT_HEARINGS of them)."""
+        now = time.monotonic()
+        self.recent_hearings = {t: v for t, v in self.recent_hearings.items() if now - v[1] < RECENT_HEARING_S}
+        self.recent_hearings[text.strip()] = (avg_logprob, now)
+        while len(self.recent_hearings) > RECENT_HEARINGS:
+            self.recent_hearings.pop(next(iter(self.recent_hearings)))
+
+    def recalled_hearing(self, text: str) -> float | None:
+        """Whisper's sureness for text this server heard within RECENT_HEARING_S, else None (typed, heard elsewhere)."""
+        found = self.recent_hearings.get(text.strip())
+        if found is None or time.monotonic() - found[1] >= RECENT_HEARING_S:
+            return None
+        return found[0]
 
     def stt_language(self, wanted: str) -> str | None:
         """What to ask Whisper for: the request's language when the model knows it, else the configured setting."""
@@ -150,7 +174,10 @@ class Backend:
         heard_logprob: float | None = None,
     ) -> Turn:
         """Route, run the skill and trace the turn; with area (a room's services), that room's player is used.
-        heard_logprob: how sure Whisper was, for a request this server heard itself (None for text)."""
+        heard_logprob: how sure Whisper was, for a request this server heard itself; when not given, a transcript this
+        server made in the last RECENT_HEARING_S (Home Assistant sends it back as text) brings its own."""
+        if heard_logprob is None:
+            heard_logprob = self.recalled_hearing(text)
         if area is None:
             return self.assistant.ask(text, source=source, language=language, heard_logprob=heard_logprob)
         # Turns run one at a time on this thread, so lending the room's own entries to the assistant for the length
