@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 import cachetools
@@ -16,12 +18,21 @@ class TtlCache:
     A ttl_s of 0 stores nothing ("cache_s = 0" in a skill's settings turns its cache off).
     """
 
-    def __init__(self, ttl_s: float, max_items: int = 256) -> None:
+    def __init__(self, ttl_s: float, max_items: int = 256, timer: Callable[[], float] = time.monotonic) -> None:
         self.ttl_s = ttl_s
         """How long an entry is served after put, in seconds."""
         # cachetools cannot hold an item in a cache of size 0 (it raises), and a TTL of 0 should keep nothing.
-        self._items: cachetools.TTLCache[str, Any] | None = cachetools.TTLCache(max_items, ttl_s) if ttl_s > 0 else None
+        self._items: cachetools.TTLCache[str, Any] | None = (
+            cachetools.TTLCache(max_items, ttl_s, timer=timer) if ttl_s > 0 else None
+        )
         self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        """Entries held now (expired ones may still count until the next access drops them)."""
+        if self._items is None:
+            return 0
+        with self._lock:
+            return len(self._items)
 
     def get(self, key: str) -> Any:
         """The value stored under key if it is younger than ttl_s, else None."""

@@ -21,6 +21,7 @@ import numpy as np
 
 from assistant.config import Config
 from assistant.errors import AssistantError
+from assistant.http import TtlCache
 from assistant.i18n import LANGUAGES
 from assistant.pipeline import Assistant, Turn, build_assistant
 from assistant.routing.router import Route
@@ -98,9 +99,9 @@ class Backend:
         self.voices = voices
         """assistant.service.tts.Voices (typed loosely: tts imports this module)."""
         self.lane = lane
-        self.recent_hearings: dict[str, tuple[float, float]] = {}
-        """What this server heard lately, text -> (Whisper's mean log-probability, when): Home Assistant sends the
-        transcript back for handling as text, and the router's hearing gate needs to know how sure the hearing was."""
+        self.recent_hearings = TtlCache(RECENT_HEARING_S, RECENT_HEARINGS)
+        """What this server heard lately, text -> Whisper's mean log-probability: Home Assistant sends the transcript
+        back for handling as text, and the router's hearing gate needs to know how sure the hearing was."""
         self.vad = SileroVad()
 
     @classmethod
@@ -146,18 +147,11 @@ class Backend:
 
     def remember_hearing(self, text: str, avg_logprob: float) -> None:
         """Keep how sure Whisper was of text for RECENT_HEARING_S (the last RECENT_HEARINGS of them)."""
-        now = time.monotonic()
-        self.recent_hearings = {t: v for t, v in self.recent_hearings.items() if now - v[1] < RECENT_HEARING_S}
-        self.recent_hearings[text.strip()] = (avg_logprob, now)
-        while len(self.recent_hearings) > RECENT_HEARINGS:
-            self.recent_hearings.pop(next(iter(self.recent_hearings)))
+        self.recent_hearings.put(text.strip(), avg_logprob)
 
     def recalled_hearing(self, text: str) -> float | None:
         """Whisper's sureness for text this server heard within RECENT_HEARING_S, else None (typed, heard elsewhere)."""
-        found = self.recent_hearings.get(text.strip())
-        if found is None or time.monotonic() - found[1] >= RECENT_HEARING_S:
-            return None
-        return found[0]
+        return self.recent_hearings.get(text.strip())
 
     def stt_language(self, wanted: str) -> str | None:
         """What to ask Whisper for: the request's language when the model knows it, else the configured setting."""
