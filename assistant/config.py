@@ -119,6 +119,18 @@ class SttConfig:
     confirm_bias: bool = True
     """A transcript that is only one of the bias prompt's everyday commands ("Turn it up.") is heard again without
     the prompt and kept only if that hearing is alike (docs/noise.md: what noise made of non-commands)."""
+    second_opinion: str = "base"
+    """A bigger Whisper that hears again what the first heard unsurely (mean log-probability under
+    second_opinion_below), and whose hearing is kept: in other voices at 10 dB it took commands from 29 to 46% right
+    (docs/noise.md). Costs its load and, on unsure utterances only, its time; "" for none."""
+    second_opinion_below: float = -0.5
+    """Ask the second opinion when the first hearing's mean log-probability is under this."""
+
+    def __post_init__(self) -> None:
+        if self.second_opinion_below > 0:
+            raise ConfigError(
+                f"stt.second_opinion_below: a log-probability is 0 or below, got {self.second_opinion_below}"
+            )
 
 
 @dataclass(frozen=True)

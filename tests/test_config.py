@@ -82,3 +82,9 @@ def test_router_numbers_out_of_range_are_named(tmp_path):
         load_config(write(tmp_path, "[router]\nmin_confidence_unsure = 90\n"))
     with pytest.raises(ConfigError, match=r"router.unsure_hearing_logprob: a log-probability is 0 or below"):
         load_config(write(tmp_path, "[router]\nunsure_hearing_logprob = 0.5\n"))
+
+
+def test_a_second_opinion_threshold_above_zero_is_named(tmp_path):
+    with pytest.raises(ConfigError, match=r"stt.second_opinion_below: a log-probability is 0 or below"):
+        load_config(write(tmp_path, "[stt]\nsecond_opinion_below = 0.3\n"))
+    assert load_config(write(tmp_path, '[stt]\nsecond_opinion = ""\n')).stt.second_opinion == ""

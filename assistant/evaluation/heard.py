@@ -74,15 +74,19 @@ STREAMING_ONLY_VAD = frozenset({"level_drop_db", "level_after_ms"})
 def stt_fingerprint(config: Config, hotwords: Sequence[str]) -> dict[str, Any]:
     """Everything besides the rendering that shapes a transcript (part of each cache key)."""
     from assistant.models import whisper_model_dir
-    from assistant.voice.stt import COMMAND_VOCABULARY
+    from assistant.voice.stt import COMMAND_VOCABULARY, has_second_opinion
 
     model = whisper_model_dir(config.stt.model) / "model.bin"
     espeak = shutil.which("espeak-ng")
     version = subprocess.run([espeak, "--version"], capture_output=True, text=True).stdout if espeak else "missing"
+    stt = {k: v for k, v in asdict(config.stt).items() if k not in ("second_opinion", "second_opinion_below")}
+    if has_second_opinion(config.stt):  # only then: the transcripts made before it existed keep their keys
+        second = whisper_model_dir(config.stt.second_opinion) / "model.bin"
+        stt |= {"second_opinion": second.stat().st_size, "second_opinion_below": config.stt.second_opinion_below}
     fingerprint = {
         "version": RENDER_VERSION,
         # confirm_bias joins the key only when on: the transcripts made before it existed keep their keys.
-        "stt": {**{k: v for k, v in asdict(config.stt).items() if k != "confirm_bias" or v}, "threads": 1},
+        "stt": {**{k: v for k, v in stt.items() if k != "confirm_bias" or v}, "threads": 1},
         "model_bytes": model.stat().st_size,
         # level_drop_db and level_after_ms shape only the streaming Endpointer, not speech_span (what is heard
         # here): left out, so the transcripts made before they existed keep their keys. (The same level rule on a

@@ -274,6 +274,8 @@ def noise_report(
             "model": config.stt.model,
             "beam_size": config.stt.beam_size,
             "confirm_bias": config.stt.confirm_bias,
+            "second_opinion": config.stt.second_opinion,
+            "second_opinion_below": config.stt.second_opinion_below,
         },
         "noise_frontend": config.audio.noise_suppression,
         "noise_auto_gain_dbfs": config.audio.auto_gain_dbfs,
@@ -341,6 +343,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--auto-gain", type=int, help="[audio] auto_gain_dbfs for this run")
     parser.add_argument("--beam", type=int, help="[stt] beam_size for this run")
     parser.add_argument("--confirm-bias", action="store_true", help="[stt] confirm_bias on for this run")
+    parser.add_argument("--second-opinion", help='[stt] second_opinion for this run ("" for none)')
     parser.add_argument("--no-llm", action="store_true", help="fast path only")
     parser.add_argument("--hear-only", action="store_true", help="transcribe and report WER only (no routing)")
     parser.add_argument("--workers", type=int, default=2)
@@ -362,6 +365,8 @@ def main(argv: list[str] | None = None) -> int:
         config = replace(config, stt=replace(config.stt, beam_size=args.beam))
     if args.confirm_bias:
         config = replace(config, stt=replace(config.stt, confirm_bias=True))
+    if args.second_opinion is not None:
+        config = replace(config, stt=replace(config.stt, second_opinion=args.second_opinion))
     conditions = [c.strip() for c in args.conditions.split(",") if c.strip()]
     sentences = load_manifest()[: args.limit]
 

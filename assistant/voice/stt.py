@@ -26,13 +26,13 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from assistant.config import Config
+from assistant.config import Config, SttConfig
 from assistant.errors import AssistantError, ModelError
 from assistant.i18n import LANGUAGES
 from assistant.models import whisper_model_dir
@@ -152,8 +152,13 @@ class WhisperStt:
         auto_language_floor: float = 0.5,
         fallback_language: str = "en",
         confirm_bias: bool = False,
+        second_opinion: WhisperStt | None = None,
+        second_opinion_below: float = -0.5,
     ) -> None:
         self.model_name = model
+        self.second_opinion = second_opinion
+        """A bigger model that hears again what this one heard unsurely (see hear_again)."""
+        self.second_opinion_below = second_opinion_below
         self.confirm_bias = confirm_bias
         self.language = language
         self.beam_size = beam_size
@@ -175,6 +180,8 @@ class WhisperStt:
         if self.thread is None:
             self.thread = threading.Thread(target=self._load, name="whisper-load", daemon=True)
             self.thread.start()
+        if self.second_opinion is not None:
+            self.second_opinion.start()
         return self
 
     def _load(self) -> None:
@@ -199,12 +206,15 @@ class WhisperStt:
             log.info("Whisper %s loaded in %.0f ms", self.model_name, self.load_ms)
 
     def wait_ready(self, timeout_s: float | None = None) -> None:
-        """Block until the model is loaded; ModelError if loading failed or took longer than timeout_s."""
+        """Block until the model (and the second opinion's) is loaded; ModelError if loading failed or took longer
+        than timeout_s."""
         self.start()
         if not self.loaded.wait(timeout_s):
             raise ModelError(f"Whisper model '{self.model_name}' is still loading")
         if self.load_error is not None:
             raise self.load_error
+        if self.second_opinion is not None:
+            self.second_opinion.wait_ready(timeout_s)
 
     @property
     def multilingual(self) -> bool:
@@ -261,7 +271,23 @@ class WhisperStt:
             "stt_encode_ms": (t_encode - t_features) * 1000,
             "stt_decode_ms": (t_decode - t_encode) * 1000,
         }
-        return Transcript(text, lang, lang_prob, float(result.no_speech_prob), avg_logprob, timings)
+        transcript = Transcript(text, lang, lang_prob, float(result.no_speech_prob), avg_logprob, timings)
+        if self.second_opinion is not None and text and avg_logprob < self.second_opinion_below:
+            return self.hear_again(audio, transcript)
+        return transcript
+
+    def hear_again(self, audio: np.ndarray, first: Transcript) -> Transcript:
+        """The second opinion's hearing of audio this model heard unsurely, in the same language; its time is added
+        to stt_ms (stt_second_ms). Kept whatever its score: on the noisy sets keeping the bigger model's hearing beat
+        keeping the surer of the two (docs/noise.md)."""
+        assert self.second_opinion is not None
+        second = self.second_opinion.transcribe(audio, first.language)
+        log.info("unsure hearing %r (%.2f); %s heard %r (%.2f)", first.text, first.avg_logprob,
+                 self.second_opinion.model_name, second.text, second.avg_logprob)  # fmt: skip
+        timings = dict(first.timings_ms)
+        timings["stt_second_ms"] = second.timings_ms.get("stt_ms", 0.0)
+        timings["stt_ms"] = first.timings_ms.get("stt_ms", 0.0) + timings["stt_second_ms"]
+        return replace(second, timings_ms=timings)
 
     def _confirm(self, encoded: Any, tokenizer: Any, text: str, speech_s: float) -> str:
         """A transcript that is just one of the prompt's command sentences, heard again without the prompt: kept
@@ -390,17 +416,29 @@ def stt_from_config(config: Config, hotwords: Iterable[str] | None = None) -> Wh
     stt = config.stt
     words: Iterable[str] = ()
     if stt.use_hotwords:
-        words = skill_hotwords(config) if hotwords is None else hotwords
-    return WhisperStt(
-        stt.model,
-        language=stt.language,
-        beam_size=stt.beam_size,
-        threads=stt.threads,
-        hotwords=words,
-        auto_language_floor=stt.auto_language_floor,
-        fallback_language=config.language,
-        confirm_bias=stt.confirm_bias,
-    ).start()
+        words = list(skill_hotwords(config) if hotwords is None else hotwords)
+
+    def whisper(model: str, second_opinion: WhisperStt | None = None) -> WhisperStt:
+        return WhisperStt(
+            model,
+            language=stt.language,
+            beam_size=stt.beam_size,
+            threads=stt.threads,
+            hotwords=words,
+            auto_language_floor=stt.auto_language_floor,
+            fallback_language=config.language,
+            confirm_bias=stt.confirm_bias,
+            second_opinion=second_opinion,
+            second_opinion_below=stt.second_opinion_below,
+        )
+
+    second = whisper(stt.second_opinion) if has_second_opinion(stt) else None
+    return whisper(stt.model, second).start()
+
+
+def has_second_opinion(stt: SttConfig) -> bool:
+    """Whether [stt] names a second opinion other than the model itself."""
+    return bool(stt.second_opinion) and stt.second_opinion != stt.model
 
 
 _SHARED: dict[tuple[Any, ...], WhisperStt] = {}

@@ -18,6 +18,7 @@ from assistant.voice.stt import (
     _drop_periodic,
     _drop_repeats,
     clean_hotwords,
+    has_second_opinion,
     registry_hotwords,
     transcribe_file,
     transcriber_for,
@@ -67,6 +68,34 @@ def test_a_spoken_command_is_transcribed_with_stage_timings(whisper, audio):  # 
     assert result.language == "en"
     assert {"stt_ms", "stt_encode_ms", "stt_decode_ms"} <= set(result.timings_ms)
     assert -0.5 < result.avg_logprob < 0  # heard surely: above [router] unsure_hearing_logprob
+
+
+@pytest.mark.model
+def test_an_unsure_hearing_is_heard_again_by_the_second_opinion(whisper, audio):  # noqa: F811
+    base = WhisperStt("base", threads=2)
+    said = audio.spoken("what is twelve times seven")
+    alone = transcribe_file(base, said)
+    # A threshold of 0 makes every hearing unsure: the second opinion's words and sureness come back, and its time.
+    asked = transcribe_file(WhisperStt("tiny.en", threads=2, second_opinion=base, second_opinion_below=0.0), said)
+    assert (asked.text, asked.avg_logprob) == (alone.text, alone.avg_logprob)
+    assert words(asked.text) in ("what is 12 times 7", "what is twelve times seven")
+    assert 0 < asked.timings_ms["stt_second_ms"] < asked.timings_ms["stt_ms"]
+    # A sure hearing (tiny.en's is about -0.2 here) is not asked again.
+    sure = transcribe_file(WhisperStt("tiny.en", threads=2, second_opinion=base, second_opinion_below=-0.5), said)
+    assert "stt_second_ms" not in sure.timings_ms
+    assert sure.text == transcribe_file(whisper, said).text
+
+
+def test_a_missing_second_opinion_model_is_a_model_error(tmp_path):
+    stt = WhisperStt("tiny.en", second_opinion=WhisperStt(str(tmp_path / "no-model")))
+    with pytest.raises(ModelError, match="has no model.bin"):
+        stt.wait_ready(timeout_s=30)
+
+
+def test_a_second_opinion_is_another_model_or_none():
+    assert has_second_opinion(SttConfig())  # tiny.en, then base
+    assert not has_second_opinion(SttConfig(second_opinion=""))
+    assert not has_second_opinion(SttConfig(model="base", second_opinion="base"))
 
 
 @pytest.mark.model
