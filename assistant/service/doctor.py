@@ -95,6 +95,7 @@ def device_names(kind: str) -> list[str]:
 def check_models(config: Config) -> Check:
     """Every model the configuration uses is on disk (nothing is downloaded at run time)."""
     from assistant import models
+    from assistant.voice.stt import has_second_opinion
     from assistant.voice.vad import silero_model_path
 
     found: list[str] = []
@@ -104,6 +105,9 @@ def check_models(config: Config) -> Check:
         ("Silero VAD", silero_model_path),
         ("Piper voice", lambda: models.piper_voice_path(config.tts.voice)),
     ]
+    if has_second_opinion(config.stt):
+        second = config.stt.second_opinion
+        parts.append((f"Whisper {second} (second opinion)", lambda: models.whisper_model_dir(second)))
     if config.router.llm and config.router.backend == "local":
         parts.append(("router LLM", lambda: models.llm_model_path(config.router.model)))
         parts.append(("LoRA adapter", lambda: models.adapter_path(config.router.lora) or "none"))

@@ -85,6 +85,8 @@ def test_a_missing_model_is_named_with_the_fix(tmp_path):
         check.status == "fail" and "has no model.bin" in check.sentence and "wake word hey computer" in check.sentence
     )
     assert check.fix == "run `make install` in the checkout"
+    second = check_models(Config(stt=SttConfig(second_opinion=str(tmp_path / "bigger"))))
+    assert second.status == "fail" and "(second opinion)" in second.sentence and "has no model.bin" in second.sentence
 
 
 def test_the_network_check_connects_to_the_configured_services(http_server, tmp_path):  # noqa: F811
