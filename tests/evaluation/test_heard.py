@@ -70,3 +70,20 @@ def test_espeak_speech_is_heard_and_cached(config, tmp_path):
     stored.write_text(json.dumps({k: v for k, v in record.items() if k != "avg_logprob"}))
     assert sorted(h.cached for h in hear(renderings, config, cache_dir=tmp_path, workers=1)) == [False, True]
     assert "avg_logprob" in json.loads(stored.read_text())
+
+
+def test_the_second_opinion_joins_the_fingerprint_only_when_there_is_one():
+    from dataclasses import replace
+
+    from assistant.config import Config
+    from assistant.evaluation.heard import stt_fingerprint
+
+    config = Config()
+    without = replace(config, stt=replace(config.stt, second_opinion=""))
+    same_model = replace(config, stt=replace(config.stt, model="base", second_opinion="base"))
+    assert "second_opinion" in stt_fingerprint(config, [])["stt"]
+    # Without one, the key is what it was before the setting existed: cached transcripts stay valid.
+    assert set(stt_fingerprint(without, [])["stt"]) == set(stt_fingerprint(same_model, [])["stt"])
+    assert "second_opinion" not in stt_fingerprint(without, [])["stt"]
+    lower = replace(config, stt=replace(config.stt, second_opinion_below=-0.7))
+    assert stt_fingerprint(lower, []) != stt_fingerprint(config, [])
