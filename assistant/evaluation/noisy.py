@@ -79,11 +79,27 @@ def _seed_for(record_id: str) -> int:
 
 
 def build_manifest(
-    source: Path = SOURCE, commands: int = COMMANDS, non_commands: int = NON_COMMANDS
+    source: Path = SOURCE,
+    commands: int = COMMANDS,
+    non_commands: int = NON_COMMANDS,
+    *,
+    seed: int = SEED,
+    exclude: Sequence[Sentence] = (),
 ) -> list[dict[str, Any]]:
-    """The manifest's records: a seeded draw of commands and non-commands, each with a voice drawn for it."""
+    """The manifest's records: a seeded draw of commands and non-commands, each with a voice drawn for it. exclude's
+    sentences are not drawn (a held-out set: other sentences and voices than the ones settings were chosen on)."""
+    from assistant.i18n import normalize_text
+
+    taken = {s.id for s in exclude} | {normalize_text(s.text) for s in exclude}
     rows = [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines() if line.strip()]
-    rng = random.Random(SEED)
+    rows = [
+        r
+        for r in rows
+        if r.get("lang", "en") == "en"
+        and r["id"].removesuffix("-spoken") + "-noisy" not in taken
+        and normalize_text(r.get("note") or r["text"]) not in taken
+    ]
+    rng = random.Random(seed)
     # Drawn by the call a sentence had when the set was made ("was", kept when a skill joining the built-ins
     # relabelled it), so a relabel changes a sentence's call here, never which sentences are drawn.
     wanted = [r for r in rows if r.get("was", r["call"]) != "none()"]
@@ -336,7 +352,13 @@ def main(argv: list[str] | None = None) -> int:
     """Rebuild the manifest, or hear and route the noisy sets and print the table and one JSON line."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config")
-    parser.add_argument("--manifest", action="store_true", help=f"rewrite {MANIFEST.relative_to(EVALS_DIR.parent)}")
+    parser.add_argument("--manifest", action="store_true", help="write the manifest (--sentences) and stop")
+    parser.add_argument("--sentences", type=Path, default=MANIFEST,
+                        help=f"the manifest to hear (default {MANIFEST.relative_to(EVALS_DIR.parent)})")  # fmt: skip
+    parser.add_argument("--source", type=Path, default=SOURCE, help="with --manifest: the eval set drawn from")
+    parser.add_argument("--draw-seed", type=int, default=SEED, help="with --manifest: the draw's seed")
+    parser.add_argument("--exclude", type=Path, action="append", default=[],
+                        help="with --manifest: a manifest whose sentences are not drawn (repeatable)")  # fmt: skip
     parser.add_argument("--conditions", default=",".join(CONDITIONS), help="comma-separated (default: the standard)")
     parser.add_argument("--limit", type=int, help="only the first N sentences (a quick look)")
     parser.add_argument("--frontend", help="[audio] noise_suppression for this run: off, webrtc1..4, rnnoise")
@@ -350,10 +372,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", help="folder for the per-condition datasets (default <data_dir>/noisy)")
     args = parser.parse_args(argv)
     if args.manifest:
-        MANIFEST.parent.mkdir(parents=True, exist_ok=True)
-        rows = build_manifest()
-        MANIFEST.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-        print(json.dumps({"manifest": str(MANIFEST), "sentences": len(rows)}))
+        args.sentences.parent.mkdir(parents=True, exist_ok=True)
+        excluded = [s for path in args.exclude for s in load_manifest(path)]
+        rows = build_manifest(args.source, seed=args.draw_seed, exclude=excluded)
+        args.sentences.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        print(json.dumps({"manifest": str(args.sentences), "sentences": len(rows)}))
         return 0
     config = load_config(args.config)
     if args.frontend is not None or args.auto_gain is not None:
@@ -368,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.second_opinion is not None:
         config = replace(config, stt=replace(config.stt, second_opinion=args.second_opinion))
     conditions = [c.strip() for c in args.conditions.split(",") if c.strip()]
-    sentences = load_manifest()[: args.limit]
+    sentences = load_manifest(args.sentences)[: args.limit]
 
     def progress(done: int, total: int) -> None:
         if done % 50 == 0 or done == total:

@@ -74,6 +74,19 @@ def test_the_committed_manifest_is_what_the_builder_makes():
     assert len({r["id"] for r in rows}) == len(rows)
 
 
+def test_the_held_out_manifest_shares_no_sentence_with_the_standard_one():
+    from assistant.evaluation.evaluate import EVALS_DIR
+    from assistant.i18n import normalize_text
+
+    standard = noisy.load_manifest()
+    rows = noisy.build_manifest(EVALS_DIR / "full.jsonl", seed=20261208, exclude=standard)
+    committed = [json.loads(line) for line in (noisy.MANIFEST.parent / "held-out.jsonl").read_text().splitlines()]
+    assert committed == rows  # rebuilt by the command in docs/noise.md
+    assert not {r["id"] for r in rows} & {s.id for s in standard}
+    assert not {normalize_text(r["text"]) for r in rows} & {normalize_text(s.text) for s in standard}
+    assert sum(r["call"] == "none()" for r in rows) == noisy.NON_COMMANDS
+
+
 def test_every_condition_says_the_same_sentence_with_the_same_voice_and_seed():
     sentences = noisy.load_manifest()[:5]
     by_condition = [noisy.renderings(sentences, c) for c in noisy.CONDITIONS]
