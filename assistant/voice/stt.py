@@ -157,7 +157,7 @@ class WhisperStt:
     ) -> None:
         self.model_name = model
         self.second_opinion = second_opinion
-        """A bigger model that hears again what this one heard unsurely (see hear_again)."""
+        """A bigger model that hears again what this one heard unsurely (hear_again)."""
         self.second_opinion_below = second_opinion_below
         self.confirm_bias = confirm_bias
         self.language = language
@@ -273,21 +273,8 @@ class WhisperStt:
         }
         transcript = Transcript(text, lang, lang_prob, float(result.no_speech_prob), avg_logprob, timings)
         if self.second_opinion is not None and text and avg_logprob < self.second_opinion_below:
-            return self.hear_again(audio, transcript)
+            return hear_again(self.second_opinion, audio, transcript)
         return transcript
-
-    def hear_again(self, audio: np.ndarray, first: Transcript) -> Transcript:
-        """The second opinion's hearing of audio this model heard unsurely, in the same language; its time is added
-        to stt_ms (stt_second_ms). Kept whatever its score: on the noisy sets keeping the bigger model's hearing beat
-        keeping the surer of the two (docs/noise.md)."""
-        assert self.second_opinion is not None
-        second = self.second_opinion.transcribe(audio, first.language)
-        log.info("unsure hearing %r (%.2f); %s heard %r (%.2f)", first.text, first.avg_logprob,
-                 self.second_opinion.model_name, second.text, second.avg_logprob)  # fmt: skip
-        timings = dict(first.timings_ms)
-        timings["stt_second_ms"] = second.timings_ms.get("stt_ms", 0.0)
-        timings["stt_ms"] = first.timings_ms.get("stt_ms", 0.0) + timings["stt_second_ms"]
-        return replace(second, timings_ms=timings)
 
     def _confirm(self, encoded: Any, tokenizer: Any, text: str, speech_s: float) -> str:
         """A transcript that is just one of the prompt's command sentences, heard again without the prompt: kept
@@ -363,6 +350,19 @@ class WhisperStt:
         texts = [tokenizer.decode(seg).strip() for begin, seg in segments if begin < speech_s - 0.1]
         sentences = [s for text in texts for s in SENTENCE_RE.split(text) if s]
         return _drop_periodic(" ".join(_drop_repeats(sentences)).strip())
+
+
+def hear_again(second_opinion: WhisperStt, audio: np.ndarray, first: Transcript) -> Transcript:
+    """The second opinion's hearing of audio the first model heard unsurely, in the same language; its time is added
+    to stt_ms (stt_second_ms). Kept whatever its score: on the noisy sets keeping the bigger model's hearing beat
+    keeping the surer of the two (docs/noise.md)."""
+    second = second_opinion.transcribe(audio, first.language)
+    log.info("unsure hearing %r (%.2f); %s heard %r (%.2f)", first.text, first.avg_logprob,
+             second_opinion.model_name, second.text, second.avg_logprob)  # fmt: skip
+    timings = dict(first.timings_ms)
+    timings["stt_second_ms"] = second.timings_ms.get("stt_ms", 0.0)
+    timings["stt_ms"] = first.timings_ms.get("stt_ms", 0.0) + timings["stt_second_ms"]
+    return replace(second, timings_ms=timings)
 
 
 def _plain(sentence: str) -> str:
