@@ -82,7 +82,9 @@ def stt_fingerprint(config: Config, hotwords: Sequence[str]) -> dict[str, Any]:
     stt = {k: v for k, v in asdict(config.stt).items() if k not in ("second_opinion", "second_opinion_below")}
     if has_second_opinion(config.stt):  # only then: the transcripts made before it existed keep their keys
         second = whisper_model_dir(config.stt.second_opinion) / "model.bin"
-        stt |= {"second_opinion": second.stat().st_size, "second_opinion_below": config.stt.second_opinion_below}
+        # "lower": a record keeps the lower of the two hearings' sureness (records made before keep base's).
+        stt |= {"second_opinion": second.stat().st_size, "second_opinion_below": config.stt.second_opinion_below,
+                "second_opinion_sureness": "lower"}  # fmt: skip
     fingerprint = {
         "version": RENDER_VERSION,
         # confirm_bias joins the key only when on: the transcripts made before it existed keep their keys.
