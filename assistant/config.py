@@ -121,7 +121,7 @@ class SttConfig:
     the prompt and kept only if that hearing is alike (docs/noise.md: what noise made of non-commands)."""
     second_opinion: str = "base"
     """A bigger Whisper that hears again what the first heard unsurely (mean log-probability under
-    second_opinion_below), and whose hearing is kept: in other voices at 10 dB it took commands from 29 to 47% right
+    second_opinion_below), and whose hearing is kept: in other voices at 10 dB it took commands from 29 to 45% right
     (docs/noise.md). Costs its load and, on unsure utterances only, its time; "" for none."""
     second_opinion_below: float = -0.5
     """Ask the second opinion when the first hearing's mean log-probability is under this."""
