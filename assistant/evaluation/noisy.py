@@ -371,6 +371,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", help="folder for the per-condition datasets (default <data_dir>/noisy)")
     args = parser.parse_args(argv)
+    needed = [args.source, *args.exclude] if args.manifest else [args.sentences]
+    for path in needed:
+        if not path.is_file():
+            parser.error(f"no such file: {path} (a manifest is written with --manifest --sentences FILE)")
     if args.manifest:
         args.sentences.parent.mkdir(parents=True, exist_ok=True)
         excluded = [s for path in args.exclude for s in load_manifest(path)]

@@ -87,6 +87,16 @@ def test_the_held_out_manifest_shares_no_sentence_with_the_standard_one():
     assert sum(r["call"] == "none()" for r in rows) == noisy.NON_COMMANDS
 
 
+def test_a_missing_manifest_or_source_is_named_before_any_work(tmp_path, capsys):
+    missing = tmp_path / "nowhere.jsonl"
+    for argv in (["--sentences", str(missing)], ["--manifest", "--sentences", str(tmp_path / "new.jsonl"),
+                                                 "--exclude", str(missing)]):  # fmt: skip
+        with pytest.raises(SystemExit):
+            noisy.main(argv)
+        assert f"no such file: {missing}" in capsys.readouterr().err
+    assert not (tmp_path / "new.jsonl").exists()
+
+
 def test_every_condition_says_the_same_sentence_with_the_same_voice_and_seed():
     sentences = noisy.load_manifest()[:5]
     by_condition = [noisy.renderings(sentences, c) for c in noisy.CONDITIONS]
