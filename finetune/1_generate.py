@@ -391,7 +391,7 @@ def generate(registry: Registry, args: argparse.Namespace) -> dict[str, Any]:
             use_sgd=not args.no_sgd,
             families=None if args.no_families else Path(args.families),
             heard_path=Path(args.heard) if args.heard else None,
-            mix=Mix(size=args.episode_size, builtin_share=args.builtin_share),
+            mix=Mix(size=args.episode_size, builtin_share=args.builtin_share, extra_skills=tuple(args.extra_skills)),
         )
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return manifest
@@ -428,6 +428,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--builtin-share", type=float, default=0.5, help="share of an episode's requests for listed built-ins (v1: 0.5)"
     )
+    parser.add_argument(
+        "--extra-skills",
+        type=int,
+        nargs=2,
+        default=[1, 16],
+        metavar=("MIN", "MAX"),
+        help="other skills listed beside the built-ins per episode, drawn uniformly (v1-v3: 1 16; a household with "
+        "30 skills lists about 18 beside the 12 built-ins)",
+    )
     parser.add_argument("--families", default=str(ROOT / "finetune" / "families"), help="skill families folder")
     parser.add_argument("--no-families", action="store_true", help="no project skill families in the listings")
     parser.add_argument("--no-sgd", action="store_true", help="no Schema-Guided Dialogue services in the listings")
@@ -437,7 +446,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "heard, toward the call that was meant, where the model could write that call from the transcript",
     )
     parser.add_argument("--dev-fraction", type=float, default=0.05, help="share held out for the training loss check")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    low, high = args.extra_skills
+    if not 0 <= low <= high:
+        parser.error(f"--extra-skills: MIN must be 0 or more and at most MAX, got {low} {high}")
+    return args
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -289,3 +289,18 @@ def test_a_new_model_card_keeps_the_one_it_replaces_below_it(tmp_path):
     written = export.with_history("# Router LoRA adapter\nnew\n", card)
     assert written.startswith("# Router LoRA adapter\nnew\n\n# Before: the card of the adapter this one replaced")
     assert written.endswith("old: full 98.9%\n")
+
+
+def test_extra_skills_sets_how_many_other_skills_an_episode_lists(builtin, tmp_path):
+    """--extra-skills MIN MAX: every episode lists at least MIN skills beside the built-ins (a service joins whole,
+    so it may go a little past MAX); a range that cannot be drawn is a usage error."""
+    options = ["--scale", "0.06", "--per-skill", "5", "--no-corrections", "--extra-skills", "20", "24"]
+    args = gen.parse_args(["--out", str(tmp_path), *options])
+    args.episodes, args.evals = 12, []
+    gen.generate(builtin, args)
+    episodes = [json.loads(line) for line in (tmp_path / "episodes.jsonl").read_text(encoding="utf-8").splitlines()]
+    others = [sum(s["name"] not in builtin.names() for s in e["skills"]) for e in episodes]
+    assert min(others) >= 20 and max(others) <= 24 + 6, others
+    for bad in (["5", "2"], ["-1", "3"]):
+        with pytest.raises(SystemExit):
+            gen.parse_args(["--extra-skills", *bad])
