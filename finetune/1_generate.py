@@ -391,7 +391,11 @@ def generate(registry: Registry, args: argparse.Namespace) -> dict[str, Any]:
             use_sgd=not args.no_sgd,
             families=None if args.no_families else Path(args.families),
             heard_path=Path(args.heard) if args.heard else None,
-            mix=Mix(size=args.episode_size, builtin_share=args.builtin_share, extra_skills=tuple(args.extra_skills)),
+            mix=Mix(
+                size=args.episode_size,
+                builtin_share=args.builtin_share,
+                extra_skills=(args.extra_skills[0], args.extra_skills[1]),
+            ),
         )
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return manifest
