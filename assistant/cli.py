@@ -44,6 +44,7 @@ def cmd_ask(args: argparse.Namespace, config: Config) -> int:
                     {
                         "call": str(turn.route.call),
                         "path": turn.route.path,
+                        **({"reader": turn.route.reader} if turn.route.reader else {}),
                         "timings_ms": turn.timings_ms,
                         "error": turn.error,
                         "data": turn.reply.data,

@@ -19,6 +19,8 @@ CACHE_DIR = Path(os.environ.get("ASSISTANT_CACHE", "~/.cache/pi-assistant")).exp
 REPO_MODELS = Path(__file__).resolve().parent.parent / "models"
 """The project's own small models (the LoRA adapter), committed in the repo."""
 DEFAULT_ADAPTER = REPO_MODELS / "router-lora.gguf"
+DEFAULT_READER = REPO_MODELS / "reader-lora.gguf"
+"""The skill reader: an adapter trained on many registries to read any skill listing (models/READER_CARD.md)."""
 
 
 def _package_dir(package: str, sub: str = "data") -> Path:
@@ -92,15 +94,16 @@ def llm_model_path(configured: str) -> Path:
     return path
 
 
-def adapter_path(configured: str) -> Path | None:
-    """The LoRA adapter: "off" for none, empty for the shipped one (if present), or a path."""
+def adapter_path(configured: str, shipped: Path = DEFAULT_ADAPTER, key: str = "router.lora") -> Path | None:
+    """The LoRA adapter: "off" for none, empty for the shipped one (if present), or a path; key names the setting
+    in the error for a missing file."""
     if configured == "off":
         return None
     if not configured:
-        return DEFAULT_ADAPTER if DEFAULT_ADAPTER.is_file() else None
+        return shipped if shipped.is_file() else None
     path = Path(configured).expanduser()
     if not path.is_file():
-        raise ModelError(f"LoRA adapter {path} does not exist (router.lora in the config)")
+        raise ModelError(f"LoRA adapter {path} does not exist ({key} in the config)")
     return path
 
 
@@ -158,14 +161,15 @@ def merge_wanted(setting: str) -> bool:
     return setting == "on" or (setting == "auto" and platform.machine() in ("x86_64", "AMD64"))
 
 
-def merged_router_path(model: Path, adapter: Path) -> Path:
+def merged_router_path(model: Path, adapter: Path, role: str = "router") -> Path:
     """The model with the adapter folded in, built once into the cache (named by both files' size, time and name,
-    so a new adapter from `make finetune` gets its own): ModelError when gguf is missing or the merge fails."""
+    so a new adapter from `make finetune` gets its own): ModelError when gguf is missing or the merge fails. role
+    ("router", "reader") keeps one merged copy per model the assistant runs."""
     key = hashlib.sha256()
     for path in (model, adapter):
         stat = path.stat()
         key.update(f"{path.resolve()} {stat.st_size} {stat.st_mtime_ns}".encode())
-    target = CACHE_DIR / f"router-merged-{key.hexdigest()[:16]}.gguf"
+    target = CACHE_DIR / f"{role}-merged-{key.hexdigest()[:16]}.gguf"
     if target.is_file():
         return target
     try:
@@ -180,7 +184,7 @@ def merged_router_path(model: Path, adapter: Path) -> Path:
         partial.unlink(missing_ok=True)
         raise ModelError(f"could not merge {adapter.name} into {model.name}: {error}") from None
     partial.replace(target)
-    for old in CACHE_DIR.glob("router-merged-*.gguf"):  # one merged copy at a time: they are 290 MB each
+    for old in CACHE_DIR.glob(f"{role}-merged-*.gguf"):  # one merged copy a role: they are 290 MB each
         if old != target:
             old.unlink(missing_ok=True)
     return target
@@ -249,6 +253,10 @@ def main() -> None:
         print(f"lora: {adapter or 'none shipped yet'}")
         if adapter is not None and merge_wanted("auto"):  # the first start need not wait for it
             print(f"router merged: {merged_router_path(path, adapter)}")
+        reader = adapter_path("", DEFAULT_READER)
+        print(f"skill reader: {reader or 'none shipped'}")
+        if reader is not None and merge_wanted("auto"):
+            print(f"reader merged: {merged_router_path(path, reader, 'reader')}")
 
 
 if __name__ == "__main__":

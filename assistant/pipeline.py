@@ -60,6 +60,7 @@ class Assistant:
         llm: LlmBackend | None = None,
         *,
         trace: bool = True,
+        reader: LlmBackend | None = None,
     ) -> None:
         self.config = config
         self.registry = registry or load_registry(config)
@@ -74,6 +75,7 @@ class Assistant:
             min_confidence=config.router.min_confidence,
             unsure_hearing_logprob=config.router.unsure_hearing_logprob,
             min_confidence_unsure=config.router.min_confidence_unsure,
+            reader=reader,
         )
         self.traces = TraceStore(config.data_path / "traces.sqlite") if trace else None
         self.executor = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="skill")
@@ -233,11 +235,15 @@ def build_assistant(config: Config, *, llm: bool = True, trace: bool = True, laz
     """An Assistant with the registry, and the LLM router unless disabled (lazy: loaded on first need)."""
     registry = load_registry(config)
     backend: LlmBackend | None = None
+    reader: LlmBackend | None = None
     if llm and config.router.llm:
-        from assistant.routing.llm import LazyBackend, load_backend  # heavy: llama.cpp loads only when asked
+        # heavy: llama.cpp loads only when asked
+        from assistant.routing.llm import LazyBackend, load_backend, load_reader, reader_adapter
         from assistant.routing.prompt import check_listing
 
         check_listing(registry)  # at start-up, even when the model itself loads on first need
 
         backend = LazyBackend(lambda: load_backend(config, registry)) if lazy else load_backend(config, registry)
-    return Assistant(config, registry, backend, trace=trace)
+        if reader_adapter(config, registry) is not None:
+            reader = LazyBackend(lambda: load_reader(config, registry)) if lazy else load_reader(config, registry)
+    return Assistant(config, registry, backend, trace=trace, reader=reader)

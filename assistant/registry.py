@@ -424,6 +424,11 @@ class Registry:
         """Skill names in registration order, without none."""
         return list(self.skills)
 
+    def added(self) -> list[str]:
+        """The skills a household or developer added from skill folders: every skill not from the built-in package
+        'skills' (the router asks its skill reader about these)."""
+        return [name for name, item in self.skills.items() if not _builtin(item)]
+
     def get(self, name: str) -> Skill:
         """The skill called name, or UnknownSkill."""
         try:
@@ -529,6 +534,12 @@ def _where(item: Skill) -> str:
     if code is None:
         return f"module {getattr(item.func, '__module__', '?')}"
     return f"{code.co_filename}:{code.co_firstlineno}"
+
+
+def _builtin(item: Skill) -> bool:
+    """Whether a skill comes from the built-in package 'skills' (skill folders import as user_skills.*)."""
+    module = getattr(item.func, "__module__", "") or ""
+    return module == "skills" or module.startswith("skills.")
 
 
 def _import_file(path: Path) -> types.ModuleType:

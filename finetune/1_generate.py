@@ -394,6 +394,7 @@ def generate(registry: Registry, args: argparse.Namespace) -> dict[str, Any]:
             mix=Mix(
                 size=args.episode_size,
                 builtin_share=args.builtin_share,
+                other_share=args.other_share,
                 extra_skills=(args.extra_skills[0], args.extra_skills[1]),
             ),
         )
@@ -433,6 +434,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--builtin-share", type=float, default=0.5, help="share of an episode's requests for listed built-ins (v1: 0.5)"
     )
     parser.add_argument(
+        "--other-share",
+        type=float,
+        default=0.3,
+        help="share of an episode's requests for the other listed skills (v1-v4: 0.3); the rest are none()",
+    )
+    parser.add_argument(
         "--extra-skills",
         type=int,
         nargs=2,
@@ -454,6 +461,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     low, high = args.extra_skills
     if not 0 <= low <= high:
         parser.error(f"--extra-skills: MIN must be 0 or more and at most MAX, got {low} {high}")
+    if min(args.builtin_share, args.other_share) < 0 or args.builtin_share + args.other_share > 1:
+        parser.error(
+            f"--builtin-share {args.builtin_share:g} and --other-share {args.other_share:g}: each must be 0 or more "
+            "and together at most 1 (the rest of an episode is none())"
+        )
     return args
 
 

@@ -304,3 +304,21 @@ def test_extra_skills_sets_how_many_other_skills_an_episode_lists(builtin, tmp_p
     for bad in (["5", "2"], ["-1", "3"]):
         with pytest.raises(SystemExit):
             gen.parse_args(["--extra-skills", *bad])
+
+
+def test_shares_set_an_episodes_mix_and_must_leave_room_for_none(builtin, tmp_path):
+    """--builtin-share and --other-share: requests for listed built-ins and for the other listed skills; none()
+    takes the rest, so shares over 1 are a usage error."""
+    options = ["--scale", "0.06", "--per-skill", "5", "--no-corrections", "--episode-size", "20"]
+    args = gen.parse_args(["--out", str(tmp_path), *options, "--builtin-share", "0.2", "--other-share", "0.55"])
+    args.episodes, args.evals = 12, []
+    gen.generate(builtin, args)
+    episodes = [json.loads(line) for line in (tmp_path / "episodes.jsonl").read_text(encoding="utf-8").splitlines()]
+    for episode in episodes:
+        listed = {s["name"] for s in episode["skills"]}
+        calls = [parse_call(r.get("target") or r["call"]).name for r in episode["examples"]]
+        assert sum(c in builtin.names() for c in calls) == 4, calls  # 0.2 of 20
+        assert sum(c in listed and c not in builtin.names() for c in calls) == 11  # 0.55 of 20
+    for bad in (["--builtin-share", "0.6", "--other-share", "0.5"], ["--other-share", "-0.1"]):
+        with pytest.raises(SystemExit):
+            gen.parse_args(bad)

@@ -154,12 +154,13 @@ def bench_route(config: Config, options: BenchOptions) -> dict[str, Any]:
 
 def bench_listing(config: Config, options: BenchOptions) -> dict[str, Any]:
     """The skill listing with the built-ins and with about 30 skills (plus evals/unseen/skills, skills no training
-    named): its size, the time to build it and to evaluate it as the cached prefix, and LLM route latency with it."""
+    named): its size, the time to build it and to evaluate it as the cached prefix, and LLM route latency with it:
+    for built-in requests, and for requests to the added skills (the skill reader asked too)."""
     from dataclasses import replace
 
     from assistant.evaluation.evaluate import EVALS_DIR
     from assistant.registry import Registry
-    from assistant.routing.llm import load_backend
+    from assistant.routing.llm import load_backend, load_reader, prompt_mode, reader_adapter
     from assistant.routing.prompt import static_prefix
     from assistant.routing.router import Router
 
@@ -169,7 +170,7 @@ def bench_listing(config: Config, options: BenchOptions) -> dict[str, Any]:
     for label, dirs in (("builtin", []), ("30", [extra])):
         started = time.perf_counter()
         registry = Registry.load([*(Path(d) for d in config.skill_dirs), *dirs])
-        prefix = static_prefix(registry, examples=config.router.prompt == "examples")
+        prefix = static_prefix(registry, examples=prompt_mode(config.router) == "examples")
         build_ms = (time.perf_counter() - started) * 1000
         result[f"listing_{label}_skills"] = len(registry.skills)
         result[f"listing_{label}_build_ms"] = round(build_ms, 1)
@@ -180,17 +181,43 @@ def bench_listing(config: Config, options: BenchOptions) -> dict[str, Any]:
         backend = load_backend(uncached, registry)
         result[f"listing_{label}_startup_ms"] = round((time.perf_counter() - started) * 1000, 1)
         result[f"listing_{label}_tokens"] = getattr(backend, "prefix_len", None)
+        reader = None
         if label == "30":
-            router = Router(registry, backend, fast_path=config.router.fast_path)
-            texts = [t for t in LLM_UTTERANCES if router.matcher is None or router.matcher.match(t) is None]
-            for text in texts:
+            if reader_adapter(config, registry) is not None:
+                started = time.perf_counter()
+                reader = load_reader(uncached, registry)
+                result["reader_30_startup_ms"] = round((time.perf_counter() - started) * 1000, 1)
+                result["reader_30_tokens"] = getattr(reader, "prefix_len", None)
+            router = Router(registry, backend, fast_path=config.router.fast_path, reader=reader)
+            unmatched = [
+                t
+                for t in (*LLM_UTTERANCES, *_added_skill_requests(EVALS_DIR / "unseen.jsonl"))
+                if router.matcher is None or router.matcher.match(t) is None
+            ]
+            texts = [t for t in unmatched if t in LLM_UTTERANCES]
+            added = [t for t in unmatched if t not in LLM_UTTERANCES]
+            for text in texts + added:
                 router.route(text)
             route_ms = [router.route(text).timings_ms["route_ms"] for _ in range(options.rounds) for text in texts]
             result.update(_stats("route_30_skills", route_ms))
-        close = getattr(backend, "close", None)
-        if callable(close):
-            close()
+            added_ms = [router.route(text).timings_ms["route_ms"] for _ in range(options.rounds) for text in added]
+            result.update(_stats("route_30_added_skill", added_ms))
+            result["route_30_added_skill_n"] = len(added_ms)
+        for model in (backend, reader):
+            close = getattr(model, "close", None)
+            if callable(close):
+                close()
     return result
+
+
+def _added_skill_requests(path: Path, limit: int = 24) -> list[str]:
+    """Requests for the project's held-out household skills (short, as said at home), from the unseen set."""
+    texts: list[str] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        example = json.loads(line)
+        if "household" in example.get("tags", ()) and len(texts) < limit:
+            texts.append(example["text"])
+    return texts
 
 
 def bench_voice(config: Config, options: BenchOptions) -> dict[str, Any]:

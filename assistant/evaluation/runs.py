@@ -269,6 +269,7 @@ def provenance(
     """Everything needed to know what produced a run, and to reproduce it; skill_dirs: folder -> where it came from
     (default: the config's skill_dirs)."""
     from assistant.models import adapter_path, llm_model_path
+    from assistant.routing.llm import reader_adapter
 
     cache = store_dir / "sha256-cache.json"
     llm_used = backend is not None
@@ -281,6 +282,9 @@ def provenance(
         adapter = getattr(backend, "adapter_path", None) or adapter_path(config.router.lora)
         model["adapter_path"] = str(adapter) if adapter else None
         model["adapter_sha256"] = file_sha256(Path(adapter), cache) if adapter else None
+        reader = reader_adapter(config, registry)  # asked when the registry has added skills
+        model["reader_path"] = str(reader) if reader else None
+        model["reader_sha256"] = file_sha256(reader, cache) if reader else None
     digest, source = prompt_hash(registry, backend, config)
     return {
         "git": git_state(),

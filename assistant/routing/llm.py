@@ -378,19 +378,44 @@ def adapter_prompt(adapter: Path) -> str:
 
 def load_backend(config: Config, registry: Registry) -> LlmBackend:
     """The configured backend; ModelError names a missing model or adapter file."""
-    from assistant.models import adapter_path, llm_model_path, merge_wanted, merged_router_path
+    from assistant.models import adapter_path
 
     router = config.router
     if router.backend == "server":
         return ServerBackend(registry, router.server_url)
     if router.backend != "local":
         raise ConfigError(f'{config.source}: router.backend must be "local" or "server", got {router.backend!r}')
-    lora = adapter_path(router.lora)
-    prompt = prompt_mode(router)
+    return _local(config, registry, adapter_path(router.lora), prompt_mode(router), "router")
+
+
+def reader_adapter(config: Config, registry: Registry) -> Path | None:
+    """The skill reader's adapter (router.reader) for a registry with added skills and the local backend; None when
+    there is nothing for it to read, it is off, or none is shipped. ModelError names a configured file missing."""
+    from assistant.models import DEFAULT_READER, adapter_path
+
+    if not registry.added() or config.router.backend != "local" or not config.router.llm:
+        return None
+    return adapter_path(config.router.reader, DEFAULT_READER, "router.reader")
+
+
+def load_reader(config: Config, registry: Registry) -> LlmBackend:
+    """The skill reader's backend (reader_adapter must have named one): its adapter with the prompt it was trained
+    with (its card; the listing for the shipped reader)."""
+    reader = reader_adapter(config, registry)
+    if reader is None:
+        raise ModelError("no skill reader to load (router.reader is off, or the registry has no added skills)")
+    return _local(config, registry, reader, adapter_prompt(reader), "reader")
+
+
+def _local(config: Config, registry: Registry, lora: Path | None, prompt: str, role: str) -> LocalBackend:
+    """llama.cpp in process with the configured model and this adapter (folded in when router.merge says so)."""
+    from assistant.models import llm_model_path, merge_wanted, merged_router_path
+
+    router = config.router
     model = llm_model_path(router.model)
     if lora is not None and merge_wanted(router.merge):
         try:
-            model, lora = merged_router_path(model, lora), None
+            model, lora = merged_router_path(model, lora, role), None
         except ModelError as error:  # a merge that cannot be made is no reason not to answer
             log.warning("llm: %s; applying the adapter at run time instead", error)
     return LocalBackend(
@@ -405,4 +430,12 @@ def load_backend(config: Config, registry: Registry) -> LlmBackend:
     )
 
 
-__all__ = ["LazyBackend", "LocalBackend", "ServerBackend", "load_backend", "server_grammar"]
+__all__ = [
+    "LazyBackend",
+    "LocalBackend",
+    "ServerBackend",
+    "load_backend",
+    "load_reader",
+    "reader_adapter",
+    "server_grammar",
+]

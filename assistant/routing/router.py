@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from assistant.calls import NONE_CALL, Call, parse_call
@@ -71,6 +71,8 @@ class Route:
     """The model's mean token probability for its call (1.0 on the fast path)."""
     unsure: bool = False
     """The call became none() because the request was heard unsurely and the model was not sure enough either."""
+    reader: str = ""
+    """The skill reader's call, when it was asked (the router's call was none() or one of the added skills)."""
 
     def as_json(self) -> dict[str, Any]:
         """The route --jsonl record fields (without id and transcript)."""
@@ -84,6 +86,7 @@ class Route:
             "generated_tokens": self.generated_tokens,
             "confidence": round(self.confidence, 3),
             **({"error": self.error} if self.error else {}),
+            **({"reader": self.reader} if self.reader else {}),
         }
 
 
@@ -99,10 +102,17 @@ class Router:
         min_confidence: float = 0.0,
         unsure_hearing_logprob: float = -0.5,
         min_confidence_unsure: float = 0.0,
+        reader: LlmBackend | None = None,
     ) -> None:
         self.registry = registry
         self.matcher = FastMatcher(registry) if fast_path else None
         self.llm = llm
+        self.builtin = frozenset(registry.names()) - frozenset(registry.added())
+        """Built-in skill names: a call for one of these is the router's to make, the reader is not asked."""
+        self.reader = reader if registry.added() else None
+        """The skill reader (a model trained to read any skill listing), asked when the router's call is none() or
+        one of the added skills: the router's adapter knows the built-ins, the reader reads new skills
+        (docs/skills.md, "The skill reader")."""
         self.min_confidence = min_confidence
         self.unsure_hearing_logprob = unsure_hearing_logprob
         self.min_confidence_unsure = min_confidence_unsure
@@ -120,13 +130,39 @@ class Router:
             route = Route(NONE_CALL, "none", error="no fast-path match and no LLM configured")
             route.timings_ms["route_ms"] = (time.perf_counter() - start) * 1000
             return route
+        route = self._ask(self.llm, text, context or {}, heard_logprob)
+        if self.reader is not None and route.call.name not in self.builtin:
+            route = self._reread(route, self._ask(self.reader, text, context or {}, heard_logprob))
+        route.timings_ms["route_ms"] = (time.perf_counter() - start) * 1000
+        return route
+
+    def _reread(self, first: Route, reader: Route) -> Route:
+        """The router's answer after the skill reader's: the reader's call when it is one of the added skills or
+        none(), else the router's own (the reader chose a built-in: the router knows those better). Timings and
+        tokens of both passes are counted."""
+        unavailable = not reader.raw and reader.error  # no answer at all: the router's call stands
+        chosen = reader if reader.call.name not in self.builtin and not unavailable else first
+        other = first if chosen is reader else reader
+        timings = dict(first.timings_ms)
+        for key, value in reader.timings_ms.items():
+            timings[key.replace("llm_", "reader_", 1)] = value
+        return replace(
+            chosen,
+            timings_ms=timings,
+            prompt_tokens=first.prompt_tokens + reader.prompt_tokens,
+            generated_tokens=first.generated_tokens + reader.generated_tokens,
+            error=chosen.error or (f"skill reader: {other.raw or other.error}" if chosen is first else ""),
+            reader=str(reader.call),
+        )
+
+    def _ask(self, llm: LlmBackend, text: str, context: dict[str, str], heard_logprob: float | None) -> Route:
+        """One model's call for text, validated and held to the confidence floors; none() with the reason when the
+        model is unavailable or its output is rejected."""
         try:
-            completion = self.llm.complete(text, context or {})
+            completion = llm.complete(text, context)
         except AssistantError as error:  # a model that fails or a server that is down: none() with the reason
             log.warning("router: %s", error)
-            route = Route(NONE_CALL, "llm", error=f"LLM unavailable: {error}")
-            route.timings_ms["route_ms"] = (time.perf_counter() - start) * 1000
-            return route
+            return Route(NONE_CALL, "llm", error=f"LLM unavailable: {error}")
         route = Route(
             NONE_CALL,
             "llm",
@@ -160,7 +196,6 @@ class Router:
             log.info("router: %s", route.error)
         except AssistantError as error:  # a Normalize converter may raise our own errors
             route.error = f"model output rejected: {error}"
-        route.timings_ms["route_ms"] = (time.perf_counter() - start) * 1000
         return route
 
     def _unsure(self, heard_logprob: float | None, confidence: float) -> bool:

@@ -19,7 +19,7 @@ from assistant.routing.decoder import CallSpace, CopyWords, Decoder, State, _num
 from assistant.routing.grounding import SaidNumbers
 from assistant.routing.llm import LazyBackend, ServerBackend, load_backend, server_grammar
 from assistant.routing.prompt import context_lines, few_shot, request_lines, static_prefix
-from assistant.routing.router import Completion, Router
+from assistant.routing.router import Completion, Route, Router
 from skills.calculate.spoken_math import to_expression
 from tests.http_server import RecordedServer, closed_port_url, http_server  # noqa: F401  (fixture)
 
@@ -774,3 +774,56 @@ def test_said_as_must_name_literal_values():
         def outlook(day: Literal["today", "saturday"] = "today") -> Reply:
             """Weather for a day."""
             return Reply(day)
+
+
+def test_the_skill_reader_answers_for_added_skills_and_leaves_the_built_ins_to_the_router():
+    registry = Registry([*Registry.load().skills.values(), lights_off])  # the built-ins and one added skill
+
+    def route(router_says: str, reader_says: str, text: str = "lights out") -> Route:
+        reader = JunkBackend(reader_says, 0.95)
+        return Router(registry, JunkBackend(router_says, 0.95), fast_path=False, reader=reader).route(text)
+
+    built_in = route('weather(location="Oslo")', "lights_off()", "weather in oslo")
+    assert built_in.call == Call("weather", {"location": "Oslo"}) and built_in.reader == ""  # the reader not asked
+    added = route("none()", "lights_off()")
+    assert added.call == Call("lights_off") and added.reader == "lights_off()"
+    assert added.prompt_tokens == 6 and {"llm_prompt_ms", "reader_prompt_ms"} <= set(added.timings_ms)
+    assert added.as_json()["reader"] == "lights_off()"
+    declined = route("lights_off()", "none()")
+    assert declined.call == Call("none") and declined.reader == "none()"
+    # The reader chose a built-in: the router, trained on the built-ins, keeps its own call, and says why.
+    kept = route("lights_off()", 'weather(location="Oslo")')
+    assert kept.call == Call("lights_off") and "skill reader" in kept.error
+    unreadable = route("none()", "lights_off(")
+    assert unreadable.call == Call("none") and "model output rejected" in unreadable.error
+
+
+def test_a_failing_skill_reader_leaves_the_routers_call():
+    class Down:
+        def complete(self, text, context):
+            raise ModelError("llama.cpp failed")
+
+    registry = Registry([*Registry.load().skills.values(), lights_off])
+    route = Router(registry, JunkBackend("lights_off()", 0.95), fast_path=False, reader=Down()).route("lights out")
+    assert route.call == Call("lights_off") and "llama.cpp failed" in route.error
+
+
+def test_a_registry_of_built_ins_has_no_skill_reader():
+    assert Registry.load().added() == []
+    assert Router(Registry.load(), JunkBackend("none()", 1.0), reader=JunkBackend("weather()", 1.0)).reader is None
+    assert Registry([*Registry.load().skills.values(), lights_off]).added() == ["lights_off"]
+
+
+def test_the_skill_reader_is_the_shipped_one_unless_configured_and_a_missing_one_is_named(tmp_path):
+    from assistant.models import DEFAULT_READER
+    from assistant.routing.llm import reader_adapter
+
+    added = Registry([*Registry.load().skills.values(), lights_off])
+    assert reader_adapter(Config(data_dir=str(tmp_path)), added) == DEFAULT_READER
+    assert reader_adapter(Config(data_dir=str(tmp_path)), Registry.load()) is None  # nothing for it to read
+    assert reader_adapter(Config(data_dir=str(tmp_path), router=RouterConfig(reader="off")), added) is None
+    server = RouterConfig(backend="server")  # a server's model reads the few-shot prompt; no second model here
+    assert reader_adapter(Config(data_dir=str(tmp_path), router=server), added) is None
+    missing = Config(data_dir=str(tmp_path), router=RouterConfig(reader=str(tmp_path / "reader.gguf")))
+    with pytest.raises(ModelError, match=r"reader\.gguf does not exist \(router\.reader"):
+        reader_adapter(missing, added)
