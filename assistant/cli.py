@@ -42,9 +42,7 @@ def cmd_ask(args: argparse.Namespace, config: Config) -> int:
             print(
                 json.dumps(
                     {
-                        "call": str(turn.route.call),
-                        "path": turn.route.path,
-                        **({"reader": turn.route.reader} if turn.route.reader else {}),
+                        **turn.route.as_json(),  # the call, path, tokens, confidence, the skill reader's call
                         "timings_ms": turn.timings_ms,
                         "error": turn.error,
                         "data": turn.reply.data,

@@ -111,6 +111,9 @@ def check_models(config: Config) -> Check:
     if config.router.llm and config.router.backend == "local":
         parts.append(("router LLM", lambda: models.llm_model_path(config.router.model)))
         parts.append(("LoRA adapter", lambda: models.adapter_path(config.router.lora) or "none"))
+        if config.skill_dirs and config.router.reader != "off":  # asked about the skills the folders add
+            reader = config.router.reader
+            parts.append(("skill reader", lambda: models.adapter_path(reader, models.DEFAULT_READER, "router.reader")))
     if config.audio.trigger == "wake" and config.audio.wake_engine != "transcript":
         parts.append((f"wake word {config.audio.wake_word}", lambda: _wake_model(config)))
     for name, locate in parts:

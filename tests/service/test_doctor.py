@@ -6,7 +6,7 @@ import json
 import socket
 from dataclasses import replace
 
-from assistant.config import AudioConfig, Config, SttConfig
+from assistant.config import AudioConfig, Config, RouterConfig, SttConfig
 from assistant.service.doctor import (
     check_clock,
     check_cpu,
@@ -87,6 +87,10 @@ def test_a_missing_model_is_named_with_the_fix(tmp_path):
     assert check.fix == "run `make install` in the checkout"
     second = check_models(Config(stt=SttConfig(second_opinion=str(tmp_path / "bigger"))))
     assert second.status == "fail" and "(second opinion)" in second.sentence and "has no model.bin" in second.sentence
+    reader = Config(skill_dirs=[str(tmp_path)], router=RouterConfig(reader=str(tmp_path / "reader.gguf")))
+    missing = check_models(reader)
+    assert missing.status == "fail" and "skill reader: LoRA adapter" in missing.sentence
+    assert "router.reader" in missing.sentence
 
 
 def test_the_network_check_connects_to_the_configured_services(http_server, tmp_path):  # noqa: F811
