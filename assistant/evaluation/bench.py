@@ -189,13 +189,11 @@ def bench_listing(config: Config, options: BenchOptions) -> dict[str, Any]:
                 result["reader_30_startup_ms"] = round((time.perf_counter() - started) * 1000, 1)
                 result["reader_30_tokens"] = getattr(reader, "prefix_len", None)
             router = Router(registry, backend, fast_path=config.router.fast_path, reader=reader)
-            unmatched = [
-                t
-                for t in (*LLM_UTTERANCES, *_added_skill_requests(EVALS_DIR / "unseen.jsonl"))
-                if router.matcher is None or router.matcher.match(t) is None
-            ]
-            texts = [t for t in unmatched if t in LLM_UTTERANCES]
-            added = [t for t in unmatched if t not in LLM_UTTERANCES]
+            matcher = router.matcher
+            texts, added = (
+                [t for t in requests if matcher is None or matcher.match(t) is None]
+                for requests in (LLM_UTTERANCES, _added_skill_requests(EVALS_DIR / "unseen.jsonl"))
+            )
             for text in texts + added:
                 router.route(text)
             route_ms = [router.route(text).timings_ms["route_ms"] for _ in range(options.rounds) for text in texts]
@@ -212,12 +210,8 @@ def bench_listing(config: Config, options: BenchOptions) -> dict[str, Any]:
 
 def _added_skill_requests(path: Path, limit: int = 24) -> list[str]:
     """Requests for the project's held-out household skills (short, as said at home), from the unseen set."""
-    texts: list[str] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        example = json.loads(line)
-        if "household" in example.get("tags", ()) and len(texts) < limit:
-            texts.append(example["text"])
-    return texts
+    examples = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines())
+    return [e["text"] for e in examples if "household" in e.get("tags", ())][:limit]
 
 
 def bench_voice(config: Config, options: BenchOptions) -> dict[str, Any]:

@@ -142,7 +142,6 @@ class Router:
         tokens of both passes are counted."""
         unavailable = not reader.raw and reader.error  # no answer at all: the router's call stands
         chosen = reader if reader.call.name not in self.builtin and not unavailable else first
-        other = first if chosen is reader else reader
         timings = dict(first.timings_ms)
         for key, value in reader.timings_ms.items():
             timings[key.replace("llm_", "reader_", 1)] = value
@@ -151,7 +150,7 @@ class Router:
             timings_ms=timings,
             prompt_tokens=first.prompt_tokens + reader.prompt_tokens,
             generated_tokens=first.generated_tokens + reader.generated_tokens,
-            error=chosen.error or (f"skill reader: {other.raw or other.error}" if chosen is first else ""),
+            error=chosen.error or ("" if chosen is reader else f"skill reader: {reader.raw or reader.error}"),
             reader=str(reader.call),
         )
 
