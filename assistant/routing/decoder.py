@@ -6,7 +6,8 @@ them: a node with one child is forced (fed in the same batch, never sampled); a 
 decision made by comparing the logits of those few tokens; strings take any token except quotes, backslashes
 and control characters (or, in copy mode, only pieces of the utterance's words) until a closing token such
 as `",` or `")`; numbers take digits that can still end inside the parameter's Range. This is the same language
-as Registry.grammar(), without llama.cpp's grammar sampler walking 262k tokens per step.
+as Registry.grammar(), without llama.cpp's grammar sampler walking 262k tokens per step. With skill_search, the
+skill itself is chosen by the probability of its whole name (Decoder._search_skill), the rest greedily.
 
 Long: CallSpace (the tries built from a registry) and Decoder (the walk over them) keep one invariant together, that
 they accept exactly the language of Registry.grammar(); CopyWords and the number checks are the free slots inside
@@ -202,6 +203,8 @@ class Node:
 
     children: dict[int, Node] = field(default_factory=dict)
     outcome: object = None
+    skills: set[str] = field(default_factory=set)
+    """The skills whose calls pass through this node (start trie only): more than one while the name is open."""
 
 
 @dataclass(frozen=True)
@@ -257,7 +260,7 @@ class CallSpace:
         for item in registry.skills.values():
             slots = [Slot(item.name, i, _slot_kind(p), p) for i, p in enumerate(item.params)]
             for text, outcome in self._chunks(slots, 0, first=True):
-                self._insert(self.start, tokenize(f" {item.name}(" + text), outcome)
+                self._insert(self.start, tokenize(f" {item.name}(" + text), outcome, item.name)
             for slot in slots:
                 after = self.after[slot] = Node()
                 for text, outcome in self._chunks(slots, slot.index + 1, first=False):
@@ -267,7 +270,7 @@ class CallSpace:
                     self.values[slot] = Node()
                     for choice in choices:
                         self._insert(self.values[slot], tokenize(choice), ("after", slot))
-        self._insert(self.start, tokenize(" none()"), END)
+        self._insert(self.start, tokenize(" none()"), END, "none")
         self.longest_call = max(
             (
                 len(f" {item.name}()".encode())
@@ -305,11 +308,20 @@ class CallSpace:
         return out
 
     @staticmethod
-    def _insert(root: Node, tokens: list[int], outcome: object) -> None:
+    def _insert(root: Node, tokens: list[int], outcome: object, skill: str = "") -> None:
         node = root
         for token in tokens:
+            if skill:
+                node.skills.add(skill)
             node = node.children.setdefault(token, Node())
+        if skill:
+            node.skills.add(skill)
         node.outcome = outcome
+
+    @staticmethod
+    def naming(state: State) -> bool:
+        """True while the call's skill is still open: the state is in the start trie above two or more skills."""
+        return not state.done and state.slot is None and state.node is not None and len(state.node.skills) > 1
 
     def initial(self) -> State:
         """The state before the first token of a call."""
@@ -499,6 +511,7 @@ class Decoder:
         copy_strings: bool = True,
         speculate: int = 3,
         span_bonus: float = 0.0,
+        skill_search: bool = False,
     ) -> None:
         self.space = space
         self.engine = engine
@@ -506,6 +519,8 @@ class Decoder:
         self.speculate = speculate
         self.span_bonus = span_bonus
         """Logit added, inside a copied string, to a piece that goes on as the request was said (see _choose)."""
+        self.skill_search = skill_search
+        """Choose the skill by the probability of its whole name (_search_skill), not token by token."""
 
     def _forced(self, state: State, content: frozenset[int] | None, out: list[int]) -> State:
         """Follow single-option steps (not inside free strings), appending their tokens to out."""
@@ -553,6 +568,63 @@ class Decoder:
         shifted = np.exp(logits - logits[best])
         return options[best], float(1.0 / shifted.sum())
 
+    def _search_skill(
+        self, scores: ScoresLike, allowed: frozenset[int] | None
+    ) -> tuple[list[int], list[float], State, int]:
+        """The skill whose whole name is likeliest: (its tokens, the probability of each decision on the way, the
+        state after them, evals made). The engine holds the prompt; scores are its predictions after it.
+
+        Greedy decoding commits to the first token of a name: "I'm looking for a hotel" with find_restaurants,
+        find_movies and search_hotel listed goes "find" (the likelier first word) and then cannot reach the hotel.
+        This is a best-first search over the name trie, pruned by the best whole name found so far (a name's
+        probability only falls as it goes on): a branch less likely at its first word than a whole name already
+        found is never evaluated, and a name that is the only one under its first word costs nothing. On return
+        the engine holds the prompt and as much of the chosen name as it evaluated, up to its last token."""
+        space, engine = self.space, self.engine
+        base = engine.n_past
+        best: tuple[float, list[int], list[float], State] | None = None
+        held: list[int] = []
+        evals = 0
+
+        def visit(state: State, scores: ScoresLike, logp: float, path: list[int], probs: list[float]) -> None:
+            nonlocal best, held, evals
+            options = space.options(state, allowed)
+            tokens = list(options)
+            logits = np.asarray(scores.of(tokens), dtype=np.float64)
+            chosen = logits - logits.max() - math.log(float(np.exp(logits - logits.max()).sum()))
+            # Past the first token, what the model gives to tokens no name allows counts against a branch, so
+            # names are compared by their probability over the whole vocabulary (at the first token, where every
+            # branch shares the normalizer, over the options: the same order).
+            whole = chosen
+            if scores.full is not None:
+                top = float(scores.full.max())
+                whole = logits - top - math.log(float(np.exp(scores.full.astype(np.float64) - top).sum()))
+            for i in np.argsort(-whole):
+                total = logp + float(whole[i])
+                if best is not None and total <= best[0]:
+                    break  # sorted: every later option is less likely still
+                step, nxt = [*path, tokens[i]], options[tokens[i]]
+                step_probs = [*probs, math.exp(float(chosen[i]))]
+                while space.naming(nxt) and len(forced := space.options(nxt, allowed)) == 1:
+                    token, nxt = next(iter(forced.items()))
+                    step.append(token)
+                if not space.naming(nxt):
+                    best = (total, step, step_probs, nxt)
+                    continue
+                engine.truncate(base + len(path))
+                (after,) = engine.eval(step[len(path) :], [len(step) - len(path) - 1], full=True)
+                held, evals = step, evals + 1
+                visit(nxt, after, total, step, step_probs)
+
+        visit(space.initial(), scores, 0.0, [], [])
+        assert best is not None  # none() is always an option
+        _, path, probs, state = best
+        kept = 0
+        while kept < min(len(held), len(path) - 1) and held[kept] == path[kept]:
+            kept += 1
+        engine.truncate(base + kept)
+        return path, probs, state, evals
+
     def decode(
         self,
         prompt: Sequence[int],
@@ -580,6 +652,14 @@ class Decoder:
         feed = list(prompt)
         state = space.initial()
         evals, prompt_ms, started = 0, 0.0, time.perf_counter()
+        if self.skill_search:
+            base = engine.n_past
+            (scores,) = engine.eval(feed, [len(feed) - 1])
+            prompt_ms = (time.perf_counter() - started) * 1000
+            out, probs, state, searched = self._search_skill(scores, allowed)
+            evals += 1 + searched
+            state = self._forced(state, allowed, out)
+            feed = out[engine.n_past - base - len(prompt) :]
         while not state.done and len(out) < max(MAX_CALL_TOKENS, space.longest_call):
             # The decision point is the end of feed; guess a few structural steps past it and mark each point.
             marks, states, out_at = [len(feed) - 1], [state], [len(out)]

@@ -59,6 +59,7 @@ class LocalBackend:
         copy_strings: bool = True,
         speculate: int = 3,
         span_bonus: float = 0.0,
+        skill_search: bool = False,
         prompt: str = "examples",
         context_keys: tuple[str, ...] = DEFAULT_CONTEXT_KEYS,
         cache_dir: Path | None = None,
@@ -70,7 +71,12 @@ class LocalBackend:
         self.engine = Engine(model_path, lora_path, n_ctx=n_ctx, threads=threads)
         self.space = CallSpace(registry, self.engine.tokenize, self.engine.piece)
         self.decoder = Decoder(
-            self.space, self.engine, copy_strings=copy_strings, speculate=speculate, span_bonus=span_bonus
+            self.space,
+            self.engine,
+            copy_strings=copy_strings,
+            speculate=speculate,
+            span_bonus=span_bonus,
+            skill_search=skill_search,
         )
         self.context_keys = context_keys
         self.prefix = static_prefix(registry, examples=prompt == "examples")
@@ -425,6 +431,7 @@ def _local(config: Config, registry: Registry, lora: Path | None, prompt: str, r
         n_ctx=router.context_tokens,
         threads=router.threads,
         span_bonus=router.span_bonus,
+        skill_search=router.skill_search,
         prompt=prompt,
         cache_dir=config.data_path / "cache",
     )

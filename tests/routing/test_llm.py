@@ -232,11 +232,13 @@ def test_invalid_calls_cannot_be_decoded(text):
     copy=st.booleans(),
     speculate=st.integers(0, 4),
     words=st.lists(st.sampled_from(["Oslo", "rain", "in ", "x", "é", "12", "5", '"', "\\", "\n", ")"]), max_size=6),
+    search=st.booleans(),
 )
-def test_decoder_output_always_parses_and_validates(seed, copy, speculate, words):
+def test_decoder_output_always_parses_and_validates(seed, copy, speculate, words, search):
     content = frozenset(t for w in words for t in toy_tokenize(w))
     engine = RandomEngine(seed)
-    decoded = Decoder(SPACE, engine, copy_strings=copy, speculate=speculate).decode(toy_tokenize("Call:"), content)
+    decoder = Decoder(SPACE, engine, copy_strings=copy, speculate=speculate, skill_search=search)
+    decoded = decoder.decode(toy_tokenize("Call:"), content)
     call = REGISTRY.parse(decoded.text)  # raises if the decoder wrote anything the registry rejects
     assert 0.0 < decoded.confidence <= 1.0
     assert engine.n_past <= len(toy_tokenize("Call:")) + len(decoded.tokens)
@@ -337,6 +339,71 @@ def test_forced_tokens_are_not_decisions():
     state = decoder._forced(state, frozenset(), out)
     assert [VOCAB[t] for t in out] == ["(", "level", "="]
     assert state.slot is not None and state.slot.param.name == "level" and engine.evals == 0
+
+
+@skill
+def find_hotel() -> Reply:
+    """Find a hotel."""
+    return Reply("found")
+
+
+@skill
+def find_food() -> Reply:
+    """Find a restaurant."""
+    return Reply("found")
+
+
+@skill
+def song() -> Reply:
+    """Play a song."""
+    return Reply("playing")
+
+
+class WordEngine:
+    """Logits set by the text fed so far: after "Call: find_" the model spreads its belief over tokens no name
+    allows (as it does for a request that fits neither), so "find" is the likelier first word but neither find_
+    name is as likely as song as a whole."""
+
+    def __init__(self) -> None:
+        self.tokens: list[int] = []
+        self.n_past = 0
+
+    def _scores(self, text: str) -> RandomScores:
+        logits = {" ": 5.0, " none": 0.0} if text.endswith("Call:") else {}
+        if text.endswith("Call: "):
+            logits = {"f": 2.0, "s": 1.5}
+        elif text.endswith("Call: find_"):
+            logits = {"h": 1.0, "f": 1.0, "z": 3.0}
+        scores = RandomScores(random.Random(0))
+        scores.full[:] = -30.0 if logits else 0.0
+        for piece, logit in logits.items():
+            scores.full[TOKEN[piece]] = logit
+        return scores
+
+    def eval(self, tokens, outputs=(), *, full=False):
+        start = len(self.tokens)
+        self.tokens += list(tokens)
+        self.n_past = len(self.tokens)
+        return [self._scores("".join(VOCAB[t] for t in self.tokens[: start + i + 1])) for i in outputs]
+
+    def truncate(self, n_tokens):
+        del self.tokens[n_tokens:]
+        self.n_past = len(self.tokens)
+
+    def piece(self, token):
+        return toy_piece(token)
+
+
+def test_skill_search_weighs_whole_names_where_greedy_commits_to_the_first_word():
+    space = CallSpace(Registry([find_hotel, find_food, song]), toy_tokenize, toy_piece)
+    prompt = toy_tokenize("Call:")
+    greedy = Decoder(space, WordEngine()).decode(prompt)
+    assert greedy.text.startswith("find_")
+    engine = WordEngine()
+    searched = Decoder(space, engine, skill_search=True).decode(prompt)
+    assert searched.text == "song()"
+    assert engine.n_past <= len(prompt) + len(searched.tokens)  # the names tried were dropped from the cache
+    assert "".join(VOCAB[t] for t in engine.tokens).startswith("Call:")
 
 
 class JunkBackend:
