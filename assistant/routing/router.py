@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from assistant.calls import NONE_CALL, Call, parse_call
 from assistant.errors import AssistantError, CallSyntaxError, InvalidArguments, UnknownSkill
+from assistant.i18n import normalize_text
 from assistant.registry import Registry
 from assistant.routing.grounding import SaidNumbers
 from assistant.routing.matcher import FastMatcher, mentioned
@@ -17,6 +18,20 @@ from assistant.routing.matcher import FastMatcher, mentioned
 log = logging.getLogger(__name__)
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+GENERIC_NAME_WORDS = frozenset(
+    "find search get set check book reserve add read call flip spell play rent transfer send request make show list "
+    "lookup look control to of from the a my and or for on off up down all new".split()
+)
+"""Name words that say what a skill does, not what it is about: they name no skill on their own."""
+
+
+def _name_words(text: str) -> set[str]:
+    """The words of a skill name or a normalized request that could name a skill: "find_movies" -> {"movie"}."""
+    words = re.split(r"[_\W]+", text)
+    singular = {w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words}
+    return {w for w in singular if len(w) > 2 and w not in GENERIC_NAME_WORDS}
 
 
 def readable(text: str) -> str:
@@ -113,6 +128,12 @@ class Router:
         """The skill reader (a model trained to read any skill listing), asked when the router's call is none() or
         one of the added skills: the router's adapter knows the built-ins, the reader reads new skills
         (docs/skills.md, "The skill reader")."""
+        self.named_by = {
+            word: frozenset(name for name in registry.added() if word in _name_words(name))
+            for word in {w for name in registry.added() for w in _name_words(name)}
+        }
+        """Words of the added skills' names (find_movies: movie) -> those skills: a request that says one is asked of
+        the reader even after a built-in call ("I want to watch a movie" is no song when find_movies is listed)."""
         self.min_confidence = min_confidence
         self.unsure_hearing_logprob = unsure_hearing_logprob
         self.min_confidence_unsure = min_confidence_unsure
@@ -131,17 +152,24 @@ class Router:
             route.timings_ms["route_ms"] = (time.perf_counter() - start) * 1000
             return route
         route = self._ask(self.llm, text, context or {}, heard_logprob)
-        if self.reader is not None and route.call.name not in self.builtin:
-            route = self._reread(route, self._ask(self.reader, text, context or {}, heard_logprob))
+        named = self._named(text) if route.call.name in self.builtin else frozenset()
+        if self.reader is not None and (route.call.name not in self.builtin or named):
+            route = self._reread(route, self._ask(self.reader, text, context or {}, heard_logprob), named)
         route.timings_ms["route_ms"] = (time.perf_counter() - start) * 1000
         return route
 
-    def _reread(self, first: Route, reader: Route) -> Route:
+    def _named(self, text: str) -> frozenset[str]:
+        """The added skills whose name words the request says."""
+        return frozenset().union(*(self.named_by.get(w, frozenset()) for w in _name_words(normalize_text(text))))
+
+    def _reread(self, first: Route, reader: Route, named: frozenset[str] = frozenset()) -> Route:
         """The router's answer after the skill reader's: the reader's call when it is one of the added skills or
-        none(), else the router's own (the reader chose a built-in: the router knows those better). Timings and
-        tokens of both passes are counted."""
+        none(), else the router's own (the reader chose a built-in: the router knows those better). After a built-in
+        call (the request named an added skill), the reader's call wins only when it is one of the skills named.
+        Timings and tokens of both passes are counted."""
         unavailable = not reader.raw and reader.error  # no answer at all: the router's call stands
-        chosen = reader if reader.call.name not in self.builtin and not unavailable else first
+        wins = reader.call.name in named if first.call.name in self.builtin else reader.call.name not in self.builtin
+        chosen = reader if wins and not unavailable else first
         timings = dict(first.timings_ms)
         for key, value in reader.timings_ms.items():
             timings[key.replace("llm_", "reader_", 1)] = value

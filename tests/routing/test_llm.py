@@ -865,6 +865,28 @@ def test_the_skill_reader_answers_for_added_skills_and_leaves_the_built_ins_to_t
     assert unreadable.call == Call("none") and "model output rejected" in unreadable.error
 
 
+@skill
+def find_movies(genre: str | None = None) -> Reply:
+    """Find movies to watch."""
+    return Reply("found")
+
+
+def test_a_request_that_names_an_added_skill_asks_the_reader_even_after_a_built_in_call():
+    registry = Registry([*Registry.load().skills.values(), find_movies, lights_off])
+
+    def route(reader_says: str, text: str = "I want to watch a movie") -> Route:
+        router = JunkBackend('play_music(query="movie")', 0.95)
+        return Router(registry, router, fast_path=False, reader=JunkBackend(reader_says, 0.95)).route(text)
+
+    named = route("find_movies()")
+    assert named.call == Call("find_movies") and named.reader == "find_movies()"
+    # After a built-in call the reader wins only with a skill the request named: not none(), not another one.
+    assert route("none()").call == Call("play_music", {"query": "movie"})
+    assert route("lights_off()").call == Call("play_music", {"query": "movie"})
+    assert route("find_movies()", "play some jazz").reader == ""  # no added skill named: the reader is not asked
+    assert route("lights_off()", "turn the music off").reader == ""  # "off" names nothing on its own
+
+
 def test_a_failing_skill_reader_leaves_the_routers_call():
     class Down:
         def complete(self, text, context):
