@@ -151,9 +151,10 @@ class RouterConfig:
     """The skill reader, a second GGUF LoRA adapter trained to read any skill listing, asked when the registry has
     skills from skill folders and the router's call is none() or one of them: empty for the shipped one
     (models/reader-lora.gguf), "off" for none, or a path. Local backend only; built-ins-only registries never load
-    it, and after a built-in call when the request says a word of an added skill's name. With it, requests for skills
-    no training saw reach the right call 54.7% of the time instead of 22.2%, and requests for skills that are not
-    there are declined 82.2% instead of 35.0% (run #182; docs/skills.md, "The skill reader")."""
+    it, and after a built-in call when the request says a word of an added skill's name (it then chooses among the
+    skills named). With it, requests for skills no training saw reach the right call 56.2% of the time instead of
+    22.2%, and requests for skills that are not there are declined 82.2% instead of 35.0% (run #185; docs/skills.md,
+    "The skill reader")."""
     server_url: str = "http://127.0.0.1:8080"
     """llama-server base URL for backend "server"."""
     threads: int = 0

@@ -53,7 +53,7 @@ class ScriptedLlm:
     def __init__(self, text: str, confidence: float = 0.9) -> None:
         self.text, self.confidence = text, confidence
 
-    def complete(self, text, context):
+    def complete(self, text, context, skills=None):
         return Completion(self.text, prompt_tokens=7, generated_tokens=5, confidence=self.confidence)
 
 

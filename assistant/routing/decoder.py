@@ -289,6 +289,8 @@ class CallSpace:
         self.copy_words: CopyWords | None = None
         """This turn's words for copied strings (see CopyWords), or None for any order of the content tokens:
         set by Decoder.decode for one call."""
+        self.skill_filter: frozenset[str] | None = None
+        """The skills this call may name (none() always), or None for all: set by Decoder.decode for one call."""
         self.number_tokens: dict[int, str] = {}
         for char in "-.0123456789":
             tokens = tokenize(char)
@@ -355,6 +357,8 @@ class CallSpace:
         if state.node is not None:
             found = {}
             for token, child in state.node.children.items():
+                if self.skill_filter is not None and child.skills and not child.skills & self.skill_filter:
+                    continue
                 nxt = self._enter(child, state.slot)
                 if self._viable(nxt, content):
                     found[token] = nxt
@@ -631,18 +635,21 @@ class Decoder:
         content: frozenset[int] = frozenset(),
         numbers: Callable[[Param], frozenset[str]] | None = None,
         words: CopyWords | None = None,
+        skills: frozenset[str] | None = None,
     ) -> Decoded:
         """Evaluate prompt (after what the engine holds) and write one call; numbers: the literals each number
         parameter may take this turn (assistant.routing.grounding.SaidNumbers.literals), None for any in range; words:
         the request's words that copied strings are made of (content is then words.tokens), None for any order
-        of the content tokens."""
+        of the content tokens; skills: the only skills the call may name (none() is always allowed), None for all."""
         self.space.number_filter = numbers
         self.space.copy_words = words
+        self.space.skill_filter = None if skills is None else skills | {"none"}
         try:
             return self._decode(prompt, content)
         finally:
             self.space.number_filter = None
             self.space.copy_words = None
+            self.space.skill_filter = None
 
     def _decode(self, prompt: Sequence[int], content: frozenset[int]) -> Decoded:
         space, engine = self.space, self.engine

@@ -144,8 +144,8 @@ class LocalBackend:
         self._context, self._context_len = text, len(tokens)
         return len(tokens), (time.perf_counter() - started) * 1000
 
-    def complete(self, text: str, context: dict[str, str]) -> Completion:
-        """Write one call for text; ModelError if llama.cpp fails."""
+    def complete(self, text: str, context: dict[str, str], skills: frozenset[str] | None = None) -> Completion:
+        """Write one call for text, naming one of skills (None: any) or none(); ModelError if llama.cpp fails."""
         with self._lock:
             context_tokens, context_ms = self._use_context(context)
             tokens = self.engine.tokenize(request_lines(text))
@@ -154,7 +154,7 @@ class LocalBackend:
                 tokens = tokens[:MAX_UTTERANCE_TOKENS] + tail
             words = self._copy_words(text) if self.decoder.copy_strings else None
             decoded = self.decoder.decode(
-                tokens, frozenset(words.tokens) if words else frozenset(), SaidNumbers(text).literals, words
+                tokens, frozenset(words.tokens) if words else frozenset(), SaidNumbers(text).literals, words, skills
             )
             self.last = decoded
         return Completion(
@@ -243,8 +243,9 @@ class ServerBackend:
         except ValueError:
             raise ModelError(f"the language model server at {self.url} sent something that is not JSON") from None
 
-    def complete(self, text: str, context: dict[str, str]) -> Completion:
-        """Write one call for text with the server; ModelError when it is down, slow or answers nonsense."""
+    def complete(self, text: str, context: dict[str, str], skills: frozenset[str] | None = None) -> Completion:
+        """Write one call for text with the server; ModelError when it is down, slow or answers nonsense. skills is
+        not applied: the server's grammar lists every skill (the router never asks a server to choose among some)."""
         prompt = self.prefix + context_lines(context, self.context_keys) + request_lines(text)
         started = time.perf_counter()
         data = None
@@ -337,12 +338,12 @@ class LazyBackend:
         self._backend: LlmBackend | None = None
         self._lock = threading.Lock()
 
-    def complete(self, text: str, context: dict[str, str]) -> Completion:
+    def complete(self, text: str, context: dict[str, str], skills: frozenset[str] | None = None) -> Completion:
         """Load the backend if needed (ModelError when it cannot be), then complete."""
         with self._lock:
             if self._backend is None:
                 self._backend = self._factory()
-        return self._backend.complete(text, context)
+        return self._backend.complete(text, context, skills)
 
     @property
     def loaded(self) -> bool:

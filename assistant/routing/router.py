@@ -59,8 +59,9 @@ class Completion:
 class LlmBackend(Protocol):
     """Anything that turns an utterance into call text: llama.cpp in process or a llama-server."""
 
-    def complete(self, text: str, context: dict[str, str]) -> Completion:
-        """Write one call for text; context holds what changes per turn (date, time, home city, playing)."""
+    def complete(self, text: str, context: dict[str, str], skills: frozenset[str] | None = None) -> Completion:
+        """Write one call for text; context holds what changes per turn (date, time, home city, playing); skills,
+        when given, are the only ones the call may name besides none()."""
         ...
 
 
@@ -152,9 +153,11 @@ class Router:
             route.timings_ms["route_ms"] = (time.perf_counter() - start) * 1000
             return route
         route = self._ask(self.llm, text, context or {}, heard_logprob)
-        named = self._named(text) if route.call.name in self.builtin else frozenset()
+        named = self._named(text) if self.reader is not None else frozenset()
         if self.reader is not None and (route.call.name not in self.builtin or named):
-            route = self._reread(route, self._ask(self.reader, text, context or {}, heard_logprob), named)
+            # A request that names added skills is for one of them or for none: the reader chooses among those.
+            reader = self._ask(self.reader, text, context or {}, heard_logprob, named or None)
+            route = self._reread(route, reader, named)
         route.timings_ms["route_ms"] = (time.perf_counter() - start) * 1000
         return route
 
@@ -182,11 +185,18 @@ class Router:
             reader=str(reader.call),
         )
 
-    def _ask(self, llm: LlmBackend, text: str, context: dict[str, str], heard_logprob: float | None) -> Route:
+    def _ask(
+        self,
+        llm: LlmBackend,
+        text: str,
+        context: dict[str, str],
+        heard_logprob: float | None,
+        skills: frozenset[str] | None = None,
+    ) -> Route:
         """One model's call for text, validated and held to the confidence floors; none() with the reason when the
         model is unavailable or its output is rejected."""
         try:
-            completion = llm.complete(text, context)
+            completion = llm.complete(text, context, skills)
         except AssistantError as error:  # a model that fails or a server that is down: none() with the reason
             log.warning("router: %s", error)
             return Route(NONE_CALL, "llm", error=f"LLM unavailable: {error}")

@@ -411,9 +411,19 @@ class JunkBackend:
 
     def __init__(self, text: str, confidence: float) -> None:
         self.text, self.confidence = text, confidence
+        self.skills: frozenset[str] | None = None
 
-    def complete(self, text, context):
+    def complete(self, text, context, skills=None):
+        self.skills = skills  # the skills it was asked to choose among
         return Completion(self.text, 3, 5, self.confidence, {"llm_prompt_ms": 1.0})
+
+
+@settings(max_examples=100, deadline=None)
+@given(seed=st.integers(0, 2**32), allowed=st.sets(st.sampled_from(sorted(REGISTRY.skills)), max_size=3))
+def test_a_call_names_only_the_skills_it_may(seed, allowed):
+    decoded = Decoder(SPACE, RandomEngine(seed)).decode(toy_tokenize("Call:"), STRING_TOKENS, skills=frozenset(allowed))
+    assert REGISTRY.parse(decoded.text).name in allowed | {"none"}
+    assert SPACE.skill_filter is None  # the filter is for one call
 
 
 @settings(max_examples=300, deadline=None)
@@ -432,7 +442,7 @@ def test_router_never_crashes_on_junk(junk, confidence, min_conf):
 
 def test_router_turns_a_failing_backend_into_none_with_the_reason():
     class Down:
-        def complete(self, text, context):
+        def complete(self, text, context, skills=None):
             raise ModelError("the language model server at http://x is not reachable")
 
     route = Router(REGISTRY, Down()).route("will it snow on mars")
@@ -874,12 +884,17 @@ def find_movies(genre: str | None = None) -> Reply:
 def test_a_request_that_names_an_added_skill_asks_the_reader_even_after_a_built_in_call():
     registry = Registry([*Registry.load().skills.values(), find_movies, lights_off])
 
-    def route(reader_says: str, text: str = "I want to watch a movie") -> Route:
-        router = JunkBackend('play_music(query="movie")', 0.95)
-        return Router(registry, router, fast_path=False, reader=JunkBackend(reader_says, 0.95)).route(text)
+    readers: list[JunkBackend] = []
+
+    def route(reader_says: str, text: str = "I want to watch a movie", router_says: str = 'play_music(query="movie")'):
+        readers.append(JunkBackend(reader_says, 0.95))
+        return Router(registry, JunkBackend(router_says, 0.95), fast_path=False, reader=readers[-1]).route(text)
 
     named = route("find_movies()")
     assert named.call == Call("find_movies") and named.reader == "find_movies()"
+    assert readers[-1].skills == {"find_movies"}  # the reader chooses among the skills named (and none())
+    route("lights_off()", "make it dark in here", router_says="none()")
+    assert readers[-1].skills is None  # no added skill's name said: the reader reads them all
     # After a built-in call the reader wins only with a skill the request named: not none(), not another one.
     assert route("none()").call == Call("play_music", {"query": "movie"})
     assert route("lights_off()").call == Call("play_music", {"query": "movie"})
@@ -889,7 +904,7 @@ def test_a_request_that_names_an_added_skill_asks_the_reader_even_after_a_built_
 
 def test_a_failing_skill_reader_leaves_the_routers_call():
     class Down:
-        def complete(self, text, context):
+        def complete(self, text, context, skills=None):
             raise ModelError("llama.cpp failed")
 
     registry = Registry([*Registry.load().skills.values(), lights_off])

@@ -88,7 +88,7 @@ class ToyBackend:
         quotes = [t for t in range(toy_model.VOCAB_SIZE) if b'"' in toy_model.piece(t)]
         self.engine = self.decoder.engine = toy_model.RandomEngine(seed, {t: quote_bias for t in quotes})
 
-    def complete(self, text: str, context: dict[str, str]) -> Completion:
+    def complete(self, text: str, context: dict[str, str], skills: frozenset[str] | None = None) -> Completion:
         words = LocalBackend._copy_words(self, text)  # the real backend's words
         prompt = toy_model.tokenize(request_lines(text))[-80:]
         decoded = self.decoder.decode(prompt, frozenset(words.tokens), SaidNumbers(text).literals, words)

@@ -21,7 +21,7 @@ def greet() -> Reply:
 class UnsureModel:
     """A model that writes greet() at confidence 0.8: under the 0.9 a request heard unsurely needs."""
 
-    def complete(self, text, context):
+    def complete(self, text, context, skills=None):
         return Completion("greet()", prompt_tokens=3, generated_tokens=3, confidence=0.8)
 
 
