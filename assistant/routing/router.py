@@ -127,8 +127,8 @@ class Router:
         """Built-in skill names: a call for one of these is the router's to make, the reader is not asked."""
         self.reader = reader if registry.added() else None
         """The skill reader (a model trained to read any skill listing), asked when the router's call is none() or
-        one of the added skills: the router's adapter knows the built-ins, the reader reads new skills
-        (docs/skills.md, "The skill reader")."""
+        one of the added skills, or when the request names an added skill (named_by): the router's adapter knows the
+        built-ins, the reader reads new skills (docs/skills.md, "The skill reader")."""
         self.named_by = {
             word: frozenset(name for name in registry.added() if word in _name_words(name))
             for word in {w for name in registry.added() for w in _name_words(name)}
