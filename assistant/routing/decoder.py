@@ -607,11 +607,9 @@ class Decoder:
                 total = logp + float(whole[i])
                 if best is not None and total <= best[0]:
                     break  # sorted: every later option is less likely still
-                step, nxt = [*path, tokens[i]], options[tokens[i]]
+                step = [*path, tokens[i]]
+                nxt = self._forced(options[tokens[i]], allowed, step)
                 step_probs = [*probs, math.exp(float(chosen[i]))]
-                while space.naming(nxt) and len(forced := space.options(nxt, allowed)) == 1:
-                    token, nxt = next(iter(forced.items()))
-                    step.append(token)
                 if not space.naming(nxt):
                     best = (total, step, step_probs, nxt)
                     continue
