@@ -197,7 +197,8 @@ def cmd_traces(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, config: Config) -> int:
-    """Evaluate the router on a dataset and record the run; or list runs, show one, compare two."""
+    """Evaluate the router on a dataset and record the run; or list runs, show one, compare two, export them to the
+    ledger in git or import its runs."""
     from assistant.evaluation import report, runs
     from assistant.evaluation.evaluate import evaluate, load_dataset
     from assistant.evaluation.skill_check import format_run, with_skill_folders
@@ -209,6 +210,16 @@ def cmd_eval(args: argparse.Namespace, config: Config) -> int:
             return 0
         if args.eval_command == "compare":
             print(runs.format_comparison(runs.compare(store.get(args.a), store.get(args.b)), show=args.show))
+            return 0
+        if args.eval_command == "export":
+            ledger = args.ledger or runs.LEDGER
+            appended, there = store.export(ledger)
+            print(f"{ledger}: {appended} runs appended ({there} were there); commit it with the work it measured")
+            return 0
+        if args.eval_command == "import":
+            ledger = args.ledger or runs.LEDGER
+            added, here = store.import_ledger(ledger)
+            print(f"{store.path}: {added} runs added from {ledger} ({here} were here); see `assistant eval runs`")
             return 0
         if args.eval_command == "show":
             run = store.get(args.run)
@@ -437,6 +448,9 @@ def parser() -> argparse.ArgumentParser:
     eval_compare.add_argument("a", help="run id, last or last~N")
     eval_compare.add_argument("b", help="run id, last or last~N")
     eval_compare.add_argument("--show", type=int, default=20, help="examples listed per section")
+    for name, doing in (("export", "append this machine's runs to"), ("import", "add to this machine's runs those of")):
+        ledger = eval_sub.add_parser(name, help=f"{doing} the ledger kept in git (evals/runs/ledger.jsonl)")
+        ledger.add_argument("--ledger", type=Path, help="the ledger file (default: the checkout's evals/runs/ledger.jsonl)")
     eval_show = eval_sub.add_parser("show", help="one run's provenance and metrics as JSON")
     eval_show.add_argument("run", help="run id, last or last~N")
     eval_show.add_argument("--html", metavar="OUT.html", help="also write its HTML report")

@@ -14,6 +14,7 @@ from assistant.cli import main
 from assistant.evaluation.evaluate import Dataset, EvalResult, Example, Outcome
 from assistant.evaluation.metrics import mcnemar_p, metrics, paired_difference_ci
 from assistant.evaluation.report import render
+from assistant.errors import AssistantError
 from assistant.evaluation.runs import (
     RunNotFound,
     RunStore,
@@ -184,3 +185,54 @@ def test_cli_eval_runs_compare_show(tmp_path, capsys):
     assert main([*args, "--dataset", "nope"]) == 2
     assert "no dataset 'nope'" in capsys.readouterr().err
     assert main([*args, "compare", "1", "9"]) == 2
+
+
+def test_the_ledger_carries_runs_to_another_machine_and_back(tmp_path):
+    """Runs exported on one machine and imported on another compare as the originals do, and nothing doubles."""
+    here = RunStore(tmp_path / "here.sqlite")
+    here.add(result("1100"), {"host": {"name": "kitchen"}, "git": {"commit": "a" * 40, "dirty": False}}, "baseline")
+    here.add(result("1011"), {"host": {"name": "kitchen"}, "git": {"commit": "b" * 40, "dirty": False}}, "tried")
+    ledger = tmp_path / "evals" / "runs" / "ledger.jsonl"
+    assert here.export(ledger) == (2, 0)
+    assert here.export(ledger) == (0, 2) and len(ledger.read_text().splitlines()) == 2
+    there = RunStore(tmp_path / "there.sqlite")
+    assert there.import_ledger(ledger) == (2, 0)
+    assert there.import_ledger(ledger) == (0, 2)
+    old, new = there.get(1), there.get(2)
+    assert (old.note, new.note, new.accuracy, new.meta["git"]["commit"]) == ("baseline", "tried", 0.75, "b" * 40)
+    original = compare(here.get(1), here.get(2))
+    moved = compare(old, new)
+    assert moved.counts == original.counts and moved.p_value == original.p_value
+    assert [b.text for _, b in moved.regressions] == [b.text for _, b in original.regressions] == ["t1"]
+    assert [a.predicted for a, _ in moved.fixes] == ["none()", "none()"]
+    # the machine that imported can export again without repeating the runs it got from the ledger
+    assert there.export(ledger) == (0, 2)
+
+
+def test_a_damaged_ledger_line_is_named(tmp_path):
+    ledger = tmp_path / "ledger.jsonl"
+    store = RunStore(tmp_path / "runs.sqlite")
+    store.add(result("10"), {"host": {"name": "kitchen"}})
+    store.export(ledger)
+    ledger.write_text(ledger.read_text() + "<<<<<<< HEAD\n", encoding="utf-8")
+    with pytest.raises(AssistantError, match="line 2: not a ledger entry"):
+        RunStore(tmp_path / "other.sqlite").import_ledger(ledger)
+    with pytest.raises(AssistantError, match="line 2"):
+        store.export(ledger)  # nothing is appended to a ledger that cannot be read
+
+
+def test_cli_eval_export_and_import(tmp_path, capsys):
+    ledger = tmp_path / "ledger.jsonl"
+    configs = []
+    for name in ("one", "two"):
+        config = tmp_path / f"{name}.toml"
+        config.write_text(f'data_dir = "{tmp_path / name}"\n', encoding="utf-8")
+        configs.append(["--config", str(config), "eval"])
+    assert main([*configs[0], "--dataset", "golden", "--no-llm", "--limit", "5", "--note", "on one"]) == 0
+    assert main([*configs[0], "export", "--ledger", str(ledger)]) == 0
+    assert "1 runs appended (0 were there)" in capsys.readouterr().out
+    assert main([*configs[1], "import", "--ledger", str(ledger)]) == 0
+    assert "1 runs added" in capsys.readouterr().out
+    assert main([*configs[1], "runs"]) == 0 and "on one" in capsys.readouterr().out
+    assert main([*configs[1], "export", "--ledger", str(tmp_path)]) == 2  # a folder: a sentence, no traceback
+    assert "cannot write the ledger" in capsys.readouterr().err
