@@ -450,7 +450,7 @@ def parser() -> argparse.ArgumentParser:
     eval_compare.add_argument("--show", type=int, default=20, help="examples listed per section")
     for name, doing in (("export", "append this machine's runs to"), ("import", "add to this machine's runs those of")):
         ledger = eval_sub.add_parser(name, help=f"{doing} the ledger kept in git (evals/runs/ledger.jsonl)")
-        ledger.add_argument("--ledger", type=Path, help="the ledger file (default: the checkout's evals/runs/ledger.jsonl)")
+        ledger.add_argument("--ledger", type=Path, help="the ledger (default: the checkout's evals/runs/ledger.jsonl)")
     eval_show = eval_sub.add_parser("show", help="one run's provenance and metrics as JSON")
     eval_show.add_argument("run", help="run id, last or last~N")
     eval_show.add_argument("--html", metavar="OUT.html", help="also write its HTML report")

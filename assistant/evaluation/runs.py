@@ -15,6 +15,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -172,9 +173,10 @@ class RunStore:
             outcomes_from_dicts(json.loads(d[0]) for d in data),
         )
 
-    def all(self) -> list[Run]:
+    def all(self) -> Iterator[Run]:
         """Every run with its outcomes, oldest first."""
-        return [self.get(row[0]) for row in self.db.execute("SELECT id FROM runs ORDER BY id").fetchall()]
+        for (run_id,) in self.db.execute("SELECT id FROM runs ORDER BY id").fetchall():
+            yield self.get(run_id)
 
     def export(self, ledger: Path) -> tuple[int, int]:
         """Append the runs that ledger lacks to it; (appended, already there)."""

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import main
+from assistant.errors import AssistantError
 from assistant.evaluation.evaluate import Dataset, EvalResult, Example, Outcome
 from assistant.evaluation.metrics import mcnemar_p, metrics, paired_difference_ci
 from assistant.evaluation.report import render
-from assistant.errors import AssistantError
 from assistant.evaluation.runs import (
     RunNotFound,
     RunStore,
