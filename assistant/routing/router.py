@@ -152,11 +152,21 @@ class Router:
             route = Route(NONE_CALL, "none", error="no fast-path match and no LLM configured")
             route.timings_ms["route_ms"] = (time.perf_counter() - start) * 1000
             return route
-        route = self._ask(self.llm, text, context or {}, heard_logprob)
         named = self._named(text) if self.reader is not None else frozenset()
+        reader: Route | None = None
+        if self.reader is not None and named:
+            # A request that names added skills is for one of them or for none: the reader chooses among those. Its
+            # call for one of them wins after any call of the router's (_reread), so the router is not asked then:
+            # the same answer as asking both, a model pass sooner.
+            reader = self._ask(self.reader, text, context or {}, heard_logprob, named)
+            if reader.call.name in named:
+                route = self._reread(None, reader, named)
+                route.timings_ms["route_ms"] = (time.perf_counter() - start) * 1000
+                return route
+        route = self._ask(self.llm, text, context or {}, heard_logprob)
         if self.reader is not None and (route.call.name not in self.builtin or named):
-            # A request that names added skills is for one of them or for none: the reader chooses among those.
-            reader = self._ask(self.reader, text, context or {}, heard_logprob, named or None)
+            if reader is None:
+                reader = self._ask(self.reader, text, context or {}, heard_logprob)
             route = self._reread(route, reader, named)
         route.timings_ms["route_ms"] = (time.perf_counter() - start) * 1000
         return route
@@ -165,13 +175,18 @@ class Router:
         """The added skills whose name words the request says."""
         return frozenset().union(*(self.named_by.get(w, frozenset()) for w in _name_words(normalize_text(text))))
 
-    def _reread(self, first: Route, reader: Route, named: frozenset[str] = frozenset()) -> Route:
+    def _reread(self, first: Route | None, reader: Route, named: frozenset[str] = frozenset()) -> Route:
         """The router's answer after the skill reader's: the reader's call when it is one of the added skills or
         none(), else the router's own (the reader chose a built-in: the router knows those better). After a built-in
         call (the request named an added skill), the reader's call wins only when it is one of the skills named.
-        Timings and tokens of both passes are counted."""
+        first None: the router was not asked (the reader's call is a skill named, which wins after any). Timings and
+        tokens of both passes are counted."""
+        if first is None:
+            first, wins = replace(reader, timings_ms={}, prompt_tokens=0, generated_tokens=0), True
+        else:
+            builtin = first.call.name in self.builtin
+            wins = reader.call.name in named if builtin else reader.call.name not in self.builtin
         unavailable = not reader.raw and reader.error  # no answer at all: the router's call stands
-        wins = reader.call.name in named if first.call.name in self.builtin else reader.call.name not in self.builtin
         chosen = reader if wins and not unavailable else first
         timings = dict(first.timings_ms)
         for key, value in reader.timings_ms.items():

@@ -412,9 +412,11 @@ class JunkBackend:
     def __init__(self, text: str, confidence: float) -> None:
         self.text, self.confidence = text, confidence
         self.skills: frozenset[str] | None = None
+        self.asked = 0
 
     def complete(self, text, context, skills=None):
         self.skills = skills  # the skills it was asked to choose among
+        self.asked += 1
         return Completion(self.text, 3, 5, self.confidence, {"llm_prompt_ms": 1.0})
 
 
@@ -872,16 +874,16 @@ def test_the_skill_reader_answers_for_added_skills_and_leaves_the_built_ins_to_t
 
     built_in = route('weather(location="Oslo")', "lights_off()", "weather in oslo")
     assert built_in.call == Call("weather", {"location": "Oslo"}) and built_in.reader == ""  # the reader not asked
-    added = route("none()", "lights_off()")
+    added = route("none()", "lights_off()", "make it dark in here")
     assert added.call == Call("lights_off") and added.reader == "lights_off()"
     assert added.prompt_tokens == 6 and {"llm_prompt_ms", "reader_prompt_ms"} <= set(added.timings_ms)
     assert added.as_json()["reader"] == "lights_off()"
-    declined = route("lights_off()", "none()")
+    declined = route("lights_off()", "none()", "make it dark in here")
     assert declined.call == Call("none") and declined.reader == "none()"
     # The reader chose a built-in: the router, trained on the built-ins, keeps its own call, and says why.
-    kept = route("lights_off()", 'weather(location="Oslo")')
+    kept = route("lights_off()", 'weather(location="Oslo")', "make it dark in here")
     assert kept.call == Call("lights_off") and "skill reader" in kept.error
-    unreadable = route("none()", "lights_off(")
+    unreadable = route("none()", "lights_off(", "make it dark in here")
     assert unreadable.call == Call("none") and "model output rejected" in unreadable.error
 
 
@@ -896,18 +898,29 @@ def test_a_request_that_names_an_added_skill_asks_the_reader_even_after_a_built_
 
     readers: list[JunkBackend] = []
 
+    routers: list[JunkBackend] = []
+
     def route(reader_says: str, text: str = "I want to watch a movie", router_says: str = 'play_music(query="movie")'):
         readers.append(JunkBackend(reader_says, 0.95))
-        return Router(registry, JunkBackend(router_says, 0.95), fast_path=False, reader=readers[-1]).route(text)
+        routers.append(JunkBackend(router_says, 0.95))
+        return Router(registry, routers[-1], fast_path=False, reader=readers[-1]).route(text)
 
     named = route("find_movies()")
     assert named.call == Call("find_movies") and named.reader == "find_movies()"
     assert readers[-1].skills == {"find_movies"}  # the reader chooses among the skills named (and none())
+    # Its call for a skill named wins whatever the router says, so the router is not asked: one model pass.
+    assert (
+        routers[-1].asked == 0
+        and named.prompt_tokens == 3
+        and set(named.timings_ms) == {"reader_prompt_ms", "route_ms"}
+    )
     route("lights_off()", "make it dark in here", router_says="none()")
     assert readers[-1].skills is None  # no added skill's name said: the reader reads them all
     # After a built-in call the reader wins only with a skill the request named: not none(), not another one.
     assert route("none()").call == Call("play_music", {"query": "movie"})
+    assert routers[-1].asked == 1 and readers[-1].asked == 1  # the reader declined: the router was asked after it
     assert route("lights_off()").call == Call("play_music", {"query": "movie"})
+    assert route("none()", router_says="find_movies()").call == Call("none")  # as before: the reader's none() wins
     assert route("find_movies()", "play some jazz").reader == ""  # no added skill named: the reader is not asked
     assert route("lights_off()", "turn the music off").reader == ""  # "off" names nothing on its own
 
