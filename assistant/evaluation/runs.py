@@ -99,9 +99,10 @@ class RunStore:
         """Store a finished evaluation with its provenance; returns the run id."""
         m = result.metrics
         run = Run(0, time.time(), result.dataset.name, result.dataset.sha256, m["n"], m["accuracy"], note, meta, m)
-        return self._insert(run, outcome_dicts(result.outcomes))
+        return self.insert(run, outcome_dicts(result.outcomes))
 
-    def _insert(self, run: Run, rows: list[dict[str, Any]]) -> int:
+    def insert(self, run: Run, rows: list[dict[str, Any]]) -> int:
+        """Store a run (its id is given by the store) with outcome rows as outcome_dicts writes them."""
         with self.db:
             cursor = self.db.execute(
                 "INSERT INTO runs (created_at, dataset, dataset_sha256, n, accuracy, note, meta, metrics)"
@@ -178,122 +179,9 @@ class RunStore:
         for (run_id,) in self.db.execute("SELECT id FROM runs ORDER BY id").fetchall():
             yield self.get(run_id)
 
-    def export(self, ledger: Path) -> tuple[int, int]:
-        """Append the runs that ledger lacks to it; (appended, already there)."""
-        known = {entry["key"] for entry in read_ledger(ledger)}
-        fresh = [run for run in self.all() if run_key(run) not in known]
-        try:
-            ledger.parent.mkdir(parents=True, exist_ok=True)
-            with ledger.open("a", encoding="utf-8") as out:
-                for run in fresh:
-                    out.write(json.dumps(ledger_entry(run), ensure_ascii=False, default=str, sort_keys=True) + "\n")
-        except OSError as error:
-            raise AssistantError(f"{ledger}: cannot write the ledger ({error.strerror or error})") from None
-        return len(fresh), len(known)
-
-    def import_ledger(self, ledger: Path) -> tuple[int, int]:
-        """Add the ledger's runs that this store lacks (new ids, same provenance); (added, already here)."""
-        known = {run_key(run) for run in self.list(limit=1_000_000)}
-        added = skipped = 0
-        for entry in read_ledger(ledger):
-            if entry["key"] in known:
-                skipped += 1
-                continue
-            known.add(entry["key"])
-            run, rows = run_from_entry(entry, ledger)
-            self._insert(run, rows)
-            added += 1
-        return added, skipped
-
     def close(self) -> None:
         """Close the database."""
         self.db.close()
-
-
-# ---------------------------------------------------------------- the ledger in git
-
-# The store above lives on one machine and goes with it. The ledger is the same runs as JSON lines in the
-# repository (`assistant eval export`, committed with the work), so anyone can see what was tried on any machine and
-# compare against it after `assistant eval import`. It keeps every example's id and result and the whole outcome
-# of each wrong one: enough for `eval compare` (pairs by id, lists what changed) at a few kB a run.
-LEDGER = REPO_ROOT / "evals" / "runs" / "ledger.jsonl"
-
-
-def run_key(run: Run) -> str:
-    """Names a run on every machine: the host it ran on and when (a store's ids are local)."""
-    return f"{run.meta.get('host', {}).get('name', '?')}/{run.created_at:.6f}"
-
-
-def ledger_entry(run: Run) -> dict[str, Any]:
-    """A run as one ledger line: provenance, metrics, the ids it got right, and its wrong outcomes in full."""
-    rows = outcome_dicts(run.outcomes)
-    return {
-        "key": run_key(run),
-        "created_at": run.created_at,
-        "when": run.when,
-        "dataset": run.dataset,
-        "dataset_sha256": run.dataset_sha256,
-        "n": run.n,
-        "accuracy": run.accuracy,
-        "note": run.note,
-        "meta": run.meta,
-        "metrics": run.metrics,
-        "order": [row["id"] for row in rows],
-        "wrong": [_compact(row) for row in rows if not row["correct"]],
-    }
-
-
-def _compact(row: dict[str, Any]) -> dict[str, Any]:
-    """A wrong outcome for the ledger: without the model's raw output, its numbers rounded."""
-    out = {k: v for k, v in row.items() if k != "raw"}
-    out["route_ms"] = round(float(out.get("route_ms") or 0.0), 1)
-    out["confidence"] = round(float(out.get("confidence") or 0.0), 4)
-    return out
-
-
-def run_from_entry(entry: dict[str, Any], ledger: Path) -> tuple[Run, list[dict[str, Any]]]:
-    """A ledger line back as a run and its outcome rows (right ones carry only their id)."""
-    wrong = {row["id"]: row for row in entry["wrong"]}
-    right = dataclasses.asdict(Outcome("", "", "", [], "", "", "", "", "", 0.0, True, True, True))
-    rows = [wrong.get(example_id, {**right, "id": example_id}) for example_id in entry["order"]]
-    meta = {**entry["meta"], "imported_from": str(ledger)}
-    run = Run(
-        0,
-        entry["created_at"],
-        entry["dataset"],
-        entry["dataset_sha256"],
-        entry["n"],
-        entry["accuracy"],
-        entry["note"],
-        meta,
-        entry["metrics"],
-    )
-    return run, rows
-
-
-def read_ledger(ledger: Path) -> list[dict[str, Any]]:
-    """The ledger's entries ([] when there is none yet); a damaged line is an error naming it."""
-    if not ledger.is_file():
-        return []
-    try:
-        text = ledger.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise AssistantError(f"{ledger}: cannot read the ledger ({error})") from None
-    entries = []
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            entry = json.loads(line)
-            if not isinstance(entry, dict) or not {"key", "order", "wrong", "meta"} <= entry.keys():
-                raise ValueError("not a run")
-        except ValueError as error:
-            raise AssistantError(
-                f"{ledger}, line {number}: not a ledger entry ({error}); fix or remove that line "
-                "(git restore it if a merge broke it)"
-            ) from None
-        entries.append(entry)
-    return entries
 
 
 # ---------------------------------------------------------------- provenance
