@@ -53,16 +53,22 @@ class Served:
     async def exchange(self, events: list[Event], until: tuple[str, ...], timeout_s: float = 60.0) -> list[Event]:
         """ask(), for tests that run several clients at once."""
         answers: list[Event] = []
-        async with self.client(timeout_s) as client:
-            for event in events:
-                await client.write_event(event)
-            while True:
-                event = await client.read_event()
-                if event is None:
-                    return answers
-                answers.append(event)
-                if event.type in until:
-                    return answers
+        try:
+            async with self.client(timeout_s) as client:
+                for event in events:
+                    await client.write_event(event)
+                while True:
+                    event = await client.read_event()
+                    if event is None:
+                        return answers
+                    answers.append(event)
+                    if event.type in until:
+                        return answers
+        except ConnectionResetError:
+            # A server that refuses a request and closes with the client's audio unread makes the kernel reset the
+            # connection: after its answer (then the reset only ends the close), or before the answer was read
+            # (then answers lacks it and the test's assertions say so).
+            return answers
 
 
 def transcribe_events(path: Path, language: str = "en", *, rate: int = 16000, chunk_samples: int = 1024) -> list[Event]:
