@@ -260,10 +260,15 @@ class Router:
         )
 
     def _validate(self, raw: str, text: str) -> Call:
-        """The model's call, validated. When a converted argument (math) is rejected, the converter gets the whole
-        request instead: the model copied a broken span ("eighty five by four"), the computer reads the sentence
-        ("hmm multiply um eighty five by four" -> 85*4). The first error stands if that fails too."""
-        call = parse_call(raw)
+        """The model's call, validated. When a converted argument (math, a time) is rejected, the converter gets the
+        whole request instead: the model copied a broken span ("eighty five by four"), the computer reads the
+        sentence ("hmm multiply um eighty five by four" -> 85*4). When the whole request cannot be read either, it
+        states no such value: an optional argument is then left out ("cancel my alarm for tomorrow" is no
+        alarm_control(time="tomorrow") but alarm_control(action="cancel"), which asks which alarm when there are
+        several), and a required one's error stands."""
+        return self._validated(parse_call(raw), text)
+
+    def _validated(self, call: Call, text: str) -> Call:
         try:
             return self._said(self.registry.validate(call), text)
         except InvalidArguments as error:
@@ -274,7 +279,10 @@ class Router:
             try:
                 return self._said(self.registry.validate(Call(call.name, {**call.args, param.name: text})), text)
             except AssistantError:
-                raise error from None
+                if not param.optional:
+                    raise error from None
+            log.info("router: %s left out: the request states no value for it (%s)", param.name, error.reason)
+            return self._validated(Call(call.name, {k: v for k, v in call.args.items() if k != param.name}), text)
 
     def _agree(self, call: Call, text: str) -> Call:
         """call with each Literal value the request names (the skill's said_as): "月曜日の天気は" is monday

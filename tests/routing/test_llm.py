@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.calls import Call, format_call
+from assistant.calls import Call, format_call, parse_call
 from assistant.config import Config, RouterConfig
 from assistant.errors import AssistantError, ConfigError, ModelError, SkillDeclarationError
 from assistant.registry import Normalize, Range, Registry, Reply, skill
@@ -464,6 +464,27 @@ def test_a_rejected_converted_argument_is_read_from_the_whole_request():
     # When the request is no math either, the model's error stands and the call is none().
     route = Router(registry, JunkBackend('calc(expression="blue")', 1.0), fast_path=False).route("paint it blue")
     assert route.call == Call("none") and "'blue'" in route.error
+
+
+CANCEL = 'alarm_control(action="cancel"'
+
+
+@pytest.mark.parametrize(
+    ("said", "model", "call"),
+    [
+        # the request states no time at all: the optional time is left out, the action kept
+        ("cancel my alarm for tomorrow", f'{CANCEL}, time="tomorrow")', f"{CANCEL})"),
+        ("siri cancel yoga alarms", f'{CANCEL}, time="yoga")', f"{CANCEL})"),
+        # a time the model garbled but the request states is read from the request, as before
+        ("cancel the alarm at seven thirty", f'{CANCEL}, time="seven thirty the")', f'{CANCEL}, time="07:30")'),
+        # a required value cannot be left out: the model's error stands
+        ("set an alarm for two hours from now", 'set_alarm(time="two hours")', "none()"),
+    ],
+)
+def test_an_optional_argument_the_request_states_no_value_for_is_left_out(said, model, call):
+    route = Router(Registry.load(), JunkBackend(model, 1.0), fast_path=False).route(said)
+    assert route.call == parse_call(call)
+    assert ("'hours' is not part of a time of day" in route.error) == (call == "none()")
 
 
 @pytest.mark.parametrize(
