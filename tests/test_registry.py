@@ -173,3 +173,18 @@ def test_a_converted_value_that_comes_out_empty_is_no_value():
 
     registry = Registry([tune])
     assert registry.validate(Call("tune", {"query": "..."})) == Call("tune") == registry.validate(Call("tune"))
+
+
+def test_a_validated_call_stays_valid_when_its_conversion_grows_the_value():
+    """A converter may lengthen a value ("²" -> " squared"); a call that validates must validate again unchanged."""
+
+    @skill
+    def tune(query: Annotated[str | None, Normalize(lambda text: text.replace("²", " squared"))] = None) -> Reply:
+        """Play a tune."""
+        return Reply("")
+
+    registry = Registry([tune])
+    short = registry.validate(Call("tune", {"query": "x²"}))
+    assert registry.validate(short) == short == Call("tune", {"query": "x squared"})
+    with pytest.raises(InvalidArguments, match="longer than 80 characters converted"):
+        registry.validate(Call("tune", {"query": "²" * 20}))

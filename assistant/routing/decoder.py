@@ -30,6 +30,9 @@ from assistant.registry import MAX_STRING_CHARS, Param, Registry
 
 MAX_DIGITS = 9
 """Digits in a number (the grammar's limit too)."""
+MAX_MATH_DIGITS = 15
+"""Digits in a row in a written (math) string: a double's exact integers. Without a limit the model could write
+digits until the call's token budget ran out (a 78-digit "duration" for "Lösche meinen Wecker am Samstag", 1.6 s)."""
 MAX_CALL_TOKENS = 96
 """Tokens a call may take at least; a registry whose longest call could take more raises the limit to that
 (CallSpace.longest_call), so a call is never cut off unfinished."""
@@ -45,6 +48,7 @@ SPAN_STOP_WORDS = frozenset(
 follows it ("the forecast for here for blizzard conditions at five pm")."""
 _WORD_START = re.compile(rb"(?= )")
 _MATH_WORD = re.compile(rb" ?[-0-9+*/.()%^]+")
+_TOO_MANY_DIGITS = re.compile(rb"[0-9]{%d}" % (MAX_MATH_DIGITS + 1))
 _NUMBER_LITERAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 _UNSPACED_STRETCH = re.compile("[\u3000-\uffff]+")
 """A stretch of a script written without spaces (as _unspaced: U+3000 and up in the basic plane)."""
@@ -167,6 +171,8 @@ class CopyWords:
         copied = runs = 0
         for i, segment in enumerate(segments):
             if math and _MATH_WORD.fullmatch(segment):
+                if _TOO_MANY_DIGITS.search(segment):
+                    return False
                 continue
             missing = self.finish.get(segment)
             if missing is None and (missing := self.runs.get(segment)) is not None:

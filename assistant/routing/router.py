@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from assistant.calls import NONE_CALL, Call, parse_call
 from assistant.errors import AssistantError, CallSyntaxError, InvalidArguments, UnknownSkill
 from assistant.i18n import normalize_text
-from assistant.registry import Registry
+from assistant.registry import Param, Registry
 from assistant.routing.grounding import SaidNumbers
 from assistant.routing.matcher import FastMatcher, mentioned
 
@@ -25,6 +25,17 @@ GENERIC_NAME_WORDS = frozenset(
     "lookup look control to of from the a my and or for on off up down all new".split()
 )
 """Name words that say what a skill does, not what it is about: they name no skill on their own."""
+
+
+def _unreadable(param: Param, value: object) -> bool:
+    """Whether param's converter reads no value in value (a time in "tomorrow"); a value it reads but that fails
+    another check (too long once converted) is not unreadable: that error stands."""
+    assert param.normalize is not None
+    try:
+        param.normalize.fn(" ".join(str(value).split()))
+    except ValueError:
+        return True
+    return False
 
 
 def _name_words(text: str) -> set[str]:
@@ -279,7 +290,7 @@ class Router:
             try:
                 return self._said(self.registry.validate(Call(call.name, {**call.args, param.name: text})), text)
             except AssistantError:
-                if not param.optional:
+                if not param.optional or not (_unreadable(param, error.value) and _unreadable(param, text)):
                     raise error from None
             log.info("router: %s left out: the request states no value for it (%s)", param.name, error.reason)
             return self._validated(Call(call.name, {k: v for k, v in call.args.items() if k != param.name}), text)

@@ -197,9 +197,17 @@ def canonical_duration(seconds: int) -> str:
     return " ".join(parts) or "0 seconds"
 
 
+MAX_DURATION_S = 366 * 24 * HOUR_S
+"""Longer is no duration anyone asks a kitchen assistant for: the model wrote digits ("1666666666666 hours")."""
+
+
 def normalize_duration(text: str) -> str:
-    """The Normalize converter of a duration argument: what was said -> its canonical form (ValueError: no duration)."""
-    return canonical_duration(duration_seconds(text))
+    """The Normalize converter of a duration argument: what was said -> its canonical form (ValueError: no duration,
+    or one over a year)."""
+    seconds = duration_seconds(text)
+    if seconds > MAX_DURATION_S:
+        raise ValueError(f"{text!r} is over a year")
+    return canonical_duration(seconds)
 
 
 # --- times of day ------------------------------------------------------------------------------------------------

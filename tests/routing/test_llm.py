@@ -542,6 +542,14 @@ def test_math_characters_only_in_converted_parameters():
     assert TOKEN["7"] in SPACE.options(State(slot=text), content)
 
 
+def test_written_math_stops_at_fifteen_digits_in_a_row():
+    words = CopyWords(["Oslo"], toy_tokenize, toy_piece)
+    for value in ("12*7", "123456789012345", "1+" + "9" * 15, "Oslo"):
+        assert words.allows(value.encode(), closing=True, math=True), value
+    assert not words.allows(b"1234567890123456", closing=False, math=True)  # a 16th digit: the model must stop
+    assert not words.allows(b"166666666666666659397662853086363", closing=True, math=True)
+
+
 def test_number_options_respect_range_and_leading_zeros():
     slot = next(s for s in SPACE.after if s.param.name == "level")
     zero = SPACE.step(State(slot=slot), TOKEN["0"])
