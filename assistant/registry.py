@@ -47,6 +47,11 @@ class Normalize:
 
     fn: Callable[[str], str]
     """Converter from what was said to the canonical argument."""
+    finds: bool = False
+    """fn finds its value anywhere in a sentence (a time of day in "wake me at seven please"), so a request it finds
+    none in states none: an optional argument the model wrote but neither its text nor the request holds is then
+    left out instead of the call failing ("cancel my alarm for tomorrow": alarm_control(time="tomorrow") becomes
+    alarm_control(action="cancel")). Not for converters that take the whole text as the value (a music query)."""
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from skills.clock.wiring import ClockSettings
 
 Duration = Annotated[str, Normalize(normalize_duration)]
 """A duration as said ("an hour and a half", "zwanzig Minuten", "十分钟"), canonical "1 hour 30 minutes"."""
-OptionalDuration = Annotated[str | None, Normalize(normalize_duration)]  # type: ignore[arg-type]
+OptionalDuration = Annotated[str | None, Normalize(normalize_duration, finds=True)]  # type: ignore[arg-type]
 
 _ARTICLES = frozenset("the a an my our der die das den dem le la les l el los las il lo de het een mijn mon ma".split())
 _TIMER_WORDS = (
