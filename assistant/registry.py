@@ -158,7 +158,7 @@ class Param:
                 raise InvalidArguments(skill, self.name, value, str(error)) from None
             if converted == "":  # a converter that leaves nothing ("." as a music query): as if nothing was said
                 return self.convert(skill, None)
-            if len(converted) > MAX_STRING_CHARS:  # "²" -> " squared": a valid call must stay valid when checked again
+            if isinstance(converted, str) and len(converted) > MAX_STRING_CHARS:  # "²" -> " squared": stays valid
                 raise InvalidArguments(skill, self.name, value, f"longer than {MAX_STRING_CHARS} characters converted")
             return converted
         return text

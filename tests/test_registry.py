@@ -188,3 +188,5 @@ def test_a_validated_call_stays_valid_when_its_conversion_grows_the_value():
     assert registry.validate(short) == short == Call("tune", {"query": "x squared"})
     with pytest.raises(InvalidArguments, match="longer than 80 characters converted"):
         registry.validate(Call("tune", {"query": "²" * 20}))
+    # a converter may also say "no particular value" (None): "play a song" is play_music()
+    assert Registry.load().validate(Call("play_music", {"query": "a song"})) == Call("play_music")
