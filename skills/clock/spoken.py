@@ -239,8 +239,6 @@ _CJK_TIME = re.compile(
     rf"(?P<h>{_CJK_NUM})(?:時|时|点|點|點鐘|点钟)"
     rf"(?:(?P<half>半)|(?P<q>一刻|三刻)|(?P<m>{_CJK_NUM})分?)?$"
 )
-_CJK_TIME_IN = re.compile(_CJK_TIME.pattern[1:-1].replace("点钟)", "点钟)(?!間)"))
-"""_CJK_TIME inside a sentence (the same groups, not anchored), not the hours of a duration ("1時間後")."""
 _CJK_PM = ("午後", "夜", "夕方", "下午", "晚上", "傍晚")
 _CJK_AM = ("午前", "朝", "上午", "早上", "早晨", "凌晨")
 
@@ -369,14 +367,9 @@ def _cjk_time(text: str) -> tuple[int, int]:
         return 12, 0
     if text in ("午前零時", "午夜", "半夜"):
         return 0, 0
-    # The time alone ("午後7時半"), else the one time in a sentence ("关掉在上午6点的闹钟"), as the spaced reader finds
-    # "seven thirty" in "cancel the alarm at seven thirty": a request is read whole when the model's value is not.
     match = _CJK_TIME.match(text)
     if match is None:
-        found = list(_CJK_TIME_IN.finditer(text))
-        if len(found) != 1:
-            raise ValueError(f"{text!r} is not a time of day")
-        match = found[0]
+        raise ValueError(f"{text!r} is not a time of day")
     hour = int(_cjk_number(match.group("h")))
     if match.group("half"):
         minute = 30
