@@ -47,11 +47,12 @@ class Normalize:
 
     fn: Callable[[str], str]
     """Converter from what was said to the canonical argument."""
-    finds: bool = False
-    """fn finds its value anywhere in a sentence (a time of day in "wake me at seven please"), so a request it finds
-    none in states none: an optional argument the model wrote but neither its text nor the request holds is then
-    left out instead of the call failing ("cancel my alarm for tomorrow": alarm_control(time="tomorrow") becomes
-    alarm_control(action="cancel")). Not for converters that take the whole text as the value (a music query)."""
+    states: Callable[[str], bool] | None = None
+    """Whether a sentence states a value of this kind at all (a time of day somewhere in "wake me at seven please",
+    read or not). With it, an optional argument whose value fn refuses, in the model's text and in the whole request,
+    is left out when the request states none ("cancel my alarm for tomorrow": alarm_control(time="tomorrow") becomes
+    alarm_control(action="cancel")); a request that does state one keeps the error (a time the converter cannot read
+    is not dropped for "any alarm"). None: the error always stands (a music query is the request's own words)."""
 
 
 @dataclass(frozen=True)

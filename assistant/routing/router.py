@@ -273,10 +273,10 @@ class Router:
     def _validate(self, raw: str, text: str) -> Call:
         """The model's call, validated. When a converted argument (math, a time) is rejected, the converter gets the
         whole request instead: the model copied a broken span ("eighty five by four"), the computer reads the
-        sentence ("hmm multiply um eighty five by four" -> 85*4). When a converter that finds its value in any
-        sentence (Normalize.finds: a time) finds none in the request either, the request states none: an optional
-        argument is then left out ("cancel my alarm for tomorrow" is no alarm_control(time="tomorrow") but
-        alarm_control(action="cancel"), which asks which alarm when there are several); otherwise the error stands."""
+        sentence ("hmm multiply um eighty five by four" -> 85*4). When that fails too and the request states no such
+        value at all (Normalize.states: no time of day in it), an optional argument is left out ("cancel my alarm for
+        tomorrow" is no alarm_control(time="tomorrow") but alarm_control(action="cancel"), which asks which alarm when
+        there are several); otherwise the error stands."""
         return self._validated(parse_call(raw), text)
 
     def _validated(self, call: Call, text: str) -> Call:
@@ -290,8 +290,8 @@ class Router:
             try:
                 return self._said(self.registry.validate(Call(call.name, {**call.args, param.name: text})), text)
             except AssistantError:
-                finds = param.optional and param.normalize.finds
-                if not finds or not (_unreadable(param, error.value) and _unreadable(param, text)):
+                states = param.normalize.states
+                if not param.optional or states is None or states(text) or not _unreadable(param, error.value):
                     raise error from None
             log.info("router: %s left out: the request states no value for it (%s)", param.name, error.reason)
             return self._validated(Call(call.name, {k: v for k, v in call.args.items() if k != param.name}), text)

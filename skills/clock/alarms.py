@@ -10,14 +10,21 @@ import skills.clock.wiring as wiring
 from assistant.errors import SkillError
 from assistant.registry import Context, Normalize, Reply, skill
 from skills.clock.engine import Engine, next_ring
-from skills.clock.spoken import duration_seconds, normalize_duration, normalize_time, split_time
+from skills.clock.spoken import (
+    duration_seconds,
+    normalize_duration,
+    normalize_time,
+    split_time,
+    states_duration,
+    states_time,
+)
 from skills.clock.store import Alarm
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 AlarmTime = Annotated[str, Normalize(normalize_time)]
 """A time of day as said ("seven thirty", "halb sieben", "7時半"), canonical "HH:MM" (24-hour)."""
-OptionalTime = Annotated[str | None, Normalize(normalize_time, finds=True)]  # type: ignore[arg-type]
-OptionalDuration = Annotated[str | None, Normalize(normalize_duration, finds=True)]  # type: ignore[arg-type]
+OptionalTime = Annotated[str | None, Normalize(normalize_time, states=states_time)]  # type: ignore[arg-type]
+OptionalDuration = Annotated[str | None, Normalize(normalize_duration, states=states_duration)]  # type: ignore[arg-type]
 Day = Literal["today", "tomorrow", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 Repeat = Literal["daily", "weekdays", "weekends", "weekly"]
 DAYS_SAID = {

@@ -18,6 +18,7 @@ Canonical forms, what a call carries and evaluation compares:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from assistant.i18n import normalize_text, unspaced_text
 from assistant.numbers import cjk_number, said_numbers
@@ -397,3 +398,36 @@ def split_time(canonical: str) -> tuple[int, int]:
     """(hour, minute) of a canonical "HH:MM"."""
     hour, _, minute = canonical.partition(":")
     return int(hour), int(minute)
+
+
+# --- does a sentence state one at all -------------------------------------------------------------------------------
+# Normalize.states: when the model's time or duration cannot be read, nor the whole request, the router leaves an
+# optional one out only if the request states none ("cancel my alarm for tomorrow"). A time said but not readable
+# ("the four hundred am alarm", "关掉在上午6点的闹钟": the Chinese reader takes a time alone, not inside a sentence) is
+# stated: the call is then none(), never "the one alarm there is".
+
+_CJK_TIME_INSIDE = re.compile(rf"(?:{_CJK_NUM})(?:時|时|点|點)(?!間)")
+_CJK_DURATION_INSIDE = re.compile(rf"(?:{_CJK_NUM})(?:个|個)?(?:小时|小時|時間|钟头|鐘頭|分|秒|刻)")
+_SPOKEN_TIME_MARKS = _HOUR_MARKS | _NOON | _MIDNIGHT
+
+
+def _states(text: str, read: Callable[[str], object], marks: frozenset[str], cjk: re.Pattern[str]) -> bool:
+    norm = normalize_text(text)
+    try:
+        read(text)
+        return True
+    except ValueError:
+        pass
+    if unspaced_text(norm):
+        return cjk.search(norm.replace(" ", "")) is not None
+    return bool(said_numbers(norm)) or bool(marks.intersection(norm.split()))
+
+
+def states_time(text: str) -> bool:
+    """Whether text states a time of day, readable or not: a number, an o'clock/noon/midnight word, a CJK hour."""
+    return _states(text, clock_time, _SPOKEN_TIME_MARKS, _CJK_TIME_INSIDE)
+
+
+def states_duration(text: str) -> bool:
+    """Whether text states a duration, readable or not: a number or a unit word, a CJK count of units."""
+    return _states(text, duration_seconds, frozenset(UNIT_S), _CJK_DURATION_INSIDE)

@@ -12,13 +12,13 @@ from assistant.errors import SkillError
 from assistant.i18n import join_sentences, normalize_text
 from assistant.registry import Context, Normalize, Reply, skill
 from skills.clock.engine import Engine
-from skills.clock.spoken import UNIT_S, duration_seconds, normalize_duration
+from skills.clock.spoken import UNIT_S, duration_seconds, normalize_duration, states_duration
 from skills.clock.store import Timer
 from skills.clock.wiring import ClockSettings
 
 Duration = Annotated[str, Normalize(normalize_duration)]
 """A duration as said ("an hour and a half", "zwanzig Minuten", "十分钟"), canonical "1 hour 30 minutes"."""
-OptionalDuration = Annotated[str | None, Normalize(normalize_duration, finds=True)]  # type: ignore[arg-type]
+OptionalDuration = Annotated[str | None, Normalize(normalize_duration, states=states_duration)]  # type: ignore[arg-type]
 
 _ARTICLES = frozenset("the a an my our der die das den dem le la les l el los las il lo de het een mijn mon ma".split())
 _TIMER_WORDS = (

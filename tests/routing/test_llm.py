@@ -479,7 +479,10 @@ CANCEL = 'alarm_control(action="cancel"'
         ("cancel the alarm at seven thirty", f'{CANCEL}, time="seven thirty the")', f'{CANCEL}, time="07:30")', ""),
         # a required value cannot be left out: the model's error stands
         ("set an alarm for two hours from now", 'set_alarm(time="two hours")', "none()", "'hours' is not part"),
-        # a music query is the request's own words, not found in them: no music named is no call, not "shuffle all"
+        # a time said but not readable is no reason to cancel "the one alarm there is": the error stands
+        ("remove the alarm set for four hundred am", f'{CANCEL}, time="four hundred am")', "none()", "not a time"),
+        ("关掉在上午6点的闹钟", f'{CANCEL}, time="上午6点的")', "none()", "not a time of day"),
+        # a music query is the request's own words: no music named is no call, not "shuffle all"
         ("play it", 'play_music(query="it")', "none()", "names no music"),
     ],
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from skills.clock.spoken import normalize_duration, normalize_time
+from skills.clock.spoken import normalize_duration, normalize_time, states_duration, states_time
 
 
 @pytest.mark.parametrize(
@@ -101,3 +101,20 @@ def test_times_of_day(said, canonical):
 def test_what_is_no_time(said):
     with pytest.raises(ValueError):
         normalize_time(said)
+
+
+@pytest.mark.parametrize(
+    ("said", "time", "duration"),
+    [
+        ("cancel my alarm for tomorrow", False, False),
+        ("please delete the wednesday evening alarm", False, False),
+        ("Lösche meinen Wecker am Samstag", False, False),  # German "am" is "on"
+        ("取消今天下午的闹钟", False, False),
+        ("remove the alarm set for four hundred am", True, True),  # said, if not readable
+        ("关掉在上午6点的闹钟", True, False),  # the Chinese reader takes a time alone, not in a sentence
+        ("1時間後に起こして", False, True),  # hours of a duration, no time of day
+        ("snooze for ten minutes", True, True),
+    ],
+)
+def test_whether_a_sentence_states_a_time_or_a_duration(said, time, duration):
+    assert (states_time(said), states_duration(said)) == (time, duration)
