@@ -48,6 +48,8 @@ MAX_TEXT_CHARS = 2000
 """Longest Transcript or Recognize text (a request, not a document: the LLM prompt has room for ~2,000 tokens)."""
 MAX_SPEECH_CHARS = 8000
 """Longest text to synthesise in one request (a news reading is ~600)."""
+DRAIN_S = 1.0
+"""After refusing a request, how long the client's remaining data is read and dropped before closing."""
 MAX_CONNECTIONS = 32
 """Open connections at once (Home Assistant opens one per request); one more is told the server is busy."""
 
@@ -117,7 +119,18 @@ class AssistantHandler(AsyncEventHandler):
         log.warning("wyoming %s: %s (%s)", self.peer, text, code)
         with contextlib.suppress(ConnectionError, OSError):  # the client may be gone already
             await self.write_event(Error(text=text, code=code).event())
+            await self._drain_before_close()
         return False
+
+    async def _drain_before_close(self) -> None:
+        """Say we are done writing and read (and drop) what the client still sends, briefly: closing with its data
+        unread makes the kernel reset the connection, and a client may then lose the Error event just sent."""
+        if self.writer.can_write_eof():
+            self.writer.write_eof()
+        deadline = asyncio.get_running_loop().time() + DRAIN_S
+        with contextlib.suppress(asyncio.TimeoutError):
+            while await asyncio.wait_for(self.reader.read(1 << 16), deadline - asyncio.get_running_loop().time()):
+                pass
 
     async def handle_event(self, event: Event) -> bool:
         """Answer one event; False ends the connection."""
