@@ -24,6 +24,8 @@ if TYPE_CHECKING:  # the CLI builds its parser from this module: the run store l
 
 LEDGER_DIR = Path(__file__).resolve().parents[2] / "evals" / "runs"
 """The checkout's ledger: one <YYYY-MM-DD>.jsonl a day."""
+ALL = 1 << 62
+"""RunStore.list's limit for every run."""
 
 
 def run_key(run: Run) -> str:
@@ -108,9 +110,11 @@ def read(ledger: Path) -> list[tuple[dict[str, Any], Path]]:
 def export(store: RunStore, ledger: Path = LEDGER_DIR) -> tuple[int, int]:
     """Append the store's runs that the ledger lacks (a folder: to each run's day file); (appended, already there)."""
     known = {item["key"] for item, _ in read(ledger)}
-    fresh = [run for run in store.all() if run_key(run) not in known]
+    # Keys from the listing (no outcomes); only the runs to write are read whole.
+    fresh = [run.id for run in reversed(store.list(limit=ALL)) if run_key(run) not in known]
     try:
-        for run in fresh:
+        for run_id in fresh:
+            run = store.get(run_id)
             day = dt.datetime.fromtimestamp(run.created_at, dt.UTC).strftime("%Y-%m-%d")
             target = ledger / f"{day}.jsonl" if ledger.suffix != ".jsonl" else ledger
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -123,7 +127,7 @@ def export(store: RunStore, ledger: Path = LEDGER_DIR) -> tuple[int, int]:
 
 def import_runs(store: RunStore, ledger: Path = LEDGER_DIR) -> tuple[int, int]:
     """Add the ledger's runs that the store lacks (new ids, the same provenance); (added, already here)."""
-    known = {run_key(run) for run in store.list(limit=1 << 62)}
+    known = {run_key(run) for run in store.list(limit=ALL)}
     added = 0
     entries = read(ledger)
     for item, source in entries:

@@ -15,7 +15,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -173,11 +172,6 @@ class RunStore:
             json.loads(row[8]),
             outcomes_from_dicts(json.loads(d[0]) for d in data),
         )
-
-    def all(self) -> Iterator[Run]:
-        """Every run with its outcomes, oldest first."""
-        for (run_id,) in self.db.execute("SELECT id FROM runs ORDER BY id").fetchall():
-            yield self.get(run_id)
 
     def close(self) -> None:
         """Close the database."""

@@ -171,7 +171,8 @@ class Router:
             # the same answer as asking both, a model pass sooner.
             reader = self._ask(self.reader, text, context or {}, heard_logprob, named)
             if reader.call.name in named:
-                route = self._reread(None, reader, named)
+                # Its call counted as the router's too, so _reread takes it, with each pass's cost counted once.
+                route = self._reread(replace(reader, timings_ms={}, prompt_tokens=0, generated_tokens=0), reader, named)
                 route.timings_ms["route_ms"] = (time.perf_counter() - start) * 1000
                 return route
         route = self._ask(self.llm, text, context or {}, heard_logprob)
@@ -186,17 +187,13 @@ class Router:
         """The added skills whose name words the request says."""
         return frozenset().union(*(self.named_by.get(w, frozenset()) for w in _name_words(normalize_text(text))))
 
-    def _reread(self, first: Route | None, reader: Route, named: frozenset[str] = frozenset()) -> Route:
+    def _reread(self, first: Route, reader: Route, named: frozenset[str] = frozenset()) -> Route:
         """The router's answer after the skill reader's: the reader's call when it is one of the added skills or
         none(), else the router's own (the reader chose a built-in: the router knows those better). After a built-in
         call (the request named an added skill), the reader's call wins only when it is one of the skills named.
-        first None: the router was not asked (the reader's call is a skill named, which wins after any). Timings and
-        tokens of both passes are counted."""
-        if first is None:
-            first, wins = replace(reader, timings_ms={}, prompt_tokens=0, generated_tokens=0), True
-        else:
-            builtin = first.call.name in self.builtin
-            wins = reader.call.name in named if builtin else reader.call.name not in self.builtin
+        Timings and tokens of both passes are counted."""
+        builtin = first.call.name in self.builtin
+        wins = reader.call.name in named if builtin else reader.call.name not in self.builtin
         unavailable = not reader.raw and reader.error  # no answer at all: the router's call stands
         chosen = reader if wins and not unavailable else first
         timings = dict(first.timings_ms)
