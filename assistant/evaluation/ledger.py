@@ -149,6 +149,9 @@ def add_parsers(eval_sub: Any) -> None:
 
 def command(name: str, ledger: Path, store: RunStore) -> int:
     """Run `eval export` or `eval import`: one line saying what moved."""
+    if ledger == LEDGER_DIR and not (LEDGER_DIR.parent / "README.md").is_file():
+        # Installed from a wheel, not run from a checkout: the default would be a folder beside site-packages.
+        raise AssistantError(f"no checkout of the project here ({LEDGER_DIR.parent} is not its evals/): give --ledger")
     if name == "export":
         appended, there = export(store, ledger)
         print(f"{ledger}: {appended} runs appended ({there} were there); commit it with the work it measured")

@@ -72,3 +72,13 @@ def test_cli_eval_export_and_import(tmp_path, capsys):
     (folder / "blocked.jsonl").mkdir()  # a file that cannot be written: a sentence, no traceback
     assert main([*configs[1], "export", "--ledger", str(folder / "blocked.jsonl")]) == 2
     assert "cannot write the ledger" in capsys.readouterr().err
+
+
+def test_outside_a_checkout_the_default_ledger_is_refused_with_a_sentence(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(ledger, "LEDGER_DIR", tmp_path / "site-packages" / "evals" / "runs")
+    config = tmp_path / "config.toml"
+    config.write_text(f'data_dir = "{tmp_path / "data"}"\n', encoding="utf-8")
+    args = ["--config", str(config), "eval"]
+    assert main([*args, "export", "--ledger", str(ledger.LEDGER_DIR)]) == 2
+    assert "give --ledger" in capsys.readouterr().err and not ledger.LEDGER_DIR.exists()
+    assert main([*args, "export", "--ledger", str(tmp_path / "mine")]) == 0  # a ledger named is written
