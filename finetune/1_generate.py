@@ -396,6 +396,7 @@ def generate(registry: Registry, args: argparse.Namespace) -> dict[str, Any]:
                 builtin_share=args.builtin_share,
                 other_share=args.other_share,
                 extra_skills=(args.extra_skills[0], args.extra_skills[1]),
+                param_shuffle=args.param_shuffle,
             ),
         )
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -448,6 +449,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="other skills listed beside the built-ins per episode, drawn uniformly (v1-v3: 1 16; a household with "
         "30 skills lists about 18 beside the 12 built-ins)",
     )
+    parser.add_argument(
+        "--param-shuffle",
+        type=float,
+        default=0.0,
+        help="chance that an added skill's parameters are listed in another order (required first), so that a value "
+        "goes to the parameter whose name fits it, not the first one (v1-v4: 0; v5: 0.5)",
+    )
     parser.add_argument("--families", default=str(ROOT / "finetune" / "families"), help="skill families folder")
     parser.add_argument("--no-families", action="store_true", help="no project skill families in the listings")
     parser.add_argument("--no-sgd", action="store_true", help="no Schema-Guided Dialogue services in the listings")
@@ -461,6 +469,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     low, high = args.extra_skills
     if not 0 <= low <= high:
         parser.error(f"--extra-skills: MIN must be 0 or more and at most MAX, got {low} {high}")
+    if not 0 <= args.param_shuffle <= 1:
+        parser.error(f"--param-shuffle: a chance from 0 to 1, got {args.param_shuffle:g}")
     if min(args.builtin_share, args.other_share) < 0 or args.builtin_share + args.other_share > 1:
         parser.error(
             f"--builtin-share {args.builtin_share:g} and --other-share {args.other_share:g}: each must be 0 or more "

@@ -304,6 +304,11 @@ class Mix:
     """Chance that a skill appears under one of its other names or descriptions."""
     shuffle_chance: float = 0.5
     """Chance that the listing is shuffled; else the built-ins come first, as a real registry lists them."""
+    param_shuffle: float = 0.0
+    """Chance that an added skill's parameters are listed (and so written in its call) in another order, required ones
+    still first. SGD's labels fill a service's first slots most, so with declared order only the reader learns "a value
+    goes to the first optional parameter" (genre -0.0 against actors -14.6 nats for "a movie with Alfred Hitchcock")
+    instead of reading the names. v1-v4: 0."""
 
 
 def build_episode(
@@ -340,6 +345,8 @@ def build_episode(
                 # SGD-X rewrites a whole service at once: keep one variant number across its intents
                 index = variant_of_group.setdefault(group, rng.randrange(len(pool.variants)))
                 skill, mapping = pool.variants[index % len(pool.variants)]
+            if mix.param_shuffle and rng.random() < mix.param_shuffle:
+                skill = reorder_params(skill, rng)
             picked.append((pool, skill, mapping))
         if any(s.name in names for _, s, _ in picked):
             continue
@@ -384,6 +391,15 @@ def build_episode(
         registry.parse(example.target or example.call)
     rng.shuffle(examples)
     return Episode(registry_listing(registry), examples)
+
+
+def reorder_params(item: Skill, rng: random.Random) -> Skill:
+    """The same skill with its required parameters, then its optional ones, each in a shuffled order."""
+    required = [p for p in item.params if not p.optional]
+    optional = [p for p in item.params if p.optional]
+    rng.shuffle(required)
+    rng.shuffle(optional)
+    return replace(item, params=tuple(required + optional))
 
 
 def registry_listing(registry: Registry) -> list[Skill]:

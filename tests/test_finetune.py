@@ -322,3 +322,37 @@ def test_shares_set_an_episodes_mix_and_must_leave_room_for_none(builtin, tmp_pa
     for bad in (["--builtin-share", "0.6", "--other-share", "0.5"], ["--other-share", "-0.1"]):
         with pytest.raises(SystemExit):
             gen.parse_args(bad)
+
+
+def test_param_shuffle_lists_an_added_skills_parameters_in_other_orders(builtin, tmp_path):
+    """--param-shuffle: an added skill's parameters come in other orders (required ones first), so the order of a
+    listing says nothing about which parameter a value fills; the built-ins keep their declared order, every call is
+    still one its listing can make, and 0 (the default) lists each skill as declared."""
+    from finetune.registries import skill_from_dict
+
+    def orders(out: Path, chance: str) -> dict[tuple[str, ...], set[tuple[str, ...]]]:
+        options = ["--scale", "0.06", "--per-skill", "5", "--no-corrections", "--param-shuffle", chance]
+        args = gen.parse_args(["--out", str(out), *options])
+        args.episodes, args.evals = 20, []
+        gen.generate(builtin, args)
+        seen: dict[tuple[str, ...], set[tuple[str, ...]]] = {}  # (name, *sorted parameters): SGD names repeat
+        for line in (out / "episodes.jsonl").read_text(encoding="utf-8").splitlines():
+            episode = json.loads(line)
+            listing = Registry([skill_from_dict(s) for s in episode["skills"]])
+            for example in episode["examples"]:
+                listing.parse(example.get("target") or example["call"])
+            for item in listing.skills.values():
+                optional = [p.optional for p in item.params]
+                assert optional == sorted(optional), f"{item.name}: a required parameter after an optional one"
+                names = tuple(p.name for p in item.params)
+                seen.setdefault((item.name, *sorted(names)), set()).add(names)
+        return seen
+
+    declared, shuffled = orders(tmp_path / "a", "0"), orders(tmp_path / "b", "1")
+    assert all(len(o) == 1 for o in declared.values())
+    for name in builtin.names():
+        names = tuple(p.name for p in builtin.get(name).params)
+        assert shuffled.get((name, *sorted(names)), {names}) == {names}
+    assert sum(len(o) > 1 for o in shuffled.values()) >= 5, "added skills come in several orders"
+    with pytest.raises(SystemExit):
+        gen.parse_args(["--param-shuffle", "1.5"])
