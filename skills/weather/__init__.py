@@ -22,7 +22,7 @@ MESSAGES = Messages.load("weather", Path(__file__).with_name("locales"))
 """Reply sentences and the words they use (days, WMO weather codes), per language: locales/<language>.json."""
 
 Day = Literal[
-    "today", "tomorrow", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "weekend"
+    "today", "tomorrow", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "weekend", "week"
 ]
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DAYS_SAID = {
@@ -52,9 +52,21 @@ DAYS_SAID = {
         *"日曜 星期日 星期天 周日 礼拜天 礼拜日".split(),
     ),
     "weekend": ("weekend", "wochenende", "week-end", "fin de semana", "fine settimana", "weekenden", "週末", "周末"),
+    # The coming seven days. Not "next week" (on a Wednesday that is Monday to Sunday after it, mostly past the
+    # forecast) nor a bare "week"/"la semaine", which "next week"/"la semaine prochaine" contain. "今週末" (this
+    # weekend) names both 今週 and 週末, so it changes nothing.
+    "week": (
+        *("this week", "this week's", "the week", "the week's", "the weeks", "coming week", "one week", "all week"),
+        *("the next seven days", "the next 7 days", "7-day", "seven-day", "7 day", "seven day", "rest of the week"),
+        *("weekly", "diese woche", "dieser woche", "ganze woche", "cette semaine"),
+        *("de la semaine", "esta semana", "de la semana", "questa settimana", "della settimana", "deze week"),
+        *("komende week", "denne uge", "i ugen", "今週", "一週間", "週間天気", "这周", "本周", "这个星期", "未来一周"),
+    ),
 }
-"""Words that name a weekday or the weekend in every language the router hears (weather's said_as). Not today or
-tomorrow: German "Morgen" is also "morning"."""
+"""Words that name a weekday, the weekend or the week in every language the router hears (weather's said_as). Not
+today or tomorrow: German "Morgen" is also "morning"."""
+WEEK_DAYS = 7
+"""Days the week's forecast covers, today first (fewer when the settings fetch fewer)."""
 CURRENT_FIELDS = "temperature_2m,weather_code,wind_speed_10m"
 DAILY_FIELDS = "weather_code,temperature_2m_max,temperature_2m_min,precipitation_probability_max,wind_speed_10m_max"
 USER_AGENT = "pi-assistant/0.1 (weather skill)"
@@ -323,6 +335,8 @@ def _pick_days(day: str, days: list[DayForecast]) -> list[DayForecast]:
             if item.date.weekday() == 5:
                 return [d for d in days[i : i + 2] if d.date.weekday() in (5, 6)]
         return []
+    if day == "week":
+        return days[:WEEK_DAYS]
     wanted = WEEKDAYS.index(day)
     # A weekday name means the next such day, today included ("on Friday" said on a Friday is today).
     return [d for d in days if d.date.weekday() == wanted][:1]
@@ -366,6 +380,8 @@ def _describe(
             for d in chosen
         ]  # fmt: skip
         text = _say(ctx, "weekend_reply", place=place, parts=say(lang, "separator").join(parts))
+    elif day == "week":
+        text = _week(ctx, place, chosen)
     else:
         name = day if day in ("today", "tomorrow") else WEEKDAYS[first.date.weekday()]
         text = _say(
@@ -379,6 +395,30 @@ def _describe(
         windy_text = _say(ctx, "windy", speed=round(wind), unit=say(lang, "mph" if fahrenheit else "kmh"))
         text = join_sentences(lang, text, windy_text)
     return text
+
+
+def _week(ctx: Context, place: str, chosen: list[DayForecast]) -> str:
+    """The week in one sentence: the range of highs and lows and the days rain or snow is likely. Seven days of
+    "Monday: cloudy, high of..." is too long to listen to in a kitchen."""
+    say, lang = MESSAGES.say, ctx.language
+    wet = []
+    for key, snowy in (("week_rain", False), ("week_snow", True)):
+        days = [
+            say(lang, WEEKDAYS[d.date.weekday()])
+            for d in chosen
+            if d.chance_percent is not None
+            and d.chance_percent >= MENTION_CHANCE_PERCENT
+            and (d.code in SNOW_CODES) == snowy
+        ]
+        if days:
+            listed = say(lang, "week_comma").join(days[:-1])
+            wet.append(say(lang, key, days=f"{listed}{say(lang, 'week_and')}{days[-1]}" if listed else days[0]))
+    highs, lows = [d.high for d in chosen], [d.low for d in chosen]
+    return _say(
+        ctx, "week_reply", place=place, high_min=_temp(ctx, min(highs)), high_max=_temp(ctx, max(highs)),
+        low_min=_temp(ctx, min(lows)), low_max=_temp(ctx, max(lows)),
+        wet=say(lang, "week_comma").join(wet) if wet else say(lang, "week_dry"),
+    )  # fmt: skip
 
 
 def hotwords(ctx: Context) -> list[str]:
@@ -404,6 +444,7 @@ def hotwords(ctx: Context) -> list[str]:
         ("what's the forecast for tomorrow", 'weather(day="tomorrow")'),
         ("what's the forecast for Chicago", 'weather(location="Chicago")'),
         ("what's the weather this weekend", 'weather(day="weekend")'),
+        ("what's the weather this week", 'weather(day="week")'),
         ("do I need an umbrella today", 'weather(day="today")'),
         ("will it rain in Boston tomorrow", 'weather(location="Boston", day="tomorrow")'),
         ("is it going to snow in Oslo on Monday", 'weather(location="Oslo", day="monday")'),
@@ -431,7 +472,7 @@ def hotwords(ctx: Context) -> list[str]:
     hotwords=hotwords,
 )
 def weather(location: str | None = None, day: Day = "today", *, ctx: Context) -> Reply:
-    """Weather now or the forecast for today, tomorrow, a weekday or the weekend; no location means home."""
+    """Weather now or the forecast for today, tomorrow, a weekday, the weekend or the week; no location means home."""
     settings: WeatherSettings = ctx.settings or WeatherSettings()
     deadline = time.monotonic() + settings.timeout_ms / 1000
     wanted = _clean_location(location or "")

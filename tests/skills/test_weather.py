@@ -72,6 +72,11 @@ def make_tester(server: RecordedServer, language: str = "en", **settings: object
             "This weekend in Boston: Saturday: clear, high of 14 and low of 6; Sunday: rain, high of 11 and low of 5,"
             " chance of rain 90 percent. Expect strong wind, up to 45 kilometers per hour.",
         ),
+        (
+            'weather(location="Boston", day="week")',
+            "The week ahead in Boston: highs of 2 to 14 degrees, lows of minus 4 to 6; rain likely on Friday and"
+            " Sunday, snow likely on Tuesday. Expect strong wind, up to 45 kilometers per hour.",
+        ),
     ],
 )
 def test_replies_like_a_person(server, call, text):
@@ -216,6 +221,21 @@ def test_day_beyond_the_forecast(server):
         )
 
 
+def test_the_week_is_what_the_forecast_has_and_says_when_it_stays_dry(server):
+    with make_tester(server, forecast_days=3) as t:
+        short = t.call('weather(location="Boston", day="week")')
+    assert short.text == "The week ahead in Boston: highs of 11 to 14 degrees, lows of 4 to 6; rain likely on Friday."
+    dry = json.loads((FIXTURES / "openmeteo/forecast_boston.json").read_text())
+    dry["daily"]["precipitation_probability_max"] = [0, 10, None, 20, 0, 5, 29]
+    dry["daily"]["wind_speed_10m_max"] = [10.0] * 7
+    with RecordedServer() as dry_server:
+        dry_server.serve("/v1/search", "openmeteo/geocoding_boston.json")
+        dry_server.serve("/v1/forecast", body=json.dumps(dry))
+        with make_tester(dry_server) as t:
+            reply = t.call('weather(location="Boston", day="week")')
+    assert reply.text.endswith("lows of minus 4 to 6; no rain or snow expected.")
+
+
 def test_days_the_service_sends_as_null_do_not_count(server):
     def blank_last_two(d):
         for key in ("weather_code", "temperature_2m_max", "temperature_2m_min"):
@@ -254,6 +274,12 @@ def test_german_asks_the_geocoder_in_german(server):
         " Schneewahrscheinlichkeit 70 Prozent."
     )
     assert weekend.data["country"] == "Deutschland"
+    with make_tester(server, language="de") as t:
+        week = t.call('weather(location="Berlin", day="week")')
+    assert week.text == (
+        "Die Woche in Berlin: Höchstwerte von minus 1 bis 8 Grad, Tiefstwerte von minus 4 bis 2; Regen"
+        " wahrscheinlich am Dienstag und Mittwoch, Schnee wahrscheinlich am Sonntag und Samstag."
+    )
 
 
 def _boston_named(name: str, admin1: str, country: str) -> str:
@@ -284,6 +310,12 @@ def test_japanese_and_chinese_ask_the_geocoder_in_their_language(server):
         "強い風に注意してください。最大で時速45キロの見込みです。"
     )
     assert weekend.data["location"] == "ボストン" and weekend.data["country"] == "アメリカ合衆国"
+    with make_tester(server, language="ja") as t:
+        week = t.call('weather(location="Boston", day="week")')
+    assert week.text == (
+        "ボストンの今週の天気です。最高気温は2度から14度、最低気温はマイナス4度から6度。"
+        "金曜日と日曜日は雨の見込み、火曜日は雪の見込み。強い風に注意してください。最大で時速45キロの見込みです。"
+    )
     with make_tester(server, language="zh-CN") as t:
         tomorrow = t.call('weather(location="Boston", day="tomorrow")')
         weekend = t.call('weather(location="Boston", day="weekend")')
@@ -367,6 +399,8 @@ def test_every_example_routes_to_its_own_call():
         ("will it rain on saturday", None),  # no template says "rain on": left to the model
         ("is it going to snow in Denver on Sunday", 'weather(location="denver", day="sunday")'),
         ("what's the forecast for the weekend", None),  # "the weekend" is not a place: left to the model
+        ("what's the weather this week", 'weather(day="week")'),
+        ("what's the weather in Denver this week", 'weather(location="denver", day="week")'),
     ],
 )
 def test_routes(text, call):
@@ -394,6 +428,28 @@ def test_routes(text, call):
 def test_hard_negatives_are_not_weather(text):
     call = FastMatcher(Registry([weather, news])).match(text)
     assert call is None or call.name != "weather", call
+
+
+@pytest.mark.parametrize(
+    "text, day",
+    [
+        ("how's the weather looking for the rest of the week", "week"),
+        ("what is this week's weather forecast", "week"),
+        ("give me the 7-day forecast", "week"),
+        ("Wie wird das Wetter diese Woche in Berlin?", "week"),
+        ("今週の天気は", "week"),
+        ("what's the weather this weekend", "weekend"),  # "this week" is not said: "this weekend" is one word more
+        ("今週末の天気は", "today"),  # 今週 and 週末 both said: the model's day stands
+        ("what's the weather next week", "today"),  # past the forecast mostly: the model's day stands
+    ],
+)
+def test_the_week_said_is_the_day_whatever_the_model_wrote(text, day):
+    from assistant.routing.router import Router
+    from tests.routing.test_llm import JunkBackend
+
+    registry = Registry([weather])
+    call = Router(registry, JunkBackend("weather()", 0.99), fast_path=False).route(text).call
+    assert call.name == "weather" and call.args.get("day", "today") == day
 
 
 def test_hotwords_are_the_home_location():
