@@ -53,6 +53,11 @@ class Normalize:
     is left out when the request states none ("cancel my alarm for tomorrow": alarm_control(time="tomorrow") becomes
     alarm_control(action="cancel")); a request that does state one keeps the error (a time the converter cannot read
     is not dropped for "any alarm"). None: the error always stands (a music query is the request's own words)."""
+    near: Callable[[str, str], str] | None = None
+    """(request, the model's value) -> the canonical value read where the model's value sits in the request, or
+    ValueError. For unspaced scripts, where the model's span runs on into the words after it ("午前6時に設定する"
+    for "午前 6 時に設定"), and a reader of the whole request would have to find the value among other words. Tried
+    after fn refuses the model's value and the whole request."""
 
 
 @dataclass(frozen=True)

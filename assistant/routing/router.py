@@ -270,10 +270,11 @@ class Router:
     def _validate(self, raw: str, text: str) -> Call:
         """The model's call, validated. When a converted argument (math, a time) is rejected, the converter gets the
         whole request instead: the model copied a broken span ("eighty five by four"), the computer reads the
-        sentence ("hmm multiply um eighty five by four" -> 85*4). When that fails too and the request states no such
-        value at all (Normalize.states: no time of day in it), an optional argument is left out ("cancel my alarm for
-        tomorrow" is no alarm_control(time="tomorrow") but alarm_control(action="cancel"), which asks which alarm when
-        there are several); otherwise the error stands."""
+        sentence ("hmm multiply um eighty five by four" -> 85*4); in unspaced scripts the converter may then read the
+        value where the model's span stands (Normalize.near: "6 時に設定する" in "午前 6 時に設定する" -> 06:00). When
+        that fails too and the request states no such value at all (Normalize.states: no time of day in it), an
+        optional argument is left out ("cancel my alarm for tomorrow" is no alarm_control(time="tomorrow") but
+        alarm_control(action="cancel"), which asks which alarm when there are several); otherwise the error stands."""
         return self._validated(parse_call(raw), text)
 
     def _validated(self, call: Call, text: str) -> Call:
@@ -287,11 +288,25 @@ class Router:
             try:
                 return self._said(self.registry.validate(Call(call.name, {**call.args, param.name: text})), text)
             except AssistantError:
+                near = self._near(param, text, error.value)
+                if near is not None:
+                    return self._said(self.registry.validate(Call(call.name, {**call.args, param.name: near})), text)
                 states = param.normalize.states
                 if not param.optional or states is None or states(text) or not _unreadable(param, error.value):
                     raise error from None
             log.info("router: %s left out: the request states no value for it (%s)", param.name, error.reason)
             return self._validated(Call(call.name, {k: v for k, v in call.args.items() if k != param.name}), text)
+
+    @staticmethod
+    def _near(param: Param, text: str, value: object) -> str | None:
+        """The value the converter reads where the model's value sits in the request (Normalize.near), or None."""
+        assert param.normalize is not None
+        if param.normalize.near is None:
+            return None
+        try:
+            return param.normalize.near(text, str(value))
+        except ValueError:
+            return None
 
     def _agree(self, call: Call, text: str) -> Call:
         """call with each Literal value the request names (the skill's said_as): "月曜日の天気は" is monday

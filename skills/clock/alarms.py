@@ -17,13 +17,14 @@ from skills.clock.spoken import (
     split_time,
     states_duration,
     states_time,
+    time_near,
 )
 from skills.clock.store import Alarm
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-AlarmTime = Annotated[str, Normalize(normalize_time)]
+AlarmTime = Annotated[str, Normalize(normalize_time, near=time_near)]
 """A time of day as said ("seven thirty", "halb sieben", "7時半"), canonical "HH:MM" (24-hour)."""
-OptionalTime = Annotated[str | None, Normalize(normalize_time, states=states_time)]  # type: ignore[arg-type]
+OptionalTime = Annotated[str | None, Normalize(normalize_time, states=states_time, near=time_near)]  # type: ignore[arg-type]
 OptionalDuration = Annotated[str | None, Normalize(normalize_duration, states=states_duration)]  # type: ignore[arg-type]
 Day = Literal["today", "tomorrow", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 Repeat = Literal["daily", "weekdays", "weekends", "weekly"]

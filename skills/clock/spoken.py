@@ -400,6 +400,40 @@ def split_time(canonical: str) -> tuple[int, int]:
     return int(hour), int(minute)
 
 
+# --- a time where the model's span sits, in unspaced scripts ---------------------------------------------------------
+# The model copies a span of the request; in Japanese and Chinese it often runs on into the particle and verb after
+# the time ("6時に設定する" from "アラームを午前 6 時に設定する"), or starts after the morning/afternoon word ("5時の
+# アラーム" from "午後 5 時のアラーム"). Reading the time where the span sits, with the word just before it, gives
+# 06:00 and 17:00; reading the span alone would give 05:00 for the second, which is worse than asking again.
+
+_DAY_PART_BEFORE = re.compile(r"(午前|午後|朝|夜|夕方|今朝|今晩|今夜|上午|下午|晚上|早上|凌晨|中午|傍晚)$")
+_HOUR_COUNTER = re.compile(r"[時时点點]")
+_NUMERAL = re.compile(r"[0-9零〇一二两兩三四五六七八九十百千万萬]")
+
+
+def time_near(sentence: str, span: str) -> str:
+    """Normalize.near for a time of day: the longest start of the model's span that is a time and stands in the
+    sentence where a time can start, read with the morning/afternoon word right before it ("HH:MM"; ValueError)."""
+    text, value = "".join(sentence.split()), "".join(span.split())
+    if not unspaced_text(value):
+        raise ValueError(f"{span!r}: only unspaced scripts are read in place")
+    for end in range(len(value), 0, -1):
+        start = value[:end]
+        if not _HOUR_COUNTER.search(start):
+            break
+        at = text.find(start)
+        while at >= 0 and at > 0 and _NUMERAL.match(text[at - 1]):  # "5時" inside "15時" is not a time of its own
+            at = text.find(start, at + 1)
+        if at < 0:
+            continue
+        part = _DAY_PART_BEFORE.search(text[:at])
+        try:
+            return normalize_time((part.group(1) if part else "") + start)
+        except ValueError:
+            continue
+    raise ValueError(f"no time of day where {span!r} stands in the request")
+
+
 # --- does a sentence state one at all -------------------------------------------------------------------------------
 # Normalize.states: when the model's time or duration cannot be read, nor the whole request, the router leaves an
 # optional one out only if the request states none ("cancel my alarm for tomorrow"). A time said but not readable

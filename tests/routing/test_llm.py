@@ -481,12 +481,37 @@ CANCEL = 'alarm_control(action="cancel"'
         ("set an alarm for two hours from now", 'set_alarm(time="two hours")', "none()", "'hours' is not part"),
         # a time said but not readable is no reason to cancel "the one alarm there is": the error stands
         ("remove the alarm set for four hundred am", f'{CANCEL}, time="four hundred am")', "none()", "not a time"),
-        ("关掉在上午6点的闹钟", f'{CANCEL}, time="上午6点的")', "none()", "not a time of day"),
         # a music query is the request's own words: no music named is no call, not "shuffle all"
         ("play it", 'play_music(query="it")', "none()", "names no music"),
     ],
 )
 def test_an_optional_argument_the_request_states_no_value_for_is_left_out(said, model, call, error):
+    route = Router(Registry.load(), JunkBackend(model, 1.0), fast_path=False).route(said)
+    assert route.call == parse_call(call)
+    assert (error in route.error) if error else not route.error
+
+
+@pytest.mark.parametrize(
+    ("said", "model", "call", "error"),
+    [
+        # the model's span runs on into the particle and verb after the time: read where it stands
+        (
+            "アラームを明日の午前 6 時に設定する",
+            'set_alarm(time="6 時に設定する")',
+            'set_alarm(time="06:00", day="tomorrow")',
+            "",
+        ),
+        ("关掉在上午6点的闹钟", f'{CANCEL}, time="上午6点的")', f'{CANCEL}, time="06:00")', ""),
+        # the span starts after the afternoon word: 17:00, never 05:00
+        ("薬を飲む午後 5 時のアラームが必要です", 'set_alarm(time="5 時のアラーム")', 'set_alarm(time="17:00")', ""),
+        # "5時" inside "15時" is no time of its own; a duration is no time of day: the error stands
+        ("15時にアラームをセット", 'set_alarm(time="5時に")', "none()", "not a time of day"),
+        ("3 分ごとにアラームを設定", 'set_alarm(time="3 分")', "none()", "not a time of day"),
+        # spaced languages are read from the whole request only: the model's run-on span is no call
+        ("set an alarm for seven please", 'set_alarm(time="seven please thanks")', "none()", "'please' is not part"),
+    ],
+)
+def test_a_time_is_read_where_the_models_span_stands_in_unspaced_scripts(said, model, call, error):
     route = Router(Registry.load(), JunkBackend(model, 1.0), fast_path=False).route(said)
     assert route.call == parse_call(call)
     assert (error in route.error) if error else not route.error

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from skills.clock.spoken import normalize_duration, normalize_time, states_duration, states_time
+from skills.clock.spoken import normalize_duration, normalize_time, states_duration, states_time, time_near
 
 
 @pytest.mark.parametrize(
@@ -118,3 +118,25 @@ def test_what_is_no_time(said):
 )
 def test_whether_a_sentence_states_a_time_or_a_duration(said, time, duration):
     assert (states_time(said), states_duration(said)) == (time, duration)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "span", "time"),
+    [
+        ("アラームを明日の午前 6 時に設定する", "6 時に設定する", "06:00"),
+        ("アラームを午前 6 時に設定", "午前 6 時に", "06:00"),
+        ("薬を飲むようにリマインドする午後 5 時のアラームが必要です", "5 時のアラーム", "17:00"),
+        ("明日の朝 7 時半に起こして", "7 時半に起こして", "07:30"),
+        ("把闹钟设在下午5点半吧", "5点半吧", "17:30"),
+        ("15時にアラーム", "5時に", None),  # inside "15時"
+        ("3 分ごとにアラームを設定", "3 分", None),  # a duration
+        ("アラームを設定", "設定する", None),  # not in the sentence
+        ("wake me at seven", "seven am please", None),  # spaced scripts: the whole request is read instead
+    ],
+)
+def test_a_time_is_read_where_the_span_stands(sentence, span, time):
+    if time is None:
+        with pytest.raises(ValueError):
+            time_near(sentence, span)
+    else:
+        assert time_near(sentence, span) == time
