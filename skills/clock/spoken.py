@@ -235,8 +235,10 @@ _TIME_FILLERS = frozenset(
 )
 _ENGLISH_HOURS = frozenset("one two three four five six seven eight nine ten eleven twelve".split())
 _ZERO_WORDS = frozenset({"oh"})
+_CJK_PERIOD = "午前|午後|朝|夜|夕方|上午|下午|早上|早晨|晚上|中午|凌晨|傍晚"
+"""Words for the part of the day before a CJK hour ("午後7時", "下午5点")."""
 _CJK_TIME = re.compile(
-    r"^(?P<period>午前|午後|朝|夜|夕方|上午|下午|早上|早晨|晚上|中午|凌晨|傍晚)?"
+    rf"^(?P<period>{_CJK_PERIOD})?"
     rf"(?P<h>{_CJK_NUM})(?:時|时|点|點|點鐘|点钟)"
     rf"(?:(?P<half>半)|(?P<q>一刻|三刻)|(?P<m>{_CJK_NUM})分?)?$"
 )
@@ -406,9 +408,9 @@ def split_time(canonical: str) -> tuple[int, int]:
 # アラーム" from "午後 5 時のアラーム"). Reading the time where the span sits, with the word just before it, gives
 # 06:00 and 17:00; reading the span alone would give 05:00 for the second, which is worse than asking again.
 
-_DAY_PART_BEFORE = re.compile(r"(午前|午後|朝|夜|夕方|今朝|今晩|今夜|上午|下午|晚上|早上|凌晨|中午|傍晚)$")
+_DAY_PART_BEFORE = re.compile(rf"({_CJK_PERIOD})$")
 _HOUR_COUNTER = re.compile(r"[時时点點]")
-_NUMERAL = re.compile(r"[0-9零〇一二两兩三四五六七八九十百千万萬]")
+_NUMERAL = re.compile(_CJK_NUM)
 
 
 def time_near(sentence: str, span: str) -> str:
@@ -422,7 +424,7 @@ def time_near(sentence: str, span: str) -> str:
         if not _HOUR_COUNTER.search(start):
             break
         at = text.find(start)
-        while at >= 0 and at > 0 and _NUMERAL.match(text[at - 1]):  # "5時" inside "15時" is not a time of its own
+        while at > 0 and _NUMERAL.match(text[at - 1]):  # "5時" inside "15時" is not a time of its own
             at = text.find(start, at + 1)
         if at < 0:
             continue

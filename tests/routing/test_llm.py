@@ -469,6 +469,13 @@ def test_a_rejected_converted_argument_is_read_from_the_whole_request():
 CANCEL = 'alarm_control(action="cancel"'
 
 
+def _routes_to(said: str, model: str, call: str, error: str) -> None:
+    """The built-in registry's router, given the model's output for said, makes call (and says error, or none)."""
+    route = Router(Registry.load(), JunkBackend(model, 1.0), fast_path=False).route(said)
+    assert route.call == parse_call(call)
+    assert (error in route.error) if error else not route.error
+
+
 @pytest.mark.parametrize(
     ("said", "model", "call", "error"),
     [
@@ -486,9 +493,7 @@ CANCEL = 'alarm_control(action="cancel"'
     ],
 )
 def test_an_optional_argument_the_request_states_no_value_for_is_left_out(said, model, call, error):
-    route = Router(Registry.load(), JunkBackend(model, 1.0), fast_path=False).route(said)
-    assert route.call == parse_call(call)
-    assert (error in route.error) if error else not route.error
+    _routes_to(said, model, call, error)
 
 
 @pytest.mark.parametrize(
@@ -512,9 +517,7 @@ def test_an_optional_argument_the_request_states_no_value_for_is_left_out(said, 
     ],
 )
 def test_a_time_is_read_where_the_models_span_stands_in_unspaced_scripts(said, model, call, error):
-    route = Router(Registry.load(), JunkBackend(model, 1.0), fast_path=False).route(said)
-    assert route.call == parse_call(call)
-    assert (error in route.error) if error else not route.error
+    _routes_to(said, model, call, error)
 
 
 @pytest.mark.parametrize(
