@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from skills.clock.spoken import normalize_duration, normalize_time, states_duration, states_time, time_near
 
@@ -140,3 +144,17 @@ def test_a_time_is_read_where_the_span_stands(sentence, span, time):
             time_near(sentence, span)
     else:
         assert time_near(sentence, span) == time
+
+
+CJK_TIME_CHARACTERS = "午前後朝夜時时点點分半刻0123456789一二三十百零两にのを設定、 .:-上下晚早x"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=CJK_TIME_CHARACTERS, max_size=16), st.data())
+def test_reading_a_time_in_place_refuses_with_a_value_error_only(sentence, data):
+    span = sentence[data.draw(st.integers(0, len(sentence))) :]
+    try:
+        time = time_near(sentence, span)
+    except ValueError:
+        return
+    assert re.fullmatch(r"\d{2,}:\d{2}", time)
