@@ -10,7 +10,8 @@ covers only what it lacks, checked word by word against the tables this module h
 - words it reads as numbers that a request means otherwise (NOT_NUMBERS: "o" is "or" in Spanish and Italian,
   "second" a unit of time, "miles" a distance);
 - fraction nouns (FRACTIONS): text2num reads "third" as the ordinal 3rd, spoken math needs one third;
-- a zero ends a number, as it did before (text2num reads "zero five" as the digits 05).
+- a zero ends a number, as it did before (text2num reads "zero five" as the digits 05);
+- Danish (danish_number): text2num has no da; times and durations need its words to 99 ("femogtyve").
 The other spoken-math rules around number words ("a dozen", "3 million", "point five", "one and a half") are
 skills.calculate.math_words.
 """
@@ -63,6 +64,38 @@ FRACTIONS = {
     100: "hundredth hundredths",
 }
 """Fraction nouns by denominator ("two thirds"): text2num reads these as ordinals."""
+
+
+_DANISH_UNITS = dict(
+    zip("nul en et to tre fire fem seks syv otte ni".split(), (0, 1, 1, 2, 3, 4, 5, 6, 7, 8, 9), strict=True)
+)
+_DANISH_TEENS = dict(
+    zip("ti elleve tolv tretten fjorten femten seksten sytten atten nitten".split(), range(10, 20), strict=True)
+)
+_DANISH_TENS = dict(
+    zip("tyve tredive fyrre halvtreds tres halvfjerds firs halvfems".split(), range(20, 100, 10), strict=True)
+)
+_DANISH_COMPOUND = re.compile(rf"^({'|'.join(_DANISH_UNITS)})og({'|'.join(_DANISH_TENS)})$")
+DANISH_AMBIGUOUS = frozenset("en et to tre fire ni ti tres".split())
+"""Danish number words that are common words or other numbers elsewhere ("to" in English, "en" and "et" in French,
+Spanish "tres" is 3 where Danish "tres" is 60): counted only where the text is known to be a time or a duration."""
+
+
+def danish_number(word: str) -> int | None:
+    """A lowercase Danish number word to 99, units before tens as Danes say them: "femogtyve" -> 25, "halvtreds" ->
+    50, "hundrede" -> 100; None for other words. The vigesimal tens are whole words, not arithmetic to redo."""
+    if word in _DANISH_UNITS:
+        return _DANISH_UNITS[word]
+    if word in _DANISH_TEENS:
+        return _DANISH_TEENS[word]
+    if word in _DANISH_TENS:
+        return _DANISH_TENS[word]
+    if word == "hundrede":
+        return 100
+    compound = _DANISH_COMPOUND.match(word)
+    if compound:
+        return _DANISH_UNITS[compound.group(1)] + _DANISH_TENS[compound.group(2)]
+    return None
 
 
 @lru_cache(maxsize=4096)
@@ -197,6 +230,10 @@ def said_numbers(text: str) -> set[float]:
         known = word_number(word)
         if known is not None and not (is_scale(word) and known[0] > 100):
             found.add(float(known[0]))
+    for word in words:  # Danish, which text2num does not read; its everyday words only in times and durations
+        danish = danish_number(word) if word not in DANISH_AMBIGUOUS else None
+        if danish is not None:
+            found.add(float(danish))
     languages = {language for word in words for _, language in readings(word)}
     for language in (language for language in LANGUAGES if language in languages):  # the languages of its words
         for number in read_numbers(words, language):

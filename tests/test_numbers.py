@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-from assistant.numbers import LANGUAGES, cjk_number, read_numbers, said_numbers, word_number
+from assistant.numbers import LANGUAGES, cjk_number, danish_number, read_numbers, said_numbers, word_number
 
 
 def _read(text: str, language: str) -> list[Fraction]:
@@ -107,3 +107,18 @@ def test_said_numbers(text, numbers):
 
 def test_cjk_numbers():
     assert [cjk_number(text) for text in ("十二", "一百零五", "三万", "两千")] == [12, 105, 30000, 2000]
+
+
+@pytest.mark.parametrize(
+    "word, value",
+    [("fem", 5), ("tolv", 12), ("femten", 15), ("tyve", 20), ("femogtyve", 25), ("halvtreds", 50), ("niogfyrre", 49)],
+)
+def test_danish_number_words(word, value):
+    assert danish_number(word) == value
+
+
+def test_danish_words_that_are_other_words_elsewhere_state_no_number():
+    assert said_numbers("sæt en timer på femten minutter") == {15.0}
+    assert said_numbers("set the volume to five") == {5.0}  # "to" is not Danish two here
+    assert said_numbers("tres") == {3.0}  # Spanish three, not Danish sixty
+    assert danish_number("pasta") is None

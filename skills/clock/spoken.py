@@ -21,30 +21,39 @@ import re
 from collections.abc import Callable
 
 from assistant.i18n import normalize_text, unspaced_text
-from assistant.numbers import cjk_number, said_numbers
+from assistant.numbers import cjk_number, danish_number, said_numbers
 
 HOUR_S, MINUTE_S = 3600, 60
 
 _UNITS = {
-    HOUR_S: "hour hours hr hrs h stunde stunden std heure heures hora horas ora ore uur uren",
-    MINUTE_S: "minute minutes min mins m minuten minuto minutos minuti minuut",
-    1: "second seconds sec secs s sekunde sekunden seconde secondes segundo segundos secondo secondi seconden",
+    HOUR_S: "hour hours hr hrs h stunde stunden std heure heures hora horas ora ore uur uren time timer",
+    MINUTE_S: "minute minutes min mins m minuten minuto minutos minuti minuut minut minutter",
+    1: "second seconds sec secs s sekunde sekunden seconde secondes segundo segundos secondo secondi seconden "
+    "sekund sekunder",
 }
 UNIT_S = {word: seconds for seconds, words in _UNITS.items() for word in words.split()}
 """Unit word -> seconds."""
-_QUARTER_HOURS = {"viertelstunde": 0.25, "dreiviertelstunde": 0.75, "kwartier": 0.25, "halbestunde": 0.5}
+_DANISH_HOURS = frozenset({"time", "timer"})
+"""Danish hour words, English words too ("a 10 minute timer"): a unit only after an amount ("en time", "to timer")."""
+_QUARTER_HOURS = {
+    "viertelstunde": 0.25,
+    "dreiviertelstunde": 0.75,
+    "kwartier": 0.25,
+    "halbestunde": 0.5,
+    "kvarter": 0.25,
+}
 """Words that are a number and a unit at once (in hours)."""
-HALF = frozenset("half halbe halben halb demi demie mitad media medio mezza mezzo mezz".split())
-QUARTER = frozenset("quarter quarters viertel quart quarts cuarto cuartos quarto quarti kwart".split())
-AND = frozenset("and und et y e en".split())
+HALF = frozenset("half halbe halben halb halv demi demie mitad media medio mezza mezzo mezz".split())
+QUARTER = frozenset("quarter quarters viertel quart quarts cuarto cuartos quarto quarti kwart kvart".split())
+AND = frozenset("and und et y e en og".split())
 ARTICLES = frozenset("a an einer einem l".split())
 """Words for "one" that assistant.numbers does not count ("an hour", "einer Stunde", "l'heure")."""
-_FILLERS = frozenset("for für pour por per voor of de d di del van von the more another extra other".split())
+_FILLERS = frozenset("for für pour por per voor of de d di del van von the more another extra other på i".split())
 _SCALES = {
     **dict.fromkeys("hundred hundert cent cents cento honderd cien ciento".split(), 100),
     **dict.fromkeys("thousand tausend mille mil mila duizend".split(), 1000),
 }
-_ONE_AND_A_HALF = {"anderthalb": 1.5, "anderhalf": 1.5}
+_ONE_AND_A_HALF = {"anderthalb": 1.5, "anderhalf": 1.5, "halvanden": 1.5}
 _AND_A_HALF = re.compile(r"^(\w+?)(?:einhalb|ënhalf|enhalf)$")
 """German and Dutch "two and a half" in one word: zweieinhalb, tweeënhalf."""
 
@@ -66,7 +75,10 @@ def _word_number(word: str) -> float | None:
         whole = 1.0 if compound.group(1) in ("ein", "een") else _word_number(compound.group(1))
         return None if whole is None else whole + 0.5
     values = said_numbers(word)
-    return max(values) if values else None
+    if values:
+        return max(values)
+    danish = danish_number(word)  # "to", "fire", "ti" too: this word stands in a time or a duration
+    return None if danish is None else float(danish)
 
 
 def _combine(number: float | None, value: float, word: str) -> float:
@@ -128,6 +140,8 @@ def duration_seconds(text: str) -> int:
     pending: list[str] = []
     total, last_unit, said_any = 0.0, 0, False
     for word in _tokens(norm):
+        if word in _DANISH_HOURS and not [w for w in pending if w not in _FILLERS]:
+            continue  # "timer" after no amount is the English timer, not Danish hours
         if word in UNIT_S or word in _QUARTER_HOURS:
             unit = UNIT_S.get(word, HOUR_S)
             amount = _amount(pending) * _QUARTER_HOURS.get(word, 1.0)
@@ -214,25 +228,37 @@ def normalize_duration(text: str) -> str:
 # --- times of day ------------------------------------------------------------------------------------------------
 
 _AM = frozenset(
-    "am morning morgens früh frueh matin mattina mattino ochtends ochtend vormittags mañana madrugada".split()
+    "am morning morgens früh frueh matin mattina mattino ochtends ochtend vormittags mañana madrugada "
+    "morgenen morges formiddag formiddagen tidlig".split()
 )
-_NIGHT = frozenset("night nachts nuit noche notte nachts".split())
+_NIGHT = frozenset("night nachts nuit noche notte nachts nat natten".split())
 """Night words: "ten at night" is 22:00, "two at night" 2:00."""
 _PM = _NIGHT | frozenset(
-    "pm afternoon evening tonight abends nachmittags soir soirée aprèsmidi tarde sera pomeriggio avonds middags".split()
+    "pm afternoon evening tonight abends nachmittags soir soirée aprèsmidi tarde sera pomeriggio avonds middags "
+    "eftermiddag eftermiddagen aften aftenen".split()
 )
-_NOON = frozenset("noon midday mittag midi mediodía mediodia mezzogiorno".split())
-_MIDNIGHT = frozenset("midnight mitternacht minuit medianoche mezzanotte middernacht".split())
-_HOUR_MARKS = frozenset("o'clock uhr heure heures h uur hora horas ora ore".split())
+_NOON = frozenset("noon midday mittag midi mediodía mediodia mezzogiorno middag".split())
+_MIDNIGHT = frozenset("midnight mitternacht minuit medianoche mezzanotte middernacht midnat".split())
+_HOUR_MARKS = frozenset("o'clock uhr heure heures h uur hora horas ora ore klokken kl".split())
 _PAST = frozenset("past after nach over".split())
 """Germanic "minutes past hour": quarter past seven, zehn nach sieben, kwart over zeven."""
-_TO = frozenset("to before till til vor voor".split())
+_TO = frozenset("to before till til vor voor i".split())
+"""Danish "kvart i otte" is 7:45; a to-word with no minutes or no hour beside it is a preposition ("til klokken 7",
+"klokken 9 i aften", "set it to 7")."""
 _ROMANCE_PAST = frozenset("et y e".split())
 """Romance "hour and minutes": sept heures et quart, las siete y media, le sette e mezza."""
 _ROMANCE_TO = frozenset("moins menos meno".split())
 _TIME_FILLERS = frozenset(
-    "at for the um gegen à a las la le l lo el alle all om de di du del dello des s in of o clock this".split()
+    "at for the um gegen à a las la le l lo el alle all om de di du del dello des s in of o clock this "
+    "på morgen".split()
 )
+"""Words around a time that change nothing; "morgen" is tomorrow (de, nl, da "i morgen"), a day the call says apart."""
+_TO_PREPOSITIONS = frozenset("to til till i".split())
+"""To-words that are also prepositions: with no minutes before them they only lead to the hour ("til klokken 7")."""
+_DAY_PART_AFTER = re.compile(r"\bi (?=(?:aften|nat|morgen|eftermiddag|formiddag|morges|dag)\b)")
+"""Danish "i" before a part of the day ("klokken 9 i aften") means "this", not "to"."""
+_MINUTE_WORDS = frozenset("minute minutes minuten minuut minuti minutos minut minutter".split())
+"""Minutes said beside past/to ("ten minutes past seven", "fem minutter i otte"); alone they are a duration."""
 _ENGLISH_HOURS = frozenset("one two three four five six seven eight nine ten eleven twelve".split())
 _ZERO_WORDS = frozenset({"oh"})
 _CJK_PERIOD = "午前|午後|朝|夜|夕方|上午|下午|早上|早晨|晚上|中午|凌晨|傍晚"
@@ -269,6 +295,8 @@ def _classify(word: str) -> tuple[str, float]:
         return "num", 0.0
     if word in _TIME_FILLERS:
         return "filler", 0.0
+    if word in _MINUTE_WORDS:
+        return "minutes", 0.0
     value = _word_number(word)
     if value is None or value != int(value):
         raise ValueError(f"{word!r} is not part of a time of day")
@@ -290,17 +318,33 @@ def _minutes(parts: list[tuple[str, float]]) -> int:
     raise ValueError("no minutes")
 
 
+def _said(parts: list[tuple[str, float]]) -> bool:
+    """Whether one side of past/to says a number, a half or a quarter (a side of "mark" words alone says none)."""
+    return any(kind in ("num", "half", "quarter", "noon", "midnight") for kind, _ in parts)
+
+
 def _hour_minute(words: list[str]) -> tuple[int, int]:
     """(hour, minute) from a spaced-language time, before am/pm."""
+    words = _DAY_PART_AFTER.sub("", " ".join(words)).split()
     parts = [_classify(word) for word in words]
-    parts = [(kind, value) for kind, value in parts if kind not in ("filler", "am", "pm")]
+    kept = [(word, part) for word, part in zip(words, parts, strict=True) if part[0] not in ("filler", "am", "pm")]
+    words_at = [word for word, _ in kept]
+    parts = [part for _, part in kept]
     kinds = [kind for kind, _ in parts]
     if kinds and kinds[0] in ("noon", "midnight") and len(kinds) == 1:
         return (12 if kinds[0] == "noon" else 0), 0
     for relation, hour_side in (("past", "right"), ("to", "right"), ("rpast", "left"), ("rto", "left")):
         if relation in kinds:
             at = kinds.index(relation)
-            left, right = parts[:at], [p for p in parts[at + 1 :] if p[0] != "mark"]
+            if relation == "to" and words_at[at] in _TO_PREPOSITIONS and not _said(parts[:at]):
+                parts, kinds, words_at = (
+                    parts[:at] + parts[at + 1 :],
+                    kinds[:at] + kinds[at + 1 :],
+                    words_at[:at] + words_at[at + 1 :],
+                )
+                continue  # a preposition before the hour: "til klokken 7", "set it to 7"
+            left = [p for p in parts[:at] if p[0] != "minutes"]
+            right = [p for p in parts[at + 1 :] if p[0] != "mark"]
             hour_part, minute_part = (right, left) if hour_side == "right" else (left, right)
             hours = [value for kind, value in hour_part if kind == "num"]
             noon = [kind for kind, _ in hour_part if kind in ("noon", "midnight")]
@@ -313,12 +357,15 @@ def _hour_minute(words: list[str]) -> tuple[int, int]:
             if relation in ("to", "rto"):
                 return (hour - 1) % 24 if hour > 0 else 23, 60 - minute
             return hour, minute
-    if kinds[:1] == ["half"] and [kind for kind in kinds[1:] if kind != "mark"] == ["num"]:
-        # German and Dutch "halb sieben" / "half zeven" is 6:30; British "half seven" is 7:30.
-        hour = int(parts[1][1])
+    unmarked = [(kind, value) for kind, value in parts if kind != "mark"]
+    if [kind for kind, _ in unmarked] == ["half", "num"]:
+        # German, Dutch and Danish "halb sieben" / "half zeven" / "halv syv" is 6:30; British "half seven" is 7:30.
+        hour = int(unmarked[1][1])
         return (hour, 30) if _ENGLISH_HOURS.intersection(words) else ((hour - 1) % 24, 30)
     numbers = [int(value) for kind, value in parts if kind == "num"]
     rest = [kind for kind in kinds if kind not in ("num", "mark")]
+    if numbers == [12] and rest in (["noon"], ["midnight"]):  # "12 noon", "klokken 12 middag"
+        return (12 if rest == ["noon"] else 0), 0
     if rest or not numbers:
         raise ValueError("not a time of day")
     if len(numbers) == 1:

@@ -38,6 +38,15 @@ from skills.clock.spoken import normalize_duration, normalize_time, states_durat
         ("mezz'ora", "30 minutes"),
         ("anderhalf uur", "1 hour 30 minutes"),
         ("een kwartier", "15 minutes"),
+        ("femten minutter", "15 minutes"),  # Danish, which text2num does not read
+        ("to timer", "2 hours"),
+        ("en halv time", "30 minutes"),
+        ("halvanden time", "1 hour 30 minutes"),
+        ("1 time og 30 minutter", "1 hour 30 minutes"),
+        ("et kvarter", "15 minutes"),
+        ("femogtyve sekunder", "25 seconds"),
+        ("på 5 minutter", "5 minutes"),
+        ("a 10 minute timer", "10 minutes"),  # English "timer" is no Danish hour
         ("十分钟", "10 minutes"),
         ("一个半小时", "1 hour 30 minutes"),
         ("半小时", "30 minutes"),
@@ -54,7 +63,8 @@ def test_durations(said, canonical):
 
 
 @pytest.mark.parametrize(
-    "said", ["pasta", "ten pasta", "7 am", "tomorrow", "", "the", "1666666666666 hours", "9000 hours"]
+    "said",
+    ["pasta", "ten pasta", "7 am", "tomorrow", "", "the", "1666666666666 hours", "9000 hours", "the timer", "timer"],
 )
 def test_what_is_no_duration(said):
     with pytest.raises(ValueError):
@@ -91,6 +101,24 @@ def test_what_is_no_duration(said):
         ("午後7時30分", "19:30"),
         ("七点半", "07:30"),
         ("晚上十点", "22:00"),
+        ("12 noon", "12:00"),
+        ("to 7 pm", "19:00"),  # a to-word with no minutes before it leads to the hour
+        ("klokken 7", "07:00"),  # Danish
+        ("kl. 7:30", "07:30"),
+        ("klokken syv", "07:00"),
+        ("halv syv", "06:30"),
+        ("klokken halv syv", "06:30"),
+        ("kvart over syv", "07:15"),
+        ("kvart i otte", "07:45"),
+        ("fem minutter i otte", "07:55"),
+        ("til klokken 6", "06:00"),  # "til" leads to the hour, no minutes before it
+        ("klokken 5 om eftermiddagen", "17:00"),
+        ("klokken 9 i aften", "21:00"),  # "i" before a part of the day is "this", not "to"
+        ("klokken 6 i morgen tidlig", "06:00"),
+        ("klokken 2 om natten", "02:00"),
+        ("klokken 12 middag", "12:00"),
+        ("midnat", "00:00"),
+        ("615 om morgenen", "06:15"),
         ("25 o'clock", "25:00"),  # kept: the skill says there is no such time
     ],
 )
@@ -100,7 +128,8 @@ def test_times_of_day(said, canonical):
 
 
 @pytest.mark.parametrize(
-    "said", ["ten minutes", "in 10 minutes", "pasta", "tomorrow", "", "1000000000000000000", "100:04"]
+    "said",
+    ["ten minutes", "in 10 minutes", "pasta", "tomorrow", "", "1000000000000000000", "100:04", "11 minutter", "ten to"],
 )
 def test_what_is_no_time(said):
     with pytest.raises(ValueError):
