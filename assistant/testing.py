@@ -33,8 +33,11 @@ class SkillTester:
         return Path(self._tmp.name)
 
     def route(self, text: str) -> Call | None:
-        """The fast path's call for text (None when only an LLM could answer)."""
-        return self.assistant.router.matcher.match(text) if self.assistant.router.matcher else None
+        """The fast path's call for text (None when only an LLM could answer), with the days and other Literal
+        values the request names (the skill's said_as), as Router.route gives it."""
+        router = self.assistant.router
+        call = router.matcher.match(text) if router.matcher else None
+        return None if call is None else router.agree(call, text)
 
     def call(self, text: str) -> Reply:
         """Run a call string such as 'weather(location="Oslo")' and return the reply."""

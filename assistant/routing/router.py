@@ -157,8 +157,8 @@ class Router:
         text = readable(text)
         if self.matcher is not None:
             call = self.matcher.match(text)
-            if call is not None:
-                return Route(call, "fast", {"route_ms": (time.perf_counter() - start) * 1000})
+            if call is not None:  # a day the capture swallowed ("klokken 7 i morgen") is still the day said
+                return Route(self.agree(call, text), "fast", {"route_ms": (time.perf_counter() - start) * 1000})
         if self.llm is None:
             route = Route(NONE_CALL, "none", error="no fast-path match and no LLM configured")
             route.timings_ms["route_ms"] = (time.perf_counter() - start) * 1000
@@ -240,7 +240,7 @@ class Router:
             if ruled_out:  # "i want a nerd joke" is no song, whatever the model thinks
                 route.error = f"{route.call} ruled out: the request says {ruled_out[0]!r}"
                 route.call = NONE_CALL
-            route.call = self._agree(route.call, text)
+            route.call = self.agree(route.call, text)
             if self.min_confidence and completion.confidence < self.min_confidence and route.call.name != "none":
                 route.error = f"low confidence {completion.confidence:.2f} for {route.call}"
                 route.call = NONE_CALL
@@ -308,7 +308,7 @@ class Router:
         except ValueError:
             return None
 
-    def _agree(self, call: Call, text: str) -> Call:
+    def agree(self, call: Call, text: str) -> Call:
         """call with each Literal value the request names (the skill's said_as): "月曜日の天気は" is monday
         whatever day the model wrote; nothing changes when the request names none or several."""
         if call.name == "none":

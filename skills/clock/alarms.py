@@ -11,7 +11,9 @@ from assistant.errors import SkillError
 from assistant.registry import Context, Normalize, Reply, skill
 from skills.clock.engine import Engine, next_ring
 from skills.clock.spoken import (
+    RELATIVE,
     duration_seconds,
+    normalize_alarm_time,
     normalize_duration,
     normalize_time,
     split_time,
@@ -22,39 +24,28 @@ from skills.clock.spoken import (
 from skills.clock.store import Alarm
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-AlarmTime = Annotated[str, Normalize(normalize_time, near=time_near)]
-"""A time of day as said ("seven thirty", "halb sieben", "7時半"), canonical "HH:MM" (24-hour)."""
+AlarmTime = Annotated[str, Normalize(normalize_alarm_time, near=time_near)]
+"""A time of day as said ("seven thirty", "halb sieben", "7時半"), canonical "HH:MM" (24-hour), or a while from now
+("in twenty minutes", "fünfzehn Minuten"), canonical "in 20 minutes"."""
 OptionalTime = Annotated[str | None, Normalize(normalize_time, states=states_time, near=time_near)]  # type: ignore[arg-type]
 OptionalDuration = Annotated[str | None, Normalize(normalize_duration, states=states_duration)]  # type: ignore[arg-type]
 Day = Literal["today", "tomorrow", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 Repeat = Literal["daily", "weekdays", "weekends", "weekly"]
 DAYS_SAID = {
-    "today": ("today", "heute", "aujourd'hui", "hoy", "oggi", "vandaag", "今日", "今天"),
-    "tomorrow": ("tomorrow", "demain", "domani", "明日", "明天"),
-    "monday": ("monday", "montag", "lundi", "lunes", "lunedì", "lunedi", "maandag", "月曜", "星期一", "周一"),
-    "tuesday": ("tuesday", "dienstag", "mardi", "martes", "martedì", "martedi", "dinsdag", "火曜", "星期二", "周二"),
-    "wednesday": (
-        *"wednesday mittwoch mercredi miércoles miercoles mercoledì mercoledi woensdag".split(),
-        *"水曜 星期三 周三".split(),
+    "today": ("today", "heute", "aujourd'hui", "hoy", "oggi", "vandaag", "i dag", "今日", "今天"),
+    "tomorrow": ("tomorrow", "demain", "domani", "i morgen", "明日", "明天"),
+    "monday": tuple("monday montag lundi lunes lunedì lunedi maandag mandag 月曜 星期一 周一".split()),
+    "tuesday": tuple("tuesday dienstag mardi martes martedì martedi dinsdag tirsdag 火曜 星期二 周二".split()),
+    "wednesday": tuple(
+        "wednesday mittwoch mercredi miércoles miercoles mercoledì mercoledi woensdag onsdag 水曜 星期三 周三".split()
     ),
-    "thursday": (
-        "thursday",
-        "donnerstag",
-        "jeudi",
-        "jueves",
-        "giovedì",
-        "giovedi",
-        "donderdag",
-        "木曜",
-        "星期四",
-        "周四",
-    ),
-    "friday": ("friday", "freitag", "vendredi", "viernes", "venerdì", "venerdi", "vrijdag", "金曜", "星期五", "周五"),
-    "saturday": ("saturday", "samstag", "samedi", "sábado", "sabado", "sabato", "zaterdag", "土曜", "星期六", "周六"),
-    "sunday": ("sunday", "sonntag", "dimanche", "domingo", "domenica", "zondag", "日曜", "星期日", "星期天", "周日"),
+    "thursday": tuple("thursday donnerstag jeudi jueves giovedì giovedi donderdag torsdag 木曜 星期四 周四".split()),
+    "friday": tuple("friday freitag vendredi viernes venerdì venerdi vrijdag fredag 金曜 星期五 周五".split()),
+    "saturday": tuple("saturday samstag samedi sábado sabado sabato zaterdag lørdag 土曜 星期六 周六".split()),
+    "sunday": tuple("sunday sonntag dimanche domingo domenica zondag søndag 日曜 星期日 星期天 周日".split()),
 }
 """Words that name a day in every language the router hears. Not German or Dutch "morgen" (also "morning") nor
-Spanish "mañana" (also "morning")."""
+Spanish "mañana" (also "morning"); Danish "i morgen" is only tomorrow ("this morning" is "i morges")."""
 
 
 def _clock(ctx: Context) -> tuple[Engine, wiring.ClockSettings, str]:
@@ -70,6 +61,15 @@ def _data(action: str, *alarms: Alarm, **more: object) -> dict[str, object]:
         {"id": a.id, "time": f"{a.hour:02d}:{a.minute:02d}", "repeat": a.repeat, "next_at": a.next_at} for a in alarms
     ]
     return {"action": action, "alarms": items, **more}
+
+
+def _from_now(engine: Engine, seconds: int) -> str:
+    """The "HH:MM" a while from now, to the minute, never the minute now (it would ring tomorrow)."""
+    now = engine.now()
+    at = dt.datetime.fromtimestamp(now + seconds, engine.zone).replace(second=0, microsecond=0)
+    if at.timestamp() <= now:
+        at += dt.timedelta(minutes=1)
+    return f"{at.hour:02d}:{at.minute:02d}"
 
 
 def first_ring(
@@ -125,12 +125,16 @@ def first_ring(
         ("明日の朝6時に起こして", 'set_alarm(time="朝6時", day="tomorrow")'),
         ("设置早上7点的闹钟", 'set_alarm(time="早上7点")'),
         ("明天早上6点叫醒我", 'set_alarm(time="早上6点", day="tomorrow")'),
+        ("væk mig klokken 7", 'set_alarm(time="klokken 7")'),
+        ("sæt en alarm til klokken 6 i morgen", 'set_alarm(time="klokken 6", day="tomorrow")'),
     ],
     said_as={"day": DAYS_SAID},
 )
 def set_alarm(time: AlarmTime, day: Day | None = None, repeat: Repeat | None = None, *, ctx: Context) -> Reply:
     """Set an alarm at a time of day ("7:30"), today, tomorrow or on a weekday, once or repeating (weekdays...)."""
     engine, options, language = _clock(ctx)
+    if time.startswith(RELATIVE):  # "in 20 minutes": that time of day, whatever day was said
+        time, day, repeat = _from_now(engine, duration_seconds(time.removeprefix(RELATIVE))), None, None
     hour, minute = split_time(time)
     if not (0 <= hour < 24 and 0 <= minute < 60):
         raise SkillError(phrases.say(language, "alarm_bad_time", time=f"{hour}:{minute:02d}"), cause=f"time {time!r}")
@@ -184,6 +188,9 @@ def set_alarm(time: AlarmTime, day: Day | None = None, repeat: Repeat | None = N
         ("アラームを止めて", 'alarm_control(action="stop")'),
         ("关掉闹钟", 'alarm_control(action="stop")'),
         ("取消闹钟", 'alarm_control(action="cancel")'),
+        ("hvilke alarmer har jeg", 'alarm_control(action="list")'),
+        ("sluk alarmen", 'alarm_control(action="stop")'),
+        ("slet alarmen", 'alarm_control(action="cancel")'),
     ],
 )
 def alarm_control(

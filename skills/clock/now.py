@@ -23,7 +23,8 @@ PLACE_ALIASES = {
     **dict.fromkeys(["new york city", "nyc", "boston", "washington", "miami", "atlanta"], "America/New_York"),
     **dict.fromkeys(["san francisco", "seattle", "las vegas", "san diego"], "America/Los_Angeles"),
     **dict.fromkeys(["mumbai", "delhi", "new delhi", "bangalore"], "Asia/Kolkata"),
-    **dict.fromkeys("mosca moskau moscou moscú モスクワ 莫斯科".split(), "Europe/Moscow"),
+    **dict.fromkeys("mosca moskau moscou moscú moskva モスクワ 莫斯科".split(), "Europe/Moscow"),
+    **dict.fromkeys(["københavn"], "Europe/Copenhagen"),
     **dict.fromkeys("münchen munich monaco frankfurt hamburg köln cologne".split(), "Europe/Berlin"),
     **dict.fromkeys("上海 上海市".split(), "Asia/Shanghai"),
 }
@@ -66,6 +67,7 @@ def place_zone(place: str) -> zoneinfo.ZoneInfo | None:
         ("今何時", "current_time()"),
         ("现在几点", "current_time()"),
         ("几点了", "current_time()"),
+        ("hvad er klokken", "current_time()"),
     ],
 )
 def current_time(place: str | None = None, *, ctx: Context) -> Reply:
@@ -109,6 +111,7 @@ def current_time(place: str | None = None, *, ctx: Context) -> Reply:
         ("今日は何曜日", "current_date()"),
         ("今天几号", "current_date()"),
         ("今天星期几", "current_date()"),
+        ("hvilken dato er det i dag", "current_date()"),
     ],
 )
 def current_date(day: Literal["today", "tomorrow", "yesterday"] = "today", *, ctx: Context) -> Reply:

@@ -229,13 +229,13 @@ def normalize_duration(text: str) -> str:
 
 _AM = frozenset(
     "am morning morgens früh frueh matin mattina mattino ochtends ochtend vormittags mañana madrugada "
-    "morgenen morges formiddag formiddagen tidlig".split()
+    "morgenen morges formiddag formiddagen tidlig vormittag stamattina vanochtend morgenochtend".split()
 )
-_NIGHT = frozenset("night nachts nuit noche notte nachts nat natten".split())
+_NIGHT = frozenset("night nacht nachts nuit noche notte stanotte vannacht nat natten".split())
 """Night words: "ten at night" is 22:00, "two at night" 2:00."""
 _PM = _NIGHT | frozenset(
     "pm afternoon evening tonight abends nachmittags soir soirée aprèsmidi tarde sera pomeriggio avonds middags "
-    "eftermiddag eftermiddagen aften aftenen".split()
+    "eftermiddag eftermiddagen aften aftenen abend nachmittag stasera vanavond vanmiddag".split()
 )
 _NOON = frozenset("noon midday mittag midi mediodía mediodia mezzogiorno middag".split())
 _MIDNIGHT = frozenset("midnight mitternacht minuit medianoche mezzanotte middernacht midnat".split())
@@ -250,7 +250,7 @@ _ROMANCE_PAST = frozenset("et y e".split())
 _ROMANCE_TO = frozenset("moins menos meno".split())
 _TIME_FILLERS = frozenset(
     "at for the um gegen à a las la le l lo el alle all om de di du del dello des s in of o clock this "
-    "på morgen".split()
+    "på morgen der".split()
 )
 """Words around a time that change nothing; "morgen" is tomorrow (de, nl, da "i morgen"), a day the call says apart."""
 _TO_PREPOSITIONS = frozenset("to til till i".split())
@@ -268,6 +268,8 @@ _CJK_TIME = re.compile(
     rf"(?P<h>{_CJK_NUM})(?:時|时|点|點|點鐘|点钟)"
     rf"(?:(?P<half>半)|(?P<q>一刻|三刻)|(?P<m>{_CJK_NUM})分?)?$"
 )
+_CJK_DIGITS_TIME = re.compile(rf"^(?P<period>{_CJK_PERIOD})(?P<h>[0-9]{{1,2}})(?P<m>[0-9]{{2}})$")
+"""A part of the day before clock digits: "上午7:20", "上午6：30" (their colon is gone once normalized), "上午615"."""
 _CJK_PM = ("午後", "夜", "夕方", "下午", "晚上", "傍晚")
 _CJK_AM = ("午前", "朝", "上午", "早上", "早晨", "凌晨")
 
@@ -417,14 +419,15 @@ def _cjk_time(text: str) -> tuple[int, int]:
         return 12, 0
     if text in ("午前零時", "午夜", "半夜"):
         return 0, 0
-    match = _CJK_TIME.match(text)
+    match = _CJK_TIME.match(text) or _CJK_DIGITS_TIME.match(text)
     if match is None:
         raise ValueError(f"{text!r} is not a time of day")
-    hour = int(_cjk_number(match.group("h")))
-    if match.group("half"):
+    said = match.groupdict()
+    hour = int(_cjk_number(said["h"]))
+    if said.get("half"):
         minute = 30
-    elif match.group("q"):
-        minute = 15 if match.group("q") == "一刻" else 45
+    elif said.get("q"):
+        minute = 15 if said["q"] == "一刻" else 45
     elif match.group("m"):
         minute = int(_cjk_number(match.group("m")))
     else:
@@ -441,6 +444,42 @@ def normalize_time(text: str) -> str:
     """The Normalize converter of a time-of-day argument: "seven thirty pm" -> "19:30" (ValueError: no time)."""
     hour, minute = clock_time(text)
     return f"{hour:02d}:{minute:02d}"
+
+
+# --- an alarm in a while ---------------------------------------------------------------------------------------------
+# "Wake me up in 20 minutes", "ein Wecker für fünfzehn Minuten", "十五分钟后的闹钟": an alarm said as a duration from
+# now rings then. The converter keeps it relative ("in 20 minutes"); set_alarm adds it to the clock's now.
+
+RELATIVE = "in "
+"""How a relative alarm time starts in its canonical form: "in 1 hour 30 minutes"."""
+MAX_RELATIVE_S = 24 * HOUR_S
+_LEAD_WORDS = re.compile(r"^(?:in|within|om|fra|tra|dans|dentro de|entro|binnen|over)\s+")
+_TAIL_WORDS = re.compile(r"\s+(?:from now|later|später|plus tard|più tardi|más tarde|later vanaf nu|fra nu)$")
+_CJK_LATER = re.compile(r"(?:以后|以後|之后|之後|后|後)$")
+
+
+def normalize_alarm_time(text: str) -> str:
+    """The converter of an alarm's time: a time of day ("HH:MM"), or a while from now up to a day ("in 20 minutes":
+    "in twenty minutes", "fünfzehn Minuten", "om 10 minutter"; in Chinese and Japanese with its "later", "十五分钟后",
+    "15分後"); ValueError for anything else."""
+    try:
+        return normalize_time(text)
+    except ValueError as not_a_time:
+        norm = normalize_text(text)
+        if unspaced_text(norm):  # only with 後/后 said: "3分" is as often "every 3 minutes" (3分ごと, 每3分钟)
+            norm = norm.replace(" ", "")
+            if not _CJK_LATER.search(norm):
+                raise
+            norm = _CJK_LATER.sub("", norm)
+        else:
+            norm = _TAIL_WORDS.sub("", _LEAD_WORDS.sub("", norm))
+        try:
+            seconds = duration_seconds(norm)
+        except ValueError:
+            raise not_a_time from None
+        if not 0 < seconds <= MAX_RELATIVE_S:
+            raise ValueError(f"{text!r} is not a while from now up to a day") from None
+        return RELATIVE + canonical_duration(seconds)
 
 
 def split_time(canonical: str) -> tuple[int, int]:

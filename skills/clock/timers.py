@@ -163,6 +163,7 @@ def _data(action: str, *timers: Timer, **more: object) -> dict[str, object]:
         ("タイマーを5分にセットして", 'set_timer(duration="5分")'),
         ("设置一个十分钟的计时器", 'set_timer(duration="十分钟")'),
         ("定时十分钟", 'set_timer(duration="十分钟")'),
+        ("sæt en timer på 10 minutter", 'set_timer(duration="10 minutter")'),
     ],
     settings=ClockSettings,
     background=wiring.start,
@@ -244,6 +245,8 @@ def set_timer(duration: Duration, name: TimerName = None, *, ctx: Context) -> Re
         ("タイマーはあと何分", 'timer_control(action="time_left")'),
         ("取消计时器", 'timer_control(action="cancel")'),
         ("计时器还剩多少时间", 'timer_control(action="time_left")'),
+        ("annuller timeren", 'timer_control(action="cancel")'),
+        ("hvor lang tid er der tilbage på timeren", 'timer_control(action="time_left")'),
     ],
 )
 def timer_control(

@@ -485,7 +485,9 @@ def _routes_to(said: str, model: str, call: str, error: str) -> None:
         # a time the model garbled but the request states is read from the request, as before
         ("cancel the alarm at seven thirty", f'{CANCEL}, time="seven thirty the")', f'{CANCEL}, time="07:30")', ""),
         # a required value cannot be left out: the model's error stands
-        ("set an alarm for two hours from now", 'set_alarm(time="two hours")', "none()", "'hours' is not part"),
+        ("set an alarm for the pasta", 'set_alarm(time="the pasta")', "none()", "'pasta' is not part"),
+        # a while from now is an alarm time of its own
+        ("set an alarm for two hours from now", 'set_alarm(time="two hours")', 'set_alarm(time="in 2 hours")', ""),
         # a time said but not readable is no reason to cancel "the one alarm there is": the error stands
         ("remove the alarm set for four hundred am", f'{CANCEL}, time="four hundred am")', "none()", "not a time"),
         # a music query is the request's own words: no music named is no call, not "shuffle all"

@@ -10,6 +10,7 @@ import string
 import pytest
 
 import skills.clock as clock_skills
+from assistant.errors import InvalidArguments
 from assistant.i18n import LANGUAGES
 from assistant.testing import SkillTester
 from skills.clock import wiring
@@ -74,6 +75,10 @@ def kitchen():
         ("weck mich um halb sieben", 'set_alarm(time="06:30")'),
         ("wie spät ist es", "current_time()"),
         ("现在几点", "current_time()"),
+        ("væk mig klokken 7", 'set_alarm(time="07:00")'),
+        ("væk mig klokken halv syv i morgen", 'set_alarm(time="06:30", day="tomorrow")'),
+        ("sæt en timer på femten minutter", 'set_timer(duration="15 minutes")'),
+        ("hvad er klokken", "current_time()"),
     ],
 )
 def test_common_phrasings_take_the_fast_path(kitchen, text, call):
@@ -166,6 +171,21 @@ def test_an_alarm_already_past_today(kitchen):
     )
 
 
+def test_an_alarm_in_a_while_rings_that_long_from_now(kitchen):
+    # The clock stands at 6:00; a while said in any language is an alarm that long from now, whatever day was said.
+    assert kitchen.call('set_alarm(time="in 20 minutes")').text == "Alarm set for 6:20 AM today."
+    assert kitchen.call('set_alarm(time="fünfzehn Minuten", day="tomorrow")').text == "Alarm set for 6:15 AM today."
+    assert kitchen.call('set_alarm(time="十分钟后")').text == "Alarm set for 6:10 AM today."
+    kitchen.clock.advance(30)  # 6:00:30: half a minute from now is 6:01, never the minute now (that rings tomorrow)
+    assert kitchen.call('set_alarm(time="in 30 seconds")').text == "Alarm set for 6:01 AM today."
+    assert "no such time" not in kitchen.call('set_alarm(time="two hours from now")').text
+
+
+def test_an_alarm_a_day_or_more_away_is_no_while(kitchen):
+    with pytest.raises(InvalidArguments, match="not a while from now up to a day"):
+        kitchen.registry.validate(kitchen.registry.parse('set_alarm(time="in 30 hours")'))
+
+
 def test_alarms_set_list_and_cancel(kitchen):
     assert kitchen.ask("set an alarm for 7 am").text == "Alarm set for 7 AM today."
     assert kitchen.ask("set an alarm for 6 45 every weekday").text == "Alarm set for 6:45 AM on weekdays."
@@ -237,6 +257,7 @@ def test_every_language_has_every_sentence_with_the_same_placeholders():
         ("es", "Temporizador de 1 hora y 30 minutos en marcha.", "¡El temporizador pasta ha terminado!", r"Son las"),
         ("it", "Timer impostato per 1 ora e 30 minuti.", "Il timer pasta è finito!", r"Sono le"),
         ("nl", "Timer gezet op 1 uur en 30 minuten.", "De timer pasta is afgelopen!", r"Het is"),
+        ("da", "Timeren er sat til 1 time og 30 minutter.", "Timeren pasta er færdig!", r"Klokken er \d+(:\d\d)?\."),
         ("ja", "1時間30分のタイマーをセットしました。", "pastaのタイマーが終わりました！", r"午[前後]\d+時"),
         ("zh", "已设置1小时30分钟的计时器。", "pasta计时器时间到了！", r"现在是[上下]午\d+点"),
     ],
@@ -250,6 +271,12 @@ def test_replies_in_the_requests_language(kitchen, language, timer_set, done, no
     assert re.match(now, reply.text), reply.text
     reply, _ = kitchen.assistant.execute(kitchen.registry.parse('set_alarm(time="25:00")'), language)
     assert "25:00" in reply.text
+
+
+def test_a_danish_date_is_not_two_sentences(kitchen):
+    """ "den 3. marts": the full stop after the day ends an ordinal, so the month keeps its small letter."""
+    reply, _ = kitchen.assistant.execute(kitchen.registry.parse("current_date()"), "da")
+    assert re.fullmatch(r"I dag er det [a-zø]+dag den \d{1,2}\. [a-z]+ \d{4}\.", reply.text), reply.text
 
 
 @pytest.mark.parametrize("language", ["ja", "zh"])

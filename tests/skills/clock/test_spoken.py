@@ -8,7 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from skills.clock.spoken import normalize_duration, normalize_time, states_duration, states_time, time_near
+from skills.clock.spoken import (
+    normalize_alarm_time,
+    normalize_duration,
+    normalize_time,
+    states_duration,
+    states_time,
+    time_near,
+)
 
 
 @pytest.mark.parametrize(
@@ -119,6 +126,12 @@ def test_what_is_no_duration(said):
         ("klokken 12 middag", "12:00"),
         ("midnat", "00:00"),
         ("615 om morgenen", "06:15"),
+        ("上午7:20", "07:20"),  # a part of the day before clock digits
+        ("上午615", "06:15"),
+        ("下午3：45", "15:45"),
+        ("5 di stasera", "17:00"),
+        ("5 uur vanavond", "17:00"),
+        ("um 2 in der Nacht", "02:00"),
         ("25 o'clock", "25:00"),  # kept: the skill says there is no such time
     ],
 )
@@ -187,3 +200,28 @@ def test_reading_a_time_in_place_refuses_with_a_value_error_only(sentence, data)
     except ValueError:
         return
     assert re.fullmatch(r"\d{2,}:\d{2}", time)
+
+
+@pytest.mark.parametrize(
+    "said, canonical",
+    [
+        ("7 am", "07:00"),  # a time of day stays one
+        ("in twenty minutes", "in 20 minutes"),
+        ("two hours from now", "in 2 hours"),
+        ("fünfzehn Minuten", "in 15 minutes"),
+        ("tra dieci minuti", "in 10 minutes"),
+        ("om 10 minutter", "in 10 minutes"),
+        ("十五分钟后", "in 15 minutes"),
+        ("15分後", "in 15 minutes"),
+        ("in 1 hour 30 minutes", "in 1 hour 30 minutes"),
+    ],
+)
+def test_an_alarm_time_is_a_time_of_day_or_a_while_from_now(said, canonical):
+    assert normalize_alarm_time(said) == canonical
+    assert normalize_alarm_time(canonical) == canonical
+
+
+@pytest.mark.parametrize("said", ["in 30 hours", "in 0 minutes", "3分", "每3分钟", "pasta", "in"])
+def test_what_is_no_alarm_time(said):
+    with pytest.raises(ValueError):
+        normalize_alarm_time(said)
