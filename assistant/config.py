@@ -48,6 +48,7 @@ class AudioConfig:
             "es": ["hola computadora", "oye computadora", "computadora"],
             "it": ["ciao computer"],
             "nl": ["hallo computer"],
+            "da": ["hej computer"],
             "ja": ["ねえコンピューター", "コンピューター"],
             "zh": ["你好电脑", "电脑"],
         }

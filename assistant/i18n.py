@@ -8,7 +8,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "ja", "zh")
+LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "da", "ja", "zh")
 """Languages every built-in catalogue aims to cover."""
 UNSPACED = frozenset({"ja", "zh"})
 """Languages written without spaces between words and sentences."""

@@ -35,6 +35,15 @@ def test_builtin_skills_have_every_language():
     assert all(set(module.MESSAGES.catalog) == set(LANGUAGES) for module in BUILTIN.values())
 
 
+def test_the_assistants_own_sentences_have_every_language():
+    """Nothing matched, too slow, a skill's bug (pipeline) and the hub's models being down."""
+    from assistant.pipeline import MESSAGES as ASSISTANT
+    from assistant.service.hub import MESSAGES as HUB
+
+    for messages in (ASSISTANT, HUB):
+        assert messages.missing() == [] and set(messages.catalog) == set(LANGUAGES), messages.owner
+
+
 @pytest.mark.parametrize("owner", sorted(BUILTIN))
 def test_translations_fill_the_same_placeholders_as_english(owner):
     catalog = BUILTIN[owner].MESSAGES.catalog

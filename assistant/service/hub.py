@@ -69,6 +69,7 @@ MESSAGES = Messages(
         "es": {"unavailable": "Lo siento, ahora mismo no puedo entender nada. Inténtalo más tarde."},
         "it": {"unavailable": "Mi dispiace, in questo momento non riesco a capire. Riprova più tardi."},
         "nl": {"unavailable": "Sorry, ik kan nu even niets verstaan. Probeer het later nog eens."},
+        "da": {"unavailable": "Beklager, jeg kan ikke forstå noget lige nu. Prøv igen senere."},
         "ja": {"unavailable": "すみません、今は聞き取れません。後でもう一度お試しください。"},
         "zh": {"unavailable": "抱歉，我现在听不懂。请稍后再试。"},
     },

@@ -30,7 +30,7 @@ STOP_WORDS = frozenset(
     (
         "stop|cancel|quiet|be quiet|enough|shut up|never mind|stop it|stopp|halt|ruhe|sei still|genug|arrête|arrete"
         "|silence|tais toi|para|basta|cállate|callate|silencio|zitto|fermati|stil|hou op|genoeg|止めて|やめて|ストップ"
-        "|停止|停|别说了|安静"
+        "|停止|停|别说了|安静|stille|ti stille|hold op|hold mund|det er nok|glem det|annuller"
     ).split("|")
 )
 """Said while the assistant speaks (with barge-in on): cut the reply. Routed as usual otherwise ("stop" the music)."""

@@ -63,6 +63,8 @@ COMMAND_VOCABULARY = {
            "dodici per sette"],
     "nl": ["Wat voor weer wordt het morgen", "Speel muziek", "Volgend nummer", "Volume", "Sportnieuws",
            "twaalf keer zeven"],
+    "da": ["Hvordan bliver vejret i morgen", "Spil musik", "Næste sang", "Lydstyrke", "Nyheder om sport",
+           "tolv gange syv"],
     "ja": ["明日の天気は", "音楽をかけて", "次の曲", "音量", "スポーツのニュース", "十二かける七"],
     "zh": ["明天天气怎么样", "播放音乐", "下一首", "音量", "体育新闻", "十二乘以七"],
 }  # fmt: skip

@@ -1,5 +1,5 @@
-"""Words of spoken math in English, German, French, Spanish, Italian and Dutch, and how a run of number words in a
-token stream becomes one number.
+"""Words of spoken math in English, German, French, Spanish, Italian and Dutch (and Danish operators around digits:
+"12 gange 7"), and how a run of number words in a token stream becomes one number.
 
 text2num reads the number words themselves (assistant.numbers, shared with the router): "one hundred and twenty
 three", "quatre-vingt-dix-sept", "vierundzwanzig". Kept here, what spoken math says around them that text2num
@@ -40,39 +40,43 @@ def _phrase_table() -> dict[tuple[str, ...], list[tuple[str, Any]]]:
     add("op", "+", "plus", "+", "más", "mas", "più", "piu", "added to")
     add("op", "-", "minus", "-", "less", "take away", "moins", "menos", "meno", "min")
     add("op", "*", "times", "*", "x", "multiplied by", "mal", "multipliziert mit", "fois", "multiplié par", "por",
-        "multiplicado por", "per", "moltiplicato per", "keer", "maal", "vermenigvuldigd met")  # fmt: skip
+        "multiplicado por", "per", "moltiplicato per", "keer", "maal", "vermenigvuldigd met", "gange",
+        "ganget med")  # fmt: skip
     add("op", "/", "divided by", "/", "over", "is divided by", "geteilt durch", "durch", "dividiert durch",
         "divisé par", "sur", "dividido por", "dividido entre", "dividido", "entre", "diviso", "diviso per",
-        "gedeeld door")  # fmt: skip
+        "gedeeld door", "divideret med", "delt med")  # fmt: skip
     add("op", "//", "//")
     add("op", "%", "mod", "modulo", "módulo")
     add("op", "**", "**", "^", "to the power of", "to the power", "raised to the power of", "raised to", "hoch",
         "à la puissance", "puissance", "exposant", "elevado a", "elevado a la", "elevato a", "elevato alla",
-        "alla", "tot de macht")  # fmt: skip
+        "alla", "tot de macht", "opløftet i")  # fmt: skip
     add("pctsym", None, "%")
     add("lp", None, "(")
     add("rp", None, ")")
     add("comma", None, ",")
     add("tothe", None, "to the")
     add("powerword", None, "power")
-    add("sq", 2, "squared", "zum quadrat", "au carré", "al cuadrado", "al quadrato", "in het kwadraat", "kwadraat")
-    add("sq", 3, "cubed", "au cube", "al cubo", "alla terza", "tot de derde macht")
+    add("sq", 2, "squared", "zum quadrat", "au carré", "al cuadrado", "al quadrato", "in het kwadraat", "kwadraat",
+        "i anden")  # fmt: skip
+    add("sq", 3, "cubed", "au cube", "al cubo", "alla terza", "tot de derde macht", "i tredje")
     add("pct", None, "percent", "per cent", "pct", "prozent", "pour cent", "pourcent", "por ciento", "porciento",
         "per cento", "percento", "procent")  # fmt: skip
-    add("of", None, "of", "von", "de", "du", "des", "di", "del", "della", "van", "aus")
+    add("of", None, "of", "von", "de", "du", "des", "di", "del", "della", "van", "aus", "af")
     add("neg", None, "negative", "negativ", "négatif", "negativo", "negatief")
     add("fn", "sqrt", "sqrt", "√", "root of", "the root of", "square root of", "the square root of",
         "wurzel aus", "wurzel von", "die wurzel aus", "die wurzel von", "quadratwurzel aus", "quadratwurzel von",
         "die quadratwurzel aus", "die quadratwurzel von", "racine de", "la racine de", "racine carrée de",
         "la racine carrée de", "raíz de", "raiz de", "la raíz de", "raíz cuadrada de", "la raíz cuadrada de",
         "raiz cuadrada de", "radice di", "la radice di", "radice quadrata di", "la radice quadrata di",
-        "wortel van", "de wortel van", "vierkantswortel van", "de vierkantswortel van")  # fmt: skip
+        "wortel van", "de wortel van", "vierkantswortel van", "de vierkantswortel van", "kvadratroden af",
+        "roden af")  # fmt: skip
     add("fn", "cbrt", "cube root of", "the cube root of", "kubikwurzel aus", "die kubikwurzel aus",
         "racine cubique de", "la racine cubique de", "raíz cúbica de", "la raíz cúbica de", "radice cubica di",
-        "la radice cubica di", "derdemachtswortel van", "de derdemachtswortel van")  # fmt: skip
+        "la radice cubica di", "derdemachtswortel van", "de derdemachtswortel van", "kubikroden af")  # fmt: skip
     add("fn", "abs", "abs", "absolute value of", "the absolute value of", "betrag von", "der betrag von",
         "valeur absolue de", "la valeur absolue de", "valor absoluto de", "el valor absoluto de",
-        "valore assoluto di", "il valore assoluto di", "absolute waarde van", "de absolute waarde van")  # fmt: skip
+        "valore assoluto di", "il valore assoluto di", "absolute waarde van", "de absolute waarde van",
+        "numerisk værdi af", "den numeriske værdi af")  # fmt: skip
     add("fn", "round", "round", "round off")
     add("rounded", None, "rounded", "rounded off")
     add("decimals", None, "decimal places", "decimal place", "decimals", "places", "digits")
@@ -110,14 +114,17 @@ FILLER_PREFIX = re.compile(
     r"|combien|calcule|calculez|dis[- ]moi|quel est|quelle est|s'il te plaît|s'il vous plaît|cuánto es|cuanto es"
     r"|cuánto son|cuanto son|cuánto da|cuanto da|cuánto|cuanto|calcula|dime|qué es|que es|por favor|quanto fa"
     r"|quanto fanno|quanto è|quanto e|quant'è|calcola|dimmi|per favore|wat is|wat zijn|hoeveel is|hoeveel zijn"
-    r"|hoeveel|bereken|reken uit|reken|zeg me|alsjeblieft|alstublieft)\b[\s,:]*"
+    r"|hoeveel|bereken|reken uit|reken|zeg me|alsjeblieft|alstublieft|hvad bliver|hvad giver|hvad"
+    r"|hvor meget bliver|hvor meget giver|hvor meget|beregn|udregn|regn ud|sig mig)\b[\s,:]*"
 )
+"""Question and politeness words before spoken math. The Danish ones are written without "er" (is): DISFLUENCY has
+dropped it as the English hesitation "er" by then ("hvad er 12 gange 7" -> "hvad 12 gange 7")."""
 DISFLUENCY = re.compile(r"\b(?:u+m+|u+h+|e+r+m*|h+m+|a+h+|you know|i mean|like|okay so|ok so|well|so|äh+m*|euh|eh)\b")
 """Hesitations anywhere in spoken math ("303 minus like um 7"): none of them means an operation or a number."""
 FILLER_SUFFIX = re.compile(
     r"[\s,]*\b(?:please|for me|equal to|equals|equal|make|makes|is|are|bitte|ist gleich|ist|ergibt|gleich"
     r"|s'il te plaît|s'il vous plaît|font|fait|égal à|égale|égal|por favor|es igual a|igual a|per favore|fa"
-    r"|uguale a|alsjeblieft|alstublieft|is gelijk aan|gelijk aan|uit)$|\s*=$"
+    r"|uguale a|alsjeblieft|alstublieft|is gelijk aan|gelijk aan|uit|lig med|tak)$|\s*=$"
 )
 CJK_OPS = (
     ("乘以", "*"), ("乘", "*"), ("除以", "/"), ("加上", "+"), ("加", "+"), ("减去", "-"), ("減去", "-"), ("减", "-"),

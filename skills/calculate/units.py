@@ -1,13 +1,13 @@
 """Unit conversion for the calculate skill: 'how many grams in a pound' -> '1 lb to g' -> 453.59237.
 
 A kitchen question is arithmetic with a table, so the computer answers it exactly, never the LLM. Spoken
-phrasings in eight languages become one canonical string, '<amount> <unit> to <unit>' with the unit keys of
+phrasings in nine languages become one canonical string, '<amount> <unit> to <unit>' with the unit keys of
 UNITS, so two phrasings of one conversion give the same call, and the string can be written by hand too.
 Factors are the legal definitions (an inch is exactly 0.0254 m), kept as fractions: 1 ft to in is exactly 12.
 Volumes are US customary (cup, pint, quart, gallon, fluid ounce), the units of the recipes people read aloud.
 
 Why not pint, the kept library for units (checked with pint 0.25.3 on the x86 dev machine): it would replace only
-the UNITS factors and one line of Conversion.value; the names in eight languages, the spoken shapes, singular and
+the UNITS factors and one line of Conversion.value; the names in nine languages, the spoken shapes, singular and
 plural, and the checks stay ours. It is exact only as UnitRegistry(non_int_type=Fraction), and then agrees on
 1000 of 1050 conversions (five amounts, every pair of compatible units); the 50 others all involve a year, which
 pint makes 365.25 days ("how many days in a year" is 365 here). It costs start-up: importing pint took 195-211 ms
@@ -144,6 +144,19 @@ NAMES: dict[str, dict[str, tuple[str, str]]] = {
         "degC": ("graad Celsius", "graden Celsius"), "degF": ("graad Fahrenheit", "graden Fahrenheit"),
         "K": ("kelvin", "kelvin"),
     },
+    "da": {
+        "mm": ("millimeter", "millimeter"), "cm": ("centimeter", "centimeter"), "m": ("meter", "meter"),
+        "km": ("kilometer", "kilometer"), "inch": ("tomme", "tommer"), "ft": ("fod", "fod"),
+        "yd": ("yard", "yards"), "mi": ("mile", "miles"), "g": ("gram", "gram"), "kg": ("kilogram", "kilogram"),
+        "oz": ("unse", "unser"), "lb": ("pund", "pund"), "ml": ("milliliter", "milliliter"),
+        "l": ("liter", "liter"), "tsp": ("teske", "teskeer"), "tbsp": ("spiseske", "spiseskeer"),
+        "floz": ("væskeunse", "væskeunser"), "cup": ("kop", "kopper"), "pt": ("pint", "pints"),
+        "qt": ("quart", "quarts"), "gal": ("gallon", "gallons"), "s": ("sekund", "sekunder"),
+        "min": ("minut", "minutter"), "h": ("time", "timer"), "day": ("dag", "dage"), "week": ("uge", "uger"),
+        "year": ("år", "år"), "kmh": ("kilometer i timen", "kilometer i timen"),
+        "mph": ("mile i timen", "miles i timen"), "degC": ("grad celsius", "grader celsius"),
+        "degF": ("grad fahrenheit", "grader fahrenheit"), "K": ("kelvin", "kelvin"),
+    },
     "ja": {
         "mm": ("ミリメートル",) * 2, "cm": ("センチメートル",) * 2, "m": ("メートル",) * 2,
         "km": ("キロメートル",) * 2, "inch": ("インチ",) * 2, "ft": ("フィート",) * 2, "yd": ("ヤード",) * 2,
@@ -174,35 +187,47 @@ EXTRA_ALIASES: dict[str, tuple[str, ...]] = {
     "oz": ("oz",), "lb": ("lb", "lbs"), "ml": ("ml", "millilitre", "millilitres", "cc"), "l": ("litre", "litres"),
     "tsp": ("tsp", "teaspoonful", "teaspoonfuls"), "tbsp": ("tbsp", "tablespoonful", "tablespoonfuls"),
     "floz": ("fl oz", "fluid oz"), "gal": ("gal",), "s": ("sec", "secs"), "min": ("mins",), "h": ("hr", "hrs"),
-    "kmh": ("km/h", "kmh", "kph", "kilometres per hour", "kilometers an hour", "kilometres an hour"),
+    "kmh": ("km/h", "kmh", "kph", "kilometres per hour", "kilometers an hour", "kilometres an hour", "km/t"),
     "mph": ("mph", "miles an hour"),
     "degC": ("celsius", "centigrade", "degrees centigrade", "c", "degrees c", "摂氏", "セ氏", "摂氏温度", "摄氏"),
     "degF": ("fahrenheit", "f", "degrees f", "華氏", "カ氏", "华氏"),
 }  # fmt: skip
 """More ways to say or write a unit: spellings, abbreviations, a scale's bare name ("celsius")."""
-DEGREES = ("degrees", "degree", "grad", "degrés", "degré", "grados", "grado", "gradi", "graden", "graad", "度")
+DEGREES = (
+    "degrees", "degree", "grad", "degrés", "degré", "grados", "grado", "gradi", "graden", "graad", "grader", "度",
+)  # fmt: skip
 """A bare "degrees": the other scale of the one asked for ("350 degrees in celsius" is Fahrenheit)."""
 
-_TO = "in|into|to|in to|as|en|a|naar|um in|umgerechnet in"
-_HOW_MANY = "how many|how much|wie ?viele?|combien de|combien d'|cuántos|cuántas|cuantos|cuantas|quanti|quante|hoeveel"
+_TO = "in|into|to|in to|as|en|a|naar|um in|umgerechnet in|i|til|om til|omregnet til"
+_HOW_MANY = (
+    "how many|how much|wie ?viele?|combien de|combien d'|cuántos|cuántas|cuantos|cuantas|quanti|quante|hoeveel"
+    "|hvor mange|hvor meget"
+)
+# Danish phrases here, in _ASK and in ASIDE are written without "er" (is, are): DISFLUENCY drops it as the English
+# hesitation "er" first, so "hvor mange gram er der i et pund" is matched as "hvor mange gram der i et pund".
 _HOW_MANY_IN = (
     "are there in|are there in a|is there in|are in|is in|are|is|in|make|makes|make up|equal|to|go into|per|sind"
     "|sind in|hat|haben|ergeben|in einem|in einer|dans|y a-t-il dans|il y a dans|font|fait|en|hay en|hay|son"
     "|tiene|ci sono in|ci sono|sono|fa|fanno|zitten in|zitten er in|gaan in|gaan er in|zijn"
+    "|der i|der på|går der på|går på|i|på"
 )
 _ASK = (
     "convert|change|turn|how much is|how much are|how many is|how long is|how far is|how heavy is|how hot is"
     "|how cold is|how warm is|how fast is|rechne|wie ?viel sind|wie ?viel ist|convertis|convertir|combien font"
     "|combien fait|convierte|cuánto es|cuánto son|cuanto es|cuanto son|converti|quanto fa|quanto fanno|quanto sono"
-    "|quanto è|hoeveel is|hoeveel zijn|reken"
+    "|quanto è|hoeveel is|hoeveel zijn|reken|omregn|regn om|regn|hvor meget|hvor mange|hvor langt|hvor tungt"
+    "|hvor varmt|hvor koldt|hvor hurtigt"
 )
 LATIN_PATTERNS = (
     rf"(?:(?:{_ASK}) )?(?P<amount>.+?) (?P<source>{{unit}}) (?:{_TO}) (?P<target>{{unit}})(?: um(?:rechnen)?)?",
     rf"(?:{_HOW_MANY}) ?(?P<target>{{unit}}) (?:{_HOW_MANY_IN}) (?:(?P<amount>.+?) )?(?P<source>{{unit}})",
     r"(?P<amount>.+?) (?P<source>{unit}) (?:is|are|equals|makes) how many (?P<target>{unit})",
+    # Danish "hvor mange milliliter er to kopper": nothing is left between the units once "er" is dropped.
+    r"(?:hvor mange|hvor meget) (?P<target>{unit}) (?P<amount>.+?) (?P<source>{unit})",
 )
-"""Spoken conversion shapes in en, de, fr, es, it, nl ('5 km in miles', 'how many grams in a pound', 'wie viele
-Gramm sind ein Pfund', '3 cups is how many milliliters'); each is matched whole against the normalized text."""
+"""Spoken conversion shapes in en, de, fr, es, it, nl, da ('5 km in miles', 'how many grams in a pound', 'wie viele
+Gramm sind ein Pfund', 'hvor mange gram er der i et pund', '3 cups is how many milliliters'); each is matched whole
+against the normalized text."""
 CJK_PATTERNS = (
     r"把?(?P<amount>.+?)(?P<source>{unit})(?:是|等于|等於|相当于|は|って)(?:多少|几|幾|何|なん)(?P<target>{unit})"
     r"(?:ですか|か|吗|呢)?",
@@ -210,12 +235,12 @@ CJK_PATTERNS = (
     r"(?:是多少|は何|はいくつ|ですか|吗)?",
 )
 """Japanese and Chinese shapes ('5公里是多少英里', '1ポンドは何グラム'): no spaces between words."""
-ONE = frozenset("a an one un une ein eine einen einem einer uno una een".split())
+ONE = frozenset("a an one un une ein eine einen einem einer uno una een en et".split())
 """Articles that mean an amount of one ("how many grams in a pound")."""
 ASIDE = re.compile(
     r"^(?:(?:hey|ok|okay|so|please|can you|could you|tell me|do you know|i want to know|what is|what's|whats"
-    r"|what are|was sind|was ist|sag mir|dis-moi|dime|dimmi|zeg me|wat is|wat zijn) )+|(?: please| bitte"
-    r"| s'il te plaît| s'il vous plaît| por favor| per favore| alsjeblieft)+$"
+    r"|what are|was sind|was ist|sag mir|dis-moi|dime|dimmi|zeg me|wat is|wat zijn|hvad|hvad bliver|sig mig"
+    r"|ved du) )+|(?: please| bitte| s'il te plaît| s'il vous plaît| por favor| per favore| alsjeblieft| tak)+$"
 )
 """Politeness and question words around a conversion."""
 

@@ -10,17 +10,8 @@ import skills.clock.wiring as wiring
 from assistant.errors import SkillError
 from assistant.registry import Context, Normalize, Reply, skill
 from skills.clock.engine import Engine, next_ring
-from skills.clock.spoken import (
-    RELATIVE,
-    duration_seconds,
-    normalize_alarm_time,
-    normalize_duration,
-    normalize_time,
-    split_time,
-    states_duration,
-    states_time,
-    time_near,
-)
+from skills.clock.said import RELATIVE, normalize_alarm_time, states_duration, states_time, time_near
+from skills.clock.spoken import duration_seconds, normalize_duration, normalize_time, split_time
 from skills.clock.store import Alarm
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

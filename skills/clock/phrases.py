@@ -26,6 +26,9 @@ _TIME_PATTERNS = {
     "es": ("H:mm", "H:mm"),
     "it": ("H:mm", "H:mm"),
     "nl": ("H:mm", "H 'uur'"),
+    # Danish writes CLDR's "HH.mm", which espeak-ng reads "syv punktum nul fem"; "7:05" it reads "syv nul fem",
+    # as Danes say it, and "19" alone after "klokken" is "klokken nitten".
+    "da": ("H:mm", "H"),
     "ja": ("ah時m分", "ah時"),
     "zh": ("ah点mm分", "ah点"),
 }
@@ -39,7 +42,8 @@ def base(language: str) -> str:
     return code if code in _TIME_PATTERNS else "en"
 
 
-_SENTENCE_START = re.compile(r"(^[¡¿]?|[.!?]\s+[¡¿]?)(\w)")
+_SENTENCE_START = re.compile(r"(^[¡¿]?|(?:(?<!\d)\.|[!?])\s+[¡¿]?)(\w)")
+"""Where a sentence starts. A full stop after a digit ends an ordinal, not a sentence: Danish "den 3. marts"."""
 
 
 def say(language: str, key: str, **values: object) -> str:

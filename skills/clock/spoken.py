@@ -13,12 +13,13 @@ Canonical forms, what a call carries and evaluation compares:
   "set a timer for 10 minutes"; "600" would teach it arithmetic, and a bare number is read as minutes.
 - a time of day: "HH:MM", 24-hour. Hours and minutes out of range are kept ("25 o'clock" -> "25:00") so that the
   skill, not the converter, answers them with a sentence.
+What a whole request says around its time (an alarm in a while, a time read where the model's span stands, whether
+one is stated at all) is skills.clock.said.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 from assistant.i18n import normalize_text, unspaced_text
 from assistant.numbers import cjk_number, danish_number, said_numbers
@@ -165,9 +166,9 @@ def duration_seconds(text: str) -> int:
     return round(total)
 
 
-_CJK_NUM = r"[0-9.]+|[零〇一二两兩三四五六七八九十百千万萬]+"
+CJK_NUM = r"[0-9.]+|[零〇一二两兩三四五六七八九十百千万萬]+"
 _CJK_DURATION = re.compile(
-    rf"(?P<num>{_CJK_NUM})?(?P<half0>半)?(?:个|個)?(?P<half>半)?"
+    rf"(?P<num>{CJK_NUM})?(?P<half0>半)?(?:个|個)?(?P<half>半)?"
     r"(?P<unit>个小时|個小時|小时|小時|時間|钟头|鐘頭|分钟|分鐘|分間|分|秒钟|秒鐘|秒間|秒|刻钟|刻鐘|刻)(?P<after>半)?"
 )
 _CJK_UNITS = {"分": MINUTE_S, "秒": 1, "刻": 15 * MINUTE_S}
@@ -194,7 +195,7 @@ def _cjk_duration(text: str) -> int:
     leftover.append(text[end:])
     rest = _CJK_FILLERS.sub("", "".join(leftover))
     if end == 0 or rest:
-        if end == 0 and re.fullmatch(_CJK_NUM, text):
+        if end == 0 and re.fullmatch(CJK_NUM, text):
             return round(_cjk_number(text) * MINUTE_S)
         raise ValueError(f"{text!r} is not a duration")
     return round(total)
@@ -237,9 +238,9 @@ _PM = _NIGHT | frozenset(
     "pm afternoon evening tonight abends nachmittags soir soirée aprèsmidi tarde sera pomeriggio avonds middags "
     "eftermiddag eftermiddagen aften aftenen abend nachmittag stasera vanavond vanmiddag".split()
 )
-_NOON = frozenset("noon midday mittag midi mediodía mediodia mezzogiorno middag".split())
-_MIDNIGHT = frozenset("midnight mitternacht minuit medianoche mezzanotte middernacht midnat".split())
-_HOUR_MARKS = frozenset("o'clock uhr heure heures h uur hora horas ora ore klokken kl".split())
+NOON = frozenset("noon midday mittag midi mediodía mediodia mezzogiorno middag".split())
+MIDNIGHT = frozenset("midnight mitternacht minuit medianoche mezzanotte middernacht midnat".split())
+HOUR_MARKS = frozenset("o'clock uhr heure heures h uur hora horas ora ore klokken kl".split())
 _PAST = frozenset("past after nach over".split())
 """Germanic "minutes past hour": quarter past seven, zehn nach sieben, kwart over zeven."""
 _TO = frozenset("to before till til vor voor i".split())
@@ -261,14 +262,14 @@ _MINUTE_WORDS = frozenset("minute minutes minuten minuut minuti minutos minut mi
 """Minutes said beside past/to ("ten minutes past seven", "fem minutter i otte"); alone they are a duration."""
 _ENGLISH_HOURS = frozenset("one two three four five six seven eight nine ten eleven twelve".split())
 _ZERO_WORDS = frozenset({"oh"})
-_CJK_PERIOD = "午前|午後|朝|夜|夕方|上午|下午|早上|早晨|晚上|中午|凌晨|傍晚"
+CJK_PERIOD = "午前|午後|朝|夜|夕方|上午|下午|早上|早晨|晚上|中午|凌晨|傍晚"
 """Words for the part of the day before a CJK hour ("午後7時", "下午5点")."""
 _CJK_TIME = re.compile(
-    rf"^(?P<period>{_CJK_PERIOD})?"
-    rf"(?P<h>{_CJK_NUM})(?:時|时|点|點|點鐘|点钟)"
-    rf"(?:(?P<half>半)|(?P<q>一刻|三刻)|(?P<m>{_CJK_NUM})分?)?$"
+    rf"^(?P<period>{CJK_PERIOD})?"
+    rf"(?P<h>{CJK_NUM})(?:時|时|点|點|點鐘|点钟)"
+    rf"(?:(?P<half>半)|(?P<q>一刻|三刻)|(?P<m>{CJK_NUM})分?)?$"
 )
-_CJK_DIGITS_TIME = re.compile(rf"^(?P<period>{_CJK_PERIOD})(?P<h>[0-9]{{1,2}})(?P<m>[0-9]{{2}})$")
+_CJK_DIGITS_TIME = re.compile(rf"^(?P<period>{CJK_PERIOD})(?P<h>[0-9]{{1,2}})(?P<m>[0-9]{{2}})$")
 """A part of the day before clock digits: "上午7:20", "上午6：30" (their colon is gone once normalized), "上午615"."""
 _CJK_PM = ("午後", "夜", "夕方", "下午", "晚上", "傍晚")
 _CJK_AM = ("午前", "朝", "上午", "早上", "早晨", "凌晨")
@@ -279,9 +280,9 @@ def _classify(word: str) -> tuple[str, float]:
     for kind, words in (
         ("am", _AM),
         ("pm", _PM),
-        ("noon", _NOON),
-        ("midnight", _MIDNIGHT),
-        ("mark", _HOUR_MARKS),
+        ("noon", NOON),
+        ("midnight", MIDNIGHT),
+        ("mark", HOUR_MARKS),
         ("past", _PAST),
         ("to", _TO),
         ("rpast", _ROMANCE_PAST),
@@ -446,110 +447,7 @@ def normalize_time(text: str) -> str:
     return f"{hour:02d}:{minute:02d}"
 
 
-# --- an alarm in a while ---------------------------------------------------------------------------------------------
-# "Wake me up in 20 minutes", "ein Wecker für fünfzehn Minuten", "十五分钟后的闹钟": an alarm said as a duration from
-# now rings then. The converter keeps it relative ("in 20 minutes"); set_alarm adds it to the clock's now.
-
-RELATIVE = "in "
-"""How a relative alarm time starts in its canonical form: "in 1 hour 30 minutes"."""
-MAX_RELATIVE_S = 24 * HOUR_S
-_LEAD_WORDS = re.compile(r"^(?:in|within|om|fra|tra|dans|dentro de|entro|binnen|over)\s+")
-_TAIL_WORDS = re.compile(r"\s+(?:from now|later|später|plus tard|più tardi|más tarde|later vanaf nu|fra nu)$")
-_CJK_LATER = re.compile(r"(?:以后|以後|之后|之後|后|後)$")
-
-
-def normalize_alarm_time(text: str) -> str:
-    """The converter of an alarm's time: a time of day ("HH:MM"), or a while from now up to a day ("in 20 minutes":
-    "in twenty minutes", "fünfzehn Minuten", "om 10 minutter"; in Chinese and Japanese with its "later", "十五分钟后",
-    "15分後"); ValueError for anything else."""
-    try:
-        return normalize_time(text)
-    except ValueError as not_a_time:
-        norm = normalize_text(text)
-        if unspaced_text(norm):  # only with 後/后 said: "3分" is as often "every 3 minutes" (3分ごと, 每3分钟)
-            norm = norm.replace(" ", "")
-            if not _CJK_LATER.search(norm):
-                raise
-            norm = _CJK_LATER.sub("", norm)
-        else:
-            norm = _TAIL_WORDS.sub("", _LEAD_WORDS.sub("", norm))
-        try:
-            seconds = duration_seconds(norm)
-        except ValueError:
-            raise not_a_time from None
-        if not 0 < seconds <= MAX_RELATIVE_S:
-            raise ValueError(f"{text!r} is not a while from now up to a day") from None
-        return RELATIVE + canonical_duration(seconds)
-
-
 def split_time(canonical: str) -> tuple[int, int]:
     """(hour, minute) of a canonical "HH:MM"."""
     hour, _, minute = canonical.partition(":")
     return int(hour), int(minute)
-
-
-# --- a time where the model's span sits, in unspaced scripts ---------------------------------------------------------
-# The model copies a span of the request; in Japanese and Chinese it often runs on into the particle and verb after
-# the time ("6時に設定する" from "アラームを午前 6 時に設定する"), or starts after the morning/afternoon word ("5時の
-# アラーム" from "午後 5 時のアラーム"). Reading the time where the span sits, with the word just before it, gives
-# 06:00 and 17:00; reading the span alone would give 05:00 for the second, which is worse than asking again.
-
-_DAY_PART_BEFORE = re.compile(rf"({_CJK_PERIOD})$")
-_HOUR_COUNTER = re.compile(r"[時时点點]")
-_NUMERAL = re.compile(_CJK_NUM)
-
-
-def time_near(sentence: str, span: str) -> str:
-    """Normalize.near for a time of day: the longest start of the model's span that is a time and stands in the
-    sentence where a time can start, read with the morning/afternoon word right before it ("HH:MM"; ValueError)."""
-    text, value = "".join(sentence.split()), "".join(span.split())
-    if not unspaced_text(value):
-        raise ValueError(f"{span!r}: only unspaced scripts are read in place")
-    for end in range(len(value), 0, -1):
-        start = value[:end]
-        if not _HOUR_COUNTER.search(start):
-            break
-        at = text.find(start)
-        while at > 0 and _NUMERAL.match(text[at - 1]):  # "5時" inside "15時" is not a time of its own
-            at = text.find(start, at + 1)
-        if at < 0:
-            continue
-        part = _DAY_PART_BEFORE.search(text[:at])
-        try:
-            return normalize_time((part.group(1) if part else "") + start)
-        except ValueError:
-            continue
-    raise ValueError(f"no time of day where {span!r} stands in the request")
-
-
-# --- does a sentence state one at all -------------------------------------------------------------------------------
-# Normalize.states: when the model's time or duration cannot be read, nor the whole request, the router leaves an
-# optional one out only if the request states none ("cancel my alarm for tomorrow"). A time said but not readable
-# ("the four hundred am alarm", "关掉在上午6点的闹钟": the Chinese reader takes a time alone, not inside a sentence) is
-# stated: the call is then none(), never "the one alarm there is".
-
-_CJK_TIME_INSIDE = re.compile(rf"(?:{_CJK_NUM})(?:時|时|点|點)(?!間)")
-_CJK_DURATION_INSIDE = re.compile(rf"(?:{_CJK_NUM})(?:个|個)?(?:小时|小時|時間|钟头|鐘頭|分|秒|刻)")
-_SPOKEN_TIME_MARKS = _HOUR_MARKS | _NOON | _MIDNIGHT
-
-
-def _states(text: str, read: Callable[[str], object], marks: frozenset[str], cjk: re.Pattern[str]) -> bool:
-    norm = normalize_text(text)
-    try:
-        read(text)
-        return True
-    except ValueError:
-        pass
-    if unspaced_text(norm):
-        return cjk.search(norm.replace(" ", "")) is not None
-    return bool(said_numbers(norm)) or bool(marks.intersection(norm.split()))
-
-
-def states_time(text: str) -> bool:
-    """Whether text states a time of day, readable or not: a number, an o'clock/noon/midnight word, a CJK hour."""
-    return _states(text, clock_time, _SPOKEN_TIME_MARKS, _CJK_TIME_INSIDE)
-
-
-def states_duration(text: str) -> bool:
-    """Whether text states a duration, readable or not: a number or a unit word, a CJK count of units."""
-    return _states(text, duration_seconds, frozenset(UNIT_S), _CJK_DURATION_INSIDE)

@@ -12,7 +12,8 @@ from assistant.errors import SkillError
 from assistant.i18n import join_sentences, normalize_text
 from assistant.registry import Context, Normalize, Reply, skill
 from skills.clock.engine import Engine
-from skills.clock.spoken import UNIT_S, duration_seconds, normalize_duration, states_duration
+from skills.clock.said import states_duration
+from skills.clock.spoken import UNIT_S, duration_seconds, normalize_duration
 from skills.clock.store import Timer
 from skills.clock.wiring import ClockSettings
 

@@ -415,19 +415,20 @@ def _control_phrases(by_action: dict[str, str]) -> list[tuple[str, str]]:
         *_control_phrases(
             {
                 "next": "nächstes lied|nächster titel|chanson suivante|morceau suivant|siguiente canción|"
-                "canción siguiente|canzone successiva|prossima canzone|volgende nummer|volgend liedje|次の曲|下一首",
+                "canción siguiente|canzone successiva|prossima canzone|volgende nummer|volgend liedje|næste sang|"
+                "næste nummer|次の曲|下一首",
                 "previous": "vorheriges lied|letztes lied|chanson précédente|canción anterior|canzone precedente|"
-                "vorige nummer|前の曲|上一首",
+                "vorige nummer|forrige sang|forrige nummer|前の曲|上一首",
                 "stop": "musik aus|stopp die musik|arrête la musique|para la música|ferma la musica|"
-                "stop de muziek|音楽を止めて|停止播放|关掉音乐",
+                "stop de muziek|stop musikken|sluk musikken|音楽を止めて|停止播放|关掉音乐",
                 "pause": "pause machen|mets en pause|pausa la música|metti in pausa|pauzeer de muziek|"
-                "一時停止|暂停|暂停音乐",
+                "sæt musikken på pause|一時停止|暂停|暂停音乐",
                 "resume": "weiterspielen|reprends la musique|continúa la música|riprendi la musica|"
-                "ga verder met spelen|再開して|继续播放",
+                "ga verder met spelen|fortsæt musikken|spil videre|再開して|继续播放",
                 "volume_up": "lauter|plus fort|más alto|sube el volumen|alza il volume|più forte|harder|"
-                "音量を上げて|大声一点|调大音量",
+                "skru op|højere|音量を上げて|大声一点|调大音量",
                 "volume_down": "leiser|moins fort|más bajo|baja el volumen|abbassa il volume|più piano|zachter|"
-                "音量を下げて|小声一点|调小音量",
+                "skru ned|lavere|音量を下げて|小声一点|调小音量",
             }
         ),
     ],

@@ -46,13 +46,14 @@ ALIASES = {
 # "name|name: feed" per language, split once below.
 _FOREIGN_ALIASES = """
 sport|sports|deportes|deporte|sportivo|sportieve|スポーツ|体育|体育新闻|运动: sports
-technik|technologie|tecnología|tecnologia|techniek|テクノロジー|技術|科技|技术: technology
-wirtschaft|économie|economie|economía|economia|finanzen|finances|finanzas|finanza: business
+technik|technologie|tecnología|tecnologia|techniek|teknologi|teknik|テクノロジー|技術|科技|技术: technology
+wirtschaft|économie|economie|economía|economia|finanzen|finances|finanzas|finanza|økonomi|erhverv: business
 financiën|経済|ビジネス|经济|财经: business
-welt|monde|mundo|mondo|wereld|international|internacional|internazionale|internationaal|世界|国際|国际: world
-wissenschaft|science|ciencia|scienza|wetenschap|科学: science
-gesundheit|santé|sante|salud|salute|gezondheid|健康: health
-unterhaltung|kultur|culture|divertissement|entretenimiento|cultura|spettacolo|cultuur: entertainment
+welt|monde|mundo|mondo|wereld|international|internacional|internazionale|internationaal|udland|udlandet: world
+verden|世界|国際|国际: world
+wissenschaft|science|ciencia|scienza|wetenschap|videnskab|科学: science
+gesundheit|santé|sante|salud|salute|gezondheid|sundhed|健康: health
+unterhaltung|kultur|culture|divertissement|entretenimiento|cultura|spettacolo|cultuur|underholdning: entertainment
 エンタメ|芸能|娱乐|文化: entertainment
 """
 ALIASES.update(

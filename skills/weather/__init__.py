@@ -38,6 +38,7 @@ _HOME_WORDS = (
     "aquí|aqui|afuera|fuera|en casa|cerca|"
     "qui|fuori|a casa|vicino|"
     "thuis|buiten|in de buurt|"
+    "her|herhjemme|hjemme|derhjemme|udenfor|i nærheden|hos mig|"
     "ここ|外|家|近く|この辺|"
     "这里|這裡|外面|家里|家裡|附近|本地"
 )

@@ -72,6 +72,8 @@ def builtin_matcher() -> FastMatcher:
         ("下一首。", "next"),
         ("音量を上げて", "volume_up"),
         ("Stop de muziek", "stop"),
+        ("Næste sang.", "next"),
+        ("Skru ned", "volume_down"),
     ],
 )
 def test_short_music_commands_in_other_languages_take_the_fast_path(builtin_matcher, text, action):

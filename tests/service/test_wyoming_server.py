@@ -48,9 +48,9 @@ def test_describe_offers_asr_tts_handle_and_intent_with_languages(served):  # no
     info = Info.from_event(served.ask(Describe().event(), until=("info",))[-1])
     assert info.asr[0].installed and info.asr[0].models[0].languages == ["en"]  # tiny.en
     voices = {v.name: v.languages for v in info.tts[0].voices}
-    assert voices["en_US-joe-medium"] == ["en"] and "de" in voices["espeak-ng-de"]
+    assert voices["en_US-joe-medium"] == ["en"] and "de" in voices["espeak-ng-de"] and "da" in voices["espeak-ng-da"]
     assert info.tts[0].supports_synthesize_streaming
-    assert set(info.handle[0].models[0].languages) >= {"en", "de", "fr", "ja"}
+    assert set(info.handle[0].models[0].languages) >= {"en", "de", "fr", "da", "ja"}
     assert info.intent[0].installed and info.satellite is None  # a satellite section would make HA drive us as one
 
 

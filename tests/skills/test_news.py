@@ -304,9 +304,26 @@ def test_german_reply(server):
         assert t.call('news(topic="Sport")').data["feed"] == "sports"
 
 
+def test_danish_reply(server):
+    with make_tester(server, language="da", headlines=2) as t:
+        assert t.call('news(topic="sports")').text == (
+            "Her er de vigtigste overskrifter om sport: en, Late header sends Northfield into cup third round;"
+            " to, England name uncapped spinner in Test squad."
+        )
+        assert t.call('news(topic="Atlantis")').text == "Jeg fandt ingen nyheder om Atlantis."
+
+
 @pytest.mark.parametrize(
     "topic, feed",
-    [("deportes", "sports"), ("Welt", "world"), ("monde", "world"), ("科技", "technology"), ("スポーツ", "sports")],
+    [
+        ("deportes", "sports"),
+        ("Welt", "world"),
+        ("monde", "world"),
+        ("科技", "technology"),
+        ("スポーツ", "sports"),
+        ("udlandet", "world"),
+        ("Teknologi", "technology"),
+    ],
 )
 def test_feed_names_in_other_languages_find_the_feed(server, topic, feed):
     with make_tester(server) as t:

@@ -327,6 +327,26 @@ def test_japanese_and_chinese_ask_the_geocoder_in_their_language(server):
     )
 
 
+def test_danish_replies_and_asks_the_geocoder_in_danish(server):
+    server.serve("/v1/search", body=_boston_named("Boston", "Massachusetts", "USA"), query={"language": "da"})
+    with make_tester(server, language="da") as t:
+        now = t.call('weather(location="Boston")')
+        tomorrow = t.call('weather(location="Boston", day="tomorrow")')
+        weekend = t.call('weather(location="Boston", day="weekend")')
+        week = t.call('weather(location="Boston", day="week")')
+    assert [r.query["language"] for r in server.requests if r.path == "/v1/search"] == ["da"]  # then cached
+    assert now.text == "Lige nu er der 8 grader i Boston, overskyet; i dag bliver det højst 11 grader."
+    assert tomorrow.text == "I morgen i Boston: let regn, højst 12 grader, lavest 5, 80 procent risiko for regn."
+    assert weekend.text == (
+        "I weekenden i Boston: lørdag: klart, højst 14 og lavest 6 grader; søndag: regn, højst 11 og lavest 5 grader,"
+        " 90 procent risiko for regn. Der ventes kraftig vind, op til 45 kilometer i timen."
+    )
+    assert week.text == (
+        "Den kommende uge i Boston: højst mellem 2 og 14 grader, lavest mellem minus 4 og 6; sandsynligvis regn"
+        " fredag og søndag, sandsynligvis sne tirsdag. Der ventes kraftig vind, op til 45 kilometer i timen."
+    )
+
+
 def test_geocoder_language_is_the_reply_language():
     assert [geocoding_language(x) for x in ("en", "de-CH", "JA", "zh-TW", "fr")] == ["en", "de", "ja", "zh", "fr"]
     # No catalogue for Swedish: the reply is English, so the place names are too ("Gothenburg", not "Göteborg").

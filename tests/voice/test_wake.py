@@ -31,6 +31,7 @@ def test_a_language_adds_its_own_phrases_and_keeps_the_common_ones():
         "cuánto es doce por siete?"
     )
     assert wake.check("Computer, Musik aus", now_s=0, language="de").command == "Musik aus"
+    assert wake.check("Hej computer, hvad er klokken?", now_s=0, language="da").command == "hvad er klokken?"
     # A French phrase is not heard in an English utterance.
     assert not wake.check("ordinateur play music", now_s=100, language="en").addressed
     # A region code uses its base language's phrases.
@@ -54,6 +55,6 @@ def test_phrase_alone_opens_a_window_for_the_command():
 
 
 def test_stop_words_in_other_languages():
-    for said in ["Stopp!", "Arrête !", "¡Para!", "Basta.", "Hou op", "止めて。", "停止"]:
+    for said in ["Stopp!", "Arrête !", "¡Para!", "Basta.", "Hou op", "Hold op!", "止めて。", "停止"]:
         assert is_stop(said), said
     assert not is_stop("para mañana")

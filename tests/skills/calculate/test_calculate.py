@@ -145,6 +145,11 @@ def test_examples_become_templates_with_a_capture():
         ("it", "12*7", "12 per 7 fa 84."),
         ("nl", "12*7", "12 keer 7 is 84."),
         ("nl", "(2+3)*4", "De uitkomst is 20."),
+        ("da", "12*7", "12 gange 7 er 84."),
+        ("da", "7.5/2", "7,5 divideret med 2 er 3,75."),
+        ("da", "1234567*3", "1.234.567 gange 3 er 3.703.701."),
+        ("da", "sqrt(144)", "Kvadratroden af 144 er 12."),
+        ("da", "(2+3)*4", "Resultatet er 20."),
         ("ja", "12*7", "12かける7は84です。"),
         ("ja", "7.5/2", "7.5わる2は3.75です。"),
         ("ja", "1/3", "1わる3は約0.333です。"),
@@ -170,7 +175,7 @@ def test_reply_languages(language, expression, reply):
     assert calculate(expression, Context(None, language)).text == reply
 
 
-@pytest.mark.parametrize("language", ["de", "fr", "es", "it", "nl", "ja", "zh"])
+@pytest.mark.parametrize("language", ["de", "fr", "es", "it", "nl", "da", "ja", "zh"])
 def test_error_sentences_are_translated(language):
     for key in ("result_about", "answer", "answer_about", "too_big", "div_zero", "negative_sqrt", "bad_input"):
         assert MESSAGES.say(language, key, expression="x", value="1") != MESSAGES.say(

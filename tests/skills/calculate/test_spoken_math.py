@@ -96,6 +96,11 @@ F = Fraction
         ("quanto fa duemilaventiquattro diviso quattro", "2024/4", 506),
         ("twaalf keer zeven", "12*7", 84),
         ("hoeveel is drieëntwintig plus vierentwintig", "23+24", 47),
+        ("hvad er 12 gange 7", "12*7", 84),  # Danish operators around digits
+        ("hvor meget er 300 divideret med 4", "300/4", 75),
+        ("kvadratroden af 144", "sqrt(144)", 12),
+        ("15 procent af 80", "15/100*80", 12),
+        ("7,5 delt med 2", "7.5/2", F(15, 4)),
         ("sieben hoch zwei", "7**2", 49),
         ("3,5 mal 2", "3.5*2", 7),
         # number words: text2num reads a run (assistant.numbers); math_words' rules around it

@@ -1,4 +1,4 @@
-"""Unit conversion: spoken questions in eight languages -> '1 lb to g' -> an exact, sensibly rounded answer."""
+"""Unit conversion: spoken questions in nine languages -> '1 lb to g' -> an exact, sensibly rounded answer."""
 
 from __future__ import annotations
 
@@ -50,6 +50,10 @@ def tester():
         ("5 millas a kilómetros", "5 mi to km"),
         ("quanti grammi in una libbra", "1 lb to g"),
         ("hoeveel milliliter zitten in een kopje", "1 cup to ml"),
+        ("hvor mange gram er der i et pund", "1 lb to g"),
+        ("omregn 5 kilometer til miles", "5 km to mi"),
+        ("hvor mange milliliter er 2 kopper", "2 cup to ml"),  # Danish "er" is dropped as a hesitation
+        ("hvad er 350 grader i celsius", "350 degF to degC"),
         ("5公里是多少英里", "5 km to mi"),
         ("五千克是多少磅", "5 kg to lb"),
         ("1ポンドは何グラムですか", "1 lb to g"),
@@ -70,6 +74,8 @@ def test_spoken_conversions_in_every_language(said, canonical):
         "how many days until christmas",
         "convert the file to pdf",
         "how many degrees is it outside",
+        "add 5 minutes to the timer",  # "timer" is also Danish hours
+        "sæt en timer på 5 minutter",
     ],
 )
 def test_other_questions_are_not_conversions(said):
@@ -101,6 +107,8 @@ def test_reply_in_the_users_language():
         assert tester.ask("wie viele Gramm sind ein Pfund").text == "1 Pfund sind ungefähr 453,6 Gramm."
     with SkillTester(calculate, language="ja") as tester:
         assert tester.ask("5公里是多少英里").text == "5キロメートルは約3.107マイルです。"
+    with SkillTester(calculate, language="da") as tester:
+        assert tester.ask("hvor mange gram er der i et pund").text == "1 pund er cirka 453,6 gram."
 
 
 def test_units_of_different_kinds_get_a_sentence_not_a_number(tester):

@@ -8,14 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from skills.clock.spoken import (
-    normalize_alarm_time,
-    normalize_duration,
-    normalize_time,
-    states_duration,
-    states_time,
-    time_near,
-)
+from skills.clock.said import normalize_alarm_time, states_duration, states_time, time_near
+from skills.clock.spoken import normalize_duration, normalize_time
 
 
 @pytest.mark.parametrize(

@@ -332,6 +332,13 @@ def test_replies_in_german(folder):
         assert tester.ask("play despacito").text == "Ich habe in deiner Musik nichts mit dem Namen despacito gefunden."
 
 
+def test_replies_in_danish(folder):
+    with make_tester(folder, language="da") as tester:
+        assert tester.ask("play baby shark").text == "Jeg spiller Baby Shark med Pinkfong."
+        assert tester.ask("play despacito").text == "Jeg kunne ikke finde noget, der hedder despacito, i din musik."
+        assert tester.ask("stop").text == "Stoppet."
+
+
 def test_replies_in_japanese_and_chinese(folder):
     with make_tester(folder, language="ja") as tester:
         assert tester.ask("play baby shark").text == "Pinkfongの「Baby Shark」を再生します。"
