@@ -11,7 +11,7 @@ from assistant.errors import SkillError
 from assistant.registry import Context, Normalize, Reply, skill
 from skills.clock.engine import Engine, next_ring
 from skills.clock.said import RELATIVE, normalize_alarm_time, states_duration, states_time, time_near
-from skills.clock.spoken import duration_seconds, normalize_duration, normalize_time, split_time
+from skills.clock.spoken import DAYS_SAID, duration_seconds, normalize_duration, normalize_time, split_time
 from skills.clock.store import Alarm
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -22,21 +22,6 @@ OptionalTime = Annotated[str | None, Normalize(normalize_time, states=states_tim
 OptionalDuration = Annotated[str | None, Normalize(normalize_duration, states=states_duration)]  # type: ignore[arg-type]
 Day = Literal["today", "tomorrow", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 Repeat = Literal["daily", "weekdays", "weekends", "weekly"]
-DAYS_SAID = {
-    "today": ("today", "heute", "aujourd'hui", "hoy", "oggi", "vandaag", "i dag", "今日", "今天"),
-    "tomorrow": ("tomorrow", "demain", "domani", "i morgen", "明日", "明天"),
-    "monday": tuple("monday montag lundi lunes lunedì lunedi maandag mandag 月曜 星期一 周一".split()),
-    "tuesday": tuple("tuesday dienstag mardi martes martedì martedi dinsdag tirsdag 火曜 星期二 周二".split()),
-    "wednesday": tuple(
-        "wednesday mittwoch mercredi miércoles miercoles mercoledì mercoledi woensdag onsdag 水曜 星期三 周三".split()
-    ),
-    "thursday": tuple("thursday donnerstag jeudi jueves giovedì giovedi donderdag torsdag 木曜 星期四 周四".split()),
-    "friday": tuple("friday freitag vendredi viernes venerdì venerdi vrijdag fredag 金曜 星期五 周五".split()),
-    "saturday": tuple("saturday samstag samedi sábado sabado sabato zaterdag lørdag 土曜 星期六 周六".split()),
-    "sunday": tuple("sunday sonntag dimanche domingo domenica zondag søndag 日曜 星期日 星期天 周日".split()),
-}
-"""Words that name a day in every language the router hears. Not German or Dutch "morgen" (also "morning") nor
-Spanish "mañana" (also "morning"); Danish "i morgen" is only tomorrow ("this morning" is "i morges")."""
 
 
 def _clock(ctx: Context) -> tuple[Engine, wiring.ClockSettings, str]:

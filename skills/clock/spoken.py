@@ -228,6 +228,22 @@ def normalize_duration(text: str) -> str:
 
 # --- times of day ------------------------------------------------------------------------------------------------
 
+DAYS_SAID = {
+    "today": ("today", "heute", "aujourd'hui", "hoy", "oggi", "vandaag", "i dag", "今日", "今天"),
+    "tomorrow": ("tomorrow", "demain", "domani", "i morgen", "明日", "明天"),
+    "monday": tuple("monday montag lundi lunes lunedì lunedi maandag mandag 月曜 星期一 周一".split()),
+    "tuesday": tuple("tuesday dienstag mardi martes martedì martedi dinsdag tirsdag 火曜 星期二 周二".split()),
+    "wednesday": tuple(
+        "wednesday mittwoch mercredi miércoles miercoles mercoledì mercoledi woensdag onsdag 水曜 星期三 周三".split()
+    ),
+    "thursday": tuple("thursday donnerstag jeudi jueves giovedì giovedi donderdag torsdag 木曜 星期四 周四".split()),
+    "friday": tuple("friday freitag vendredi viernes venerdì venerdi vrijdag fredag 金曜 星期五 周五".split()),
+    "saturday": tuple("saturday samstag samedi sábado sabado sabato zaterdag lørdag 土曜 星期六 周六".split()),
+    "sunday": tuple("sunday sonntag dimanche domingo domenica zondag søndag 日曜 星期日 星期天 周日".split()),
+}
+"""Words that name a day in every language the router hears. Not German or Dutch "morgen" (also "morning") nor
+Spanish "mañana" (also "morning"); Danish "i morgen" is only tomorrow ("this morning" is "i morges")."""
+
 _AM = frozenset(
     "am morning morgens früh frueh matin mattina mattino ochtends ochtend vormittags mañana madrugada "
     "morgenen morges formiddag formiddagen tidlig vormittag stamattina vanochtend morgenochtend".split()
@@ -249,9 +265,13 @@ _TO = frozenset("to before till til vor voor i".split())
 _ROMANCE_PAST = frozenset("et y e".split())
 """Romance "hour and minutes": sept heures et quart, las siete y media, le sette e mezza."""
 _ROMANCE_TO = frozenset("moins menos meno".split())
-_TIME_FILLERS = frozenset(
+_DAY_WORDS = frozenset(
+    word for names in DAYS_SAID.values() for name in names for word in name.split() if not unspaced_text(word)
+)
+"""A day said inside a time ("alle 6 di domani mattina", "4 uur deze zaterdag") is read by the call's day (said_as)."""
+_TIME_FILLERS = _DAY_WORDS | frozenset(
     "at for the um gegen à a las la le l lo el alle all om de di du del dello des s in of o clock this "
-    "på morgen der".split()
+    "på morgen der deze diese denne questo questa este esta ce cette".split()
 )
 """Words around a time that change nothing; "morgen" is tomorrow (de, nl, da "i morgen"), a day the call says apart."""
 _TO_PREPOSITIONS = frozenset("to til till i".split())

@@ -499,6 +499,30 @@ def test_an_optional_argument_the_request_states_no_value_for_is_left_out(said, 
 
 
 @pytest.mark.parametrize(
+    ("said", "model", "call"),
+    [
+        (
+            "set an alarm for 7 am tomorrow",
+            'set_alarm(time="7 am tomorrow")',
+            'set_alarm(time="07:00", day="tomorrow")',
+        ),
+        (
+            "Imposta una sveglia alle 6 di domani mattina",
+            'set_alarm(time="6 di domani mattina")',
+            'set_alarm(time="06:00", day="tomorrow")',
+        ),
+        (
+            "sæt en alarm til klokken 6 onsdag morgen",
+            'set_alarm(time="klokken 6 onsdag morgen")',
+            'set_alarm(time="06:00", day="wednesday")',
+        ),
+    ],
+)
+def test_a_day_inside_the_models_time_is_the_calls_day(said, model, call):
+    _routes_to(said, model, call, "")
+
+
+@pytest.mark.parametrize(
     ("said", "model", "call", "error"),
     [
         # the model's span runs on into the particle and verb after the time: read where it stands
