@@ -49,7 +49,7 @@ QUARTER = frozenset("quarter quarters viertel quart quarts cuarto cuartos quarto
 AND = frozenset("and und et y e en og".split())
 ARTICLES = frozenset("a an einer einem l".split())
 """Words for "one" that assistant.numbers does not count ("an hour", "einer Stunde", "l'heure")."""
-_FILLERS = frozenset("for für pour por per voor of de d di del van von the more another extra other på i".split())
+_FILLERS = frozenset("for für pour por per voor of de d di del van von the more another extra other på i mere".split())
 _SCALES = {
     **dict.fromkeys("hundred hundert cent cents cento honderd cien ciento".split(), 100),
     **dict.fromkeys("thousand tausend mille mil mila duizend".split(), 1000),
@@ -149,7 +149,7 @@ def duration_seconds(text: str) -> int:
             total, pending, last_unit, said_any = total + amount * unit, [], unit, True
         else:
             pending.append(word)
-    if pending:
+    if [w for w in pending if w not in _FILLERS]:  # fillers after the last unit change nothing ("10 minutes more")
         rest = [w for w in pending if w not in _FILLERS]
         if last_unit and rest and set(rest) <= AND | HALF | QUARTER | ARTICLES and rest[0] in AND:
             # "an hour and a half", "une heure et quart": a fraction of the last unit.
