@@ -101,6 +101,7 @@ def first_ring(
         ("明日の朝6時に起こして", 'set_alarm(time="朝6時", day="tomorrow")'),
         ("设置早上7点的闹钟", 'set_alarm(time="早上7点")'),
         ("明天早上6点叫醒我", 'set_alarm(time="早上6点", day="tomorrow")'),
+        ("wake me up in 20 minutes", 'set_alarm(time="in 20 minutes")'),
         ("væk mig klokken 7", 'set_alarm(time="klokken 7")'),
         ("sæt en alarm til klokken 6 i morgen", 'set_alarm(time="klokken 6", day="tomorrow")'),
     ],

@@ -75,6 +75,8 @@ def kitchen():
         ("weck mich um halb sieben", 'set_alarm(time="06:30")'),
         ("wie spät ist es", "current_time()"),
         ("现在几点", "current_time()"),
+        ("wake me up in 45 minutes", 'set_alarm(time="in 45 minutes")'),
+        ("set an alarm for 10 minutes", 'set_alarm(time="in 10 minutes")'),
         ("væk mig klokken 7", 'set_alarm(time="07:00")'),
         ("væk mig klokken halv syv i morgen", 'set_alarm(time="06:30", day="tomorrow")'),
         ("sæt en timer på femten minutter", 'set_timer(duration="15 minutes")'),
