@@ -31,14 +31,14 @@ WINDY_KMH = 40.0
 """Daily maximum wind (km/h) from which the reply warns about wind (about 6 Beaufort, 'strong breeze')."""
 # Said as a "place" in every language the assistant replies in; compared lower-cased, edge punctuation removed.
 _HOME_WORDS = (
-    "home|here|outside|out there|at home|my house|my home|my location|where i am|around here|near me|nearby|local|"
-    "home town|hometown|my town|my city|my area|me area|this area|the area|area|me|"
+    "home|here|outside|out there|at home|my house|my home|my location|my current location|where i am|around here|"
+    "near me|nearby|local|home town|hometown|my town|my city|my area|me area|this area|the area|area|me|"
     "zu hause|zuhause|daheim|hier|draußen|draussen|bei mir|in der nähe|"
     "ici|dehors|à la maison|chez moi|près d'ici|"
     "aquí|aqui|afuera|fuera|en casa|cerca|"
     "qui|fuori|a casa|vicino|"
     "thuis|buiten|in de buurt|"
-    "her|herhjemme|hjemme|derhjemme|udenfor|i nærheden|hos mig|"
+    "her|herhjemme|hjemme|derhjemme|udenfor|i nærheden|hos mig|min lokation|min nuværende lokation|min placering|"
     "ここ|外|家|近く|この辺|"
     "这里|這裡|外面|家里|家裡|附近|本地"
 )

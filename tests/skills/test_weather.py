@@ -122,7 +122,7 @@ def test_home_location_when_none_said(server):
     with make_tester(server, home_location="Boston") as t:
         assert t.call("weather()").data["location"] == "Boston"
         assert t.call('weather(location="home")').data["location"] == "Boston"
-        for here in ("my area", "home town", "me", "area", "zu Hause", "dehors", "aquí", "外面"):
+        for here in ("my area", "home town", "me", "area", "zu Hause", "dehors", "aquí", "min lokation", "外面"):
             assert t.call(f'weather(location="{here}")').data["location"] == "Boston", here
 
 
