@@ -149,9 +149,9 @@ def duration_seconds(text: str) -> int:
             total, pending, last_unit, said_any = total + amount * unit, [], unit, True
         else:
             pending.append(word)
-    if [w for w in pending if w not in _FILLERS]:  # fillers after the last unit change nothing ("10 minutes more")
-        rest = [w for w in pending if w not in _FILLERS]
-        if last_unit and rest and set(rest) <= AND | HALF | QUARTER | ARTICLES and rest[0] in AND:
+    rest = [w for w in pending if w not in _FILLERS]
+    if rest:  # fillers after the last unit change nothing ("10 minutes more")
+        if last_unit and set(rest) <= AND | HALF | QUARTER | ARTICLES and rest[0] in AND:
             # "an hour and a half", "une heure et quart": a fraction of the last unit.
             total += last_unit * (0.5 if HALF & set(rest) else 0.25)
         else:
@@ -449,8 +449,8 @@ def _cjk_time(text: str) -> tuple[int, int]:
         minute = 30
     elif said.get("q"):
         minute = 15 if said["q"] == "一刻" else 45
-    elif match.group("m"):
-        minute = int(_cjk_number(match.group("m")))
+    elif said.get("m"):
+        minute = int(_cjk_number(said["m"]))
     else:
         minute = 0
     period = match.group("period") or ""
