@@ -51,6 +51,8 @@ def timer_label(text: str | None) -> str:
 
 
 _NOT_IN_A_NAME = frozenset("to for on at in of with and by from more please".split())
+_QUANTIFIERS = frozenset("every all each both any".split())
+"""A name that is only one of these counts timers instead of naming one ("stop every timer" is cancel_all)."""
 
 
 def normalize_name(text: str) -> str:
@@ -65,6 +67,8 @@ def normalize_name(text: str) -> str:
     except ValueError:
         pass
     words = label.split()
+    if set(words) <= _QUANTIFIERS:
+        raise ValueError(f"{text!r} counts timers, it names none")
     if (
         len(words) > 3
         or _NOT_IN_A_NAME.intersection(words)

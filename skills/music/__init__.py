@@ -291,6 +291,10 @@ def music_hotwords(ctx: Context) -> list[str]:
         "hide",
         "seek",
         "catch",
+        # Games people ask a speaker to play: a game, not a song ("let's play checkers"); the model declines them.
+        *"pinball checkers snake tetris pacman minecraft fortnite monopoly scrabble poker blackjack bingo".split(),
+        *"quiz trivia puzzle crossword riddle riddles hangman millionaire millionaires dominoes jeopardy".split(),
+        *"tic tac toe".split(),
         "back",  # "play back the message": a recording, not music; "Back in Black" still goes to the LLM
     ],  # fmt: skip
     # A joke is never a song, though a small model plays "a nerd joke" (SLURP devel, 2 of its 35 misses).

@@ -89,7 +89,12 @@ def test_common_phrasings_take_the_fast_path(kitchen, text, call):
 
 @pytest.mark.parametrize(
     "text",
-    ["set a timer for the pasta", "set an alarm in ten minutes", "set a timer for 10 minutes for the eggs please now"],
+    [
+        "set a timer for the pasta",
+        "set an alarm in ten minutes",
+        "set a timer for 10 minutes for the eggs please now",
+        "stop every timer",  # "every" counts timers, it names none: not cancel(name="every")
+    ],
 )
 def test_what_the_fast_path_is_not_sure_of_goes_to_the_model(kitchen, text):
     assert kitchen.route(text) is None

@@ -100,6 +100,7 @@ def test_fast_path_routes(text, call):
         "add this song to my playlist", "add bohemian rhapsody to my road trip playlist", "i want to hear a joke",
         "play it again", "stop the timer", "pause the timer", "stop the alarm", "turn the lights up",
         "set the brightness to 5", "volume 11", "skip to the next episode", "who sings baby shark", "what song is this",
+        "let's play checkers", "lets play tic tac toe", "play pinball",
     ],
 )  # fmt: skip
 def test_fast_path_leaves_hard_negatives_alone(text):
