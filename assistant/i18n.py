@@ -29,6 +29,26 @@ ALARM_WORDS = tuple(
 lists: the small model sent "Schalte alle Wecker aus" to play_music and "Slet alle påmindelser" to news. Plurals
 only where the singular is also a song title ("Alarm", "Reminder")."""
 
+DISMISSALS = frozenset(
+    (
+        "never mind|nevermind|never mind then|forget it|forget that|ignore that|nothing|no thanks|no thank you|"
+        "that's all|that is all|vergiss es|schon gut|nichts|egal|laisse tomber|oublie ça|oublie|rien|olvídalo|"
+        "olvidalo|déjalo|dejalo|nada|lascia perdere|lascia stare|niente|laat maar|laat maar zitten|niks|"
+        "glem det|ligegyldigt|ingenting|算了|没事|沒事|没什么|なんでもない|何でもない|やっぱりいい|いいや"
+    ).split("|")
+)
+"""A whole request that takes the question back ("never mind"): the turn ends with a short "Okay." and starts
+nothing. The model sent "never mind" to music_control(action="stop"), which would stop the music playing."""
+
+
+def is_dismissal(text: str) -> bool:
+    """Whether text only takes the request back ("Never mind.", "hey forget it", "算了")."""
+    said = normalize_text(text)
+    lead = r"^(?:(?:oh|ah|um|uh|hmm|no|hey|okay|ok|well|actually|nah|ach|euh|eh|bah) )+"
+    core = re.sub(r"(?: (?:then|please|thanks|thank you|bitte|danke|merci|grazie|gracias|tak|dank je))+$", "", said)
+    return said in DISMISSALS or re.sub(lead, "", core) in DISMISSALS
+
+
 _EXPANSIONS = {"'s": "is", "'re": "are", "'m": "am", "'ll": "will", "'d": "would", "n't": "not"}
 CONTRACTIONS = re.compile(
     r"\b(what|how|it|that|there|who|where|when|i|you|we|they|is|are|do|does|did|was|should|could|would)('s|'re|'m|'ll|'d|n't)\b"

@@ -177,6 +177,8 @@ class Assistant:
         skill_start = time.perf_counter()
         if route.unsure:  # heard unsurely, and the model was not sure either: ask again rather than guess
             reply, error = Reply(MESSAGES.say(language or self.language, "not_caught"), {}), ""
+        elif route.dismissed:  # "never mind": nothing to do, and no "I can't help with that"
+            reply, error = Reply(MESSAGES.say(language or self.language, "dismissed"), {}), ""
         else:
             reply, error = self.execute(route.call, language)
         timings = dict(extra_timings or {})

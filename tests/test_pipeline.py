@@ -116,6 +116,21 @@ def test_a_call_made_of_an_unsure_hearing_asks_again_unless_the_model_is_sure(tm
     assert unsure.ask("will it rain in Oslo tomorrow", heard_logprob=-2.0).route.path == "fast"  # not gated
 
 
+@pytest.mark.parametrize("text", ["never mind", "Nevermind.", "oh forget it", "no thanks", "Laat maar.", "算了。"])
+def test_a_request_taken_back_starts_nothing_and_asks_no_model(tmp_path, text):
+    # The model would call hello(): "never mind" must not reach it (it sent "never mind" to music_control stop).
+    assistant = make(tmp_path, ScriptedLlm("hello()"))
+    turn = assistant.ask(text)
+    assert turn.route.call == Call("none") and turn.route.dismissed and turn.route.path == "fast"
+    assert turn.reply.text == "Okay." and not turn.route.raw
+
+
+@pytest.mark.parametrize("text", ["never mind the weather, play jazz", "nothing compares 2 u", "forget it all"])
+def test_a_request_that_says_more_than_never_mind_is_routed(tmp_path, text):
+    assistant = make(tmp_path, ScriptedLlm("hello()"))
+    assert not assistant.ask(text).route.dismissed
+
+
 def test_errors_by_who_must_act(tmp_path):
     assistant = make(tmp_path)
     reply, error = assistant.execute(Call("refuses"))

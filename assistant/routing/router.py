@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from assistant.calls import NONE_CALL, Call, parse_call
 from assistant.errors import AssistantError, CallSyntaxError, InvalidArguments, UnknownSkill
-from assistant.i18n import normalize_text
+from assistant.i18n import is_dismissal, normalize_text
 from assistant.registry import Param, Registry
 from assistant.routing.grounding import SaidNumbers
 from assistant.routing.matcher import FastMatcher, mentioned
@@ -100,6 +100,8 @@ class Route:
     """The call became none() because the request was heard unsurely and the model was not sure enough either."""
     reader: str = ""
     """The skill reader's call, when it was asked (the router's call was none() or one of the added skills)."""
+    dismissed: bool = False
+    """The request only took itself back ("never mind"): none(), answered with a short "Okay."."""
 
     def as_json(self) -> dict[str, Any]:
         """The route --jsonl record fields (without id and transcript)."""
@@ -155,6 +157,8 @@ class Router:
         log-probability for a spoken request (None when typed), which asks a call from an unsure hearing to be surer."""
         start = time.perf_counter()
         text = readable(text)
+        if is_dismissal(text):  # before any model: "never mind" must not stop the music
+            return Route(NONE_CALL, "fast", {"route_ms": (time.perf_counter() - start) * 1000}, dismissed=True)
         if self.matcher is not None:
             call = self.matcher.match(text)
             if call is not None:  # a day the capture swallowed ("klokken 7 i morgen") is still the day said
