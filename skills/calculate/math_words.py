@@ -47,7 +47,9 @@ def _phrase_table() -> dict[tuple[str, ...], list[tuple[str, Any]]]:
         "gedeeld door", "divideret med", "delt med")  # fmt: skip
     add("op", "//", "//")
     add("op", "%", "mod", "modulo", "módulo")
-    add("op", "**", "**", "^", "to the power of", "to the power", "raised to the power of", "raised to", "hoch",
+    # "on" for "of" is how Whisper often hears it ("square root on 16", "raised to the power on 4").
+    add("op", "**", "**", "^", "to the power of", "to the power on", "to the power", "raised to the power of",
+        "raised to the power on", "raised to", "hoch",
         "à la puissance", "puissance", "exposant", "elevado a", "elevado a la", "elevato a", "elevato alla",
         "alla", "tot de macht", "opløftet i")  # fmt: skip
     add("pctsym", None, "%")
@@ -63,14 +65,15 @@ def _phrase_table() -> dict[tuple[str, ...], list[tuple[str, Any]]]:
         "per cento", "percento", "procent")  # fmt: skip
     add("of", None, "of", "von", "de", "du", "des", "di", "del", "della", "van", "aus", "af")
     add("neg", None, "negative", "negativ", "négatif", "negativo", "negatief")
-    add("fn", "sqrt", "sqrt", "√", "root of", "the root of", "square root of", "the square root of",
+    add("fn", "sqrt", "sqrt", "√", "root of", "the root of", "square root of", "the square root of", "square root on",
+        "the square root on",
         "wurzel aus", "wurzel von", "die wurzel aus", "die wurzel von", "quadratwurzel aus", "quadratwurzel von",
         "die quadratwurzel aus", "die quadratwurzel von", "racine de", "la racine de", "racine carrée de",
         "la racine carrée de", "raíz de", "raiz de", "la raíz de", "raíz cuadrada de", "la raíz cuadrada de",
         "raiz cuadrada de", "radice di", "la radice di", "radice quadrata di", "la radice quadrata di",
         "wortel van", "de wortel van", "vierkantswortel van", "de vierkantswortel van", "kvadratroden af",
         "roden af")  # fmt: skip
-    add("fn", "cbrt", "cube root of", "the cube root of", "kubikwurzel aus", "die kubikwurzel aus",
+    add("fn", "cbrt", "cube root of", "the cube root of", "cube root on", "the cube root on", "kubikwurzel aus", "die kubikwurzel aus",
         "racine cubique de", "la racine cubique de", "raíz cúbica de", "la raíz cúbica de", "radice cubica di",
         "la radice cubica di", "derdemachtswortel van", "de derdemachtswortel van", "kubikroden af")  # fmt: skip
     add("fn", "abs", "abs", "absolute value of", "the absolute value of", "betrag von", "der betrag von",

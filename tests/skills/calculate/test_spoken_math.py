@@ -38,6 +38,8 @@ F = Fraction
         ("15% of 80", "15/100*80", 12),
         ("square root of 144", "sqrt(144)", 12),
         ("what is the square root of 144", "sqrt(144)", 12),
+        ("What's the square root on 16?", "sqrt(16)", 4),  # "of" as Whisper heard it
+        ("8 raised to the power on 4", "8**4", 4096),
         ("three to the power of four", "3**4", 81),
         ("2 to the 4th", "2**4", 16),
         ("two to the fourth power", "2**4", 16),
