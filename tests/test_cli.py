@@ -23,10 +23,14 @@ def run(monkeypatch, capsys, argv, stdin=""):
 
 def test_route_jsonl_contract(monkeypatch, capsys, tmp_path):
     monkeypatch.setenv("HOME", str(tmp_path))
-    lines = '{"id": "a", "text": "what is twelve times seven"}\nnot json\n\n{"id": 7, "text": "play baby shark"}\n'
+    lines = (
+        '{"id": "a", "text": "what is twelve times seven"}\nnot json\n\n{"id": 7, "text": "play baby shark"}\n'
+        '{"id": "b", "text": "never mind"}\n'
+    )
     code, out = run(monkeypatch, capsys, ["route", "--jsonl", "--no-llm"], lines)
     records = [json.loads(line) for line in out.out.splitlines()]
-    assert code == 0 and [r["id"] for r in records] == ["a", None, 7]
+    assert code == 0 and [r["id"] for r in records] == ["a", None, 7, "b"]
+    assert records[3]["skill"] == "none" and records[3]["dismissed"] and "dismissed" not in records[2]
     first = records[0]
     assert {"id", "transcript", "call", "skill", "args", "path", "timings_ms"} <= set(first)
     assert (first["call"], first["skill"], first["args"], first["path"]) == (

@@ -116,6 +116,7 @@ class Route:
             "confidence": round(self.confidence, 3),
             **({"error": self.error} if self.error else {}),
             **({"reader": self.reader} if self.reader else {}),
+            **({"dismissed": True} if self.dismissed else {}),
         }
 
 
