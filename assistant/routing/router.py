@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from assistant.calls import NONE_CALL, Call, parse_call
 from assistant.errors import AssistantError, CallSyntaxError, InvalidArguments, UnknownSkill
 from assistant.i18n import is_dismissal, normalize_text
+from assistant.numbers import said_numbers
 from assistant.registry import Param, Registry
 from assistant.routing.grounding import SaidNumbers
 from assistant.routing.matcher import FastMatcher, mentioned
@@ -283,6 +284,7 @@ class Router:
         return self._validated(parse_call(raw), text)
 
     def _validated(self, call: Call, text: str) -> Call:
+        call = self._unsaid_left_out(call, text)
         try:
             return self._said(self.registry.validate(call), text)
         except InvalidArguments as error:
@@ -301,6 +303,22 @@ class Router:
                     raise error from None
             log.info("router: %s left out: the request states no value for it (%s)", param.name, error.reason)
             return self._validated(Call(call.name, {k: v for k, v in call.args.items() if k != param.name}), text)
+
+    def _unsaid_left_out(self, call: Call, text: str) -> Call:
+        """call without an optional converted argument whose digits the request never says, when the request states
+        no such value at all: "turn off my alarm for tomorrow" came out duration="1000", which a duration reads as
+        1000 minutes. (A converted value may differ from what was said: "ten minutes" is "10 minutes".)"""
+        skill = self.registry.skills.get(call.name)
+        for param in skill.params if skill else ():
+            value = call.args.get(param.name)
+            states = param.normalize.states if param.normalize is not None else None
+            if not param.optional or states is None or not isinstance(value, str) or states(text):
+                continue
+            digits = {float(d) for d in re.findall(r"\d+(?:\.\d+)?", value)}
+            if digits - said_numbers(text):
+                log.info("router: %s=%r left out: the request says no such number", param.name, value)
+                call = Call(call.name, {k: v for k, v in call.args.items() if k != param.name})
+        return call
 
     @staticmethod
     def _near(param: Param, text: str, value: object) -> str | None:

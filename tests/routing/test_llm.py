@@ -482,6 +482,15 @@ def _routes_to(said: str, model: str, call: str, error: str) -> None:
         # the request states no time at all: the optional time is left out, the action kept
         ("cancel my alarm for tomorrow", f'{CANCEL}, time="tomorrow")', f"{CANCEL})", ""),
         ("siri cancel yoga alarms", f'{CANCEL}, time="yoga")', f"{CANCEL})", ""),
+        # a number nobody said, in a request that states no duration: not 1000 minutes (router v7 seed 1 wrote it)
+        ("Turn off my alarm for tomorrow.", f'{CANCEL}, time="tomorrow", duration="1000")', f"{CANCEL})", ""),
+        # a duration said in words is converted, not left out
+        (
+            "snooze it for ten minutes",
+            'alarm_control(action="snooze", duration="10 minutes")',
+            'alarm_control(action="snooze", duration="10 minutes")',
+            "",
+        ),
         # a time the model garbled but the request states is read from the request, as before
         ("cancel the alarm at seven thirty", f'{CANCEL}, time="seven thirty the")', f'{CANCEL}, time="07:30")', ""),
         # a required value cannot be left out: the model's error stands
