@@ -73,9 +73,10 @@ def _phrase_table() -> dict[tuple[str, ...], list[tuple[str, Any]]]:
         "raiz cuadrada de", "radice di", "la radice di", "radice quadrata di", "la radice quadrata di",
         "wortel van", "de wortel van", "vierkantswortel van", "de vierkantswortel van", "kvadratroden af",
         "roden af")  # fmt: skip
-    add("fn", "cbrt", "cube root of", "the cube root of", "cube root on", "the cube root on", "kubikwurzel aus", "die kubikwurzel aus",
-        "racine cubique de", "la racine cubique de", "raíz cúbica de", "la raíz cúbica de", "radice cubica di",
-        "la radice cubica di", "derdemachtswortel van", "de derdemachtswortel van", "kubikroden af")  # fmt: skip
+    add("fn", "cbrt", "cube root of", "the cube root of", "cube root on", "the cube root on", "kubikwurzel aus",
+        "die kubikwurzel aus", "racine cubique de", "la racine cubique de", "raíz cúbica de", "la raíz cúbica de",
+        "radice cubica di", "la radice cubica di", "derdemachtswortel van", "de derdemachtswortel van",
+        "kubikroden af")  # fmt: skip
     add("fn", "abs", "abs", "absolute value of", "the absolute value of", "betrag von", "der betrag von",
         "valeur absolue de", "la valeur absolue de", "valor absoluto de", "el valor absoluto de",
         "valore assoluto di", "il valore assoluto di", "absolute waarde van", "de absolute waarde van",
