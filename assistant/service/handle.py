@@ -3,7 +3,8 @@
 Home Assistant's conversation agent sends a Transcript to both kinds of program and takes whichever answer comes
 back, so a Transcript is always handled (the skill runs and its sentence is the answer) and Recognize is the way to
 get the call without running it. none() and a turn that went wrong (a skill error, a skill over its budget) are
-NotHandled / NotRecognized, still with the sentence the user should hear.
+NotHandled / NotRecognized, still with the sentence the user should hear; a request taken back ("never mind") is
+Handled with "Okay." (nothing is left to do) and NotRecognized with the same sentence.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ def call_context(route: Route, context: dict[str, Any] | None) -> dict[str, Any]
 def handled_event(turn: Turn, context: dict[str, Any] | None = None) -> Event:
     """Handled with the reply, or NotHandled (with the reply too) for none() and a failed turn."""
     data = call_context(turn.route, context)
+    if turn.route.dismissed:  # "never mind": answered ("Okay."), so no other agent should take it up
+        return Handled(text=turn.reply.text, context=data).event()
     if turn.route.call.name == "none" or turn.error:
         return NotHandled(text=turn.reply.text, context=data).event()
     return Handled(text=turn.reply.text, context=data).event()
@@ -37,6 +40,7 @@ def intent_event(route: Route, language: str, context: dict[str, Any] | None = N
     """Intent named after the skill with its arguments as entities, or NotRecognized for none()."""
     data = call_context(route, context)
     if route.call.name == "none":
-        return NotRecognized(text=MESSAGES.say(language, "not_for_me"), context=data).event()
+        said = "dismissed" if route.dismissed else "not_for_me"
+        return NotRecognized(text=MESSAGES.say(language, said), context=data).event()
     entities = [Entity(name=key, value=value) for key, value in route.call.args.items()]
     return Intent(name=route.call.name, entities=entities, context=data).event()

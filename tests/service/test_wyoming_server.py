@@ -158,6 +158,13 @@ def test_a_request_for_nothing_known_is_not_handled_with_a_sentence(served):  # 
     assert NotHandled.from_event(answers[-1]).text == "Sorry, I can't help with that yet."
 
 
+def test_never_mind_is_handled_with_okay_and_recognized_as_nothing(served):  # noqa: F811
+    answers = served.ask(Transcript(text="Never mind.").event(), until=("handled", "not-handled"))
+    assert Handled.is_type(answers[-1].type) and Handled.from_event(answers[-1]).text == "Okay."
+    nothing = served.ask(Recognize(text="never mind").event(), until=("intent", "not-recognized"))
+    assert NotRecognized.from_event(nothing[-1]).text == "Okay."
+
+
 def test_the_reply_follows_the_transcripts_language(served):  # noqa: F811
     answers = served.ask(Transcript(text="zwölf mal sieben", language="de").event(), until=("handled",))
     assert Handled.from_event(answers[-1]).text == "12 mal 7 ist 84."
