@@ -312,10 +312,10 @@ class Router:
         for param in skill.params if skill else ():
             value = call.args.get(param.name)
             states = param.normalize.states if param.normalize is not None else None
-            if not param.optional or states is None or not isinstance(value, str) or states(text):
+            if not param.optional or states is None or not isinstance(value, str):
                 continue
-            digits = {float(d) for d in re.findall(r"\d+(?:\.\d+)?", value)}
-            if digits - said_numbers(text):
+            digits = {float(d) for d in re.findall(r"\d+(?:\.\d+)?", value)}  # cheapest test first: most have none
+            if digits and digits - said_numbers(text) and not states(text):
                 log.info("router: %s=%r left out: the request says no such number", param.name, value)
                 call = Call(call.name, {k: v for k, v in call.args.items() if k != param.name})
         return call

@@ -29,9 +29,8 @@ def call_context(route: Route, context: dict[str, Any] | None) -> dict[str, Any]
 def handled_event(turn: Turn, context: dict[str, Any] | None = None) -> Event:
     """Handled with the reply, or NotHandled (with the reply too) for none() and a failed turn."""
     data = call_context(turn.route, context)
-    if turn.route.dismissed:  # "never mind": answered ("Okay."), so no other agent should take it up
-        return Handled(text=turn.reply.text, context=data).event()
-    if turn.route.call.name == "none" or turn.error:
+    # "never mind" is answered ("Okay."): Handled, so no other agent takes it up.
+    if not turn.route.dismissed and (turn.route.call.name == "none" or turn.error):
         return NotHandled(text=turn.reply.text, context=data).event()
     return Handled(text=turn.reply.text, context=data).event()
 
