@@ -1051,3 +1051,32 @@ def test_the_skill_reader_is_the_shipped_one_unless_configured_and_a_missing_one
     missing = Config(data_dir=str(tmp_path), router=RouterConfig(reader=str(tmp_path / "reader.gguf")))
     with pytest.raises(ModelError, match=r"reader\.gguf does not exist \(router\.reader"):
         reader_adapter(missing, added)
+
+
+def test_a_value_said_once_fills_one_parameter_the_later_one():
+    @skill
+    def find_films(genre: str | None = None, actors: str | None = None, director: str | None = None) -> Reply:
+        """Find movies by genre, actors or director."""
+        return Reply("ok")
+
+    @skill
+    def call_person(contact: str, via: str | None = None) -> Reply:
+        """Call a contact."""
+        return Reply("ok")
+
+    registry = Registry([find_films, call_person])
+
+    def routed(model: str, said: str = "a movie directed by Anna Boden") -> Call:
+        return Router(registry, JunkBackend(model, 1.0), fast_path=False).route(said).call
+
+    assert routed('find_films(genre="Anna Boden", director="Anna Boden")') == parse_call(
+        'find_films(director="Anna Boden")'
+    )
+    # Different values, and the same value under one parameter, stand as written.
+    assert routed('find_films(genre="comedy", director="Anna Boden")') == parse_call(
+        'find_films(genre="comedy", director="Anna Boden")'
+    )
+    # A required parameter keeps its value: the copy stands and validation judges the call.
+    assert routed('call_person(contact="mom", via="mom")', "call mom") == parse_call(
+        'call_person(contact="mom", via="mom")'
+    )
