@@ -243,6 +243,13 @@ def music_hotwords(ctx: Context) -> list[str]:
         ("play music", "play_music()"),
         ("put on some music", "play_music()"),
         ("shuffle my music", "play_music()"),
+        # The whole library, as families ask for it (the model declined "shuffle my library").
+        ("shuffle my library", "play_music()"),
+        ("shuffle all my music", "play_music()"),
+        ("shuffle all my songs", "play_music()"),
+        ("play all my music", "play_music()"),
+        ("play all my songs", "play_music()"),
+        ("play everything", "play_music()"),
     ],
     not_for=[
         "radio",

@@ -71,6 +71,8 @@ def wait_until_stopped(tester, timeout_s=3.0):
         ("play the alphabet song", 'play_music(query="the alphabet song")'),
         ("play some music", "play_music()"),
         ("play a random song", "play_music()"),
+        ("shuffle my library", "play_music()"),
+        ("Shuffle all my songs, please.", "play_music()"),
         ("next song", 'music_control(action="next")'),
         ("play the next song", 'music_control(action="next")'),
         ("play the song before this one", 'music_control(action="previous")'),
