@@ -421,6 +421,15 @@ def _control_phrases(by_action: dict[str, str]) -> list[tuple[str, str]]:
         ("turn down the speaker volume", 'music_control(action="volume_down")'),
         ("lower the volume", 'music_control(action="volume_down")'),
         ("raise the volume", 'music_control(action="volume_up")'),
+        # Muting is silence now and the same song later: a pause ("unmute" had come out as stop).
+        ("mute", 'music_control(action="pause")'),
+        ("mute the music", 'music_control(action="pause")'),
+        ("mute the speaker", 'music_control(action="pause")'),
+        ("mute the sound", 'music_control(action="pause")'),
+        ("unmute", 'music_control(action="resume")'),
+        ("unmute the music", 'music_control(action="resume")'),
+        ("unmute the speaker", 'music_control(action="resume")'),
+        ("unmute the sound", 'music_control(action="resume")'),
         # The same commands in the other reply languages, for the fast path: a two-word command needs no LLM
         # in any language. Listed after the English ones, so the prompt's few-shot examples stay English.
         *_control_phrases(

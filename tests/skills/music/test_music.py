@@ -85,6 +85,8 @@ def wait_until_stopped(tester, timeout_s=3.0):
         ("stop", 'music_control(action="stop")'),
         ("pause", 'music_control(action="pause")'),
         ("resume the music", 'music_control(action="resume")'),
+        ("mute the speaker", 'music_control(action="pause")'),
+        ("unmute", 'music_control(action="resume")'),
         ("set the volume to 5", "set_volume(level=5)"),
         ("volume 0", "set_volume(level=0)"),
     ],
