@@ -306,6 +306,13 @@ def music_hotwords(ctx: Context) -> list[str]:
     ],  # fmt: skip
     # A joke is never a song, though a small model plays "a nerd joke" (SLURP devel, 2 of its 35 misses).
     never_for=[
+        # A question about the song that plays is no request to start one ("what's playing" came out play_music()).
+        "what is playing",
+        "what song is this",
+        "what is this song",
+        "what song is playing",
+        "who sings this",
+        "who is singing",
         *"joke jokes witz witze blague blagues chiste chistes barzelletta barzellette grap grappen".split(),
         *"ジョーク 冗談 笑话 笑話".split(),
         *ALARM_WORDS,

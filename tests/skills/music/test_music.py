@@ -364,3 +364,15 @@ def test_skipped_file_sentence_joins_without_a_space_in_japanese(folder):
 def test_catalogue_is_complete_for_every_language():
     assert not [line for line in missing_translations() if line.startswith("music:")]
     assert set(MESSAGES.catalog) == set(LANGUAGES)
+
+
+@pytest.mark.parametrize("said", ["what's playing", "What song is this?", "who sings this"])
+def test_a_question_about_the_song_starts_no_music(said):
+    from assistant.routing.router import Completion, Router
+
+    class Plays:  # what the shipped adapter wrote for "what's playing"
+        def complete(self, text, context, skills=None):
+            return Completion("play_music()", confidence=0.8)
+
+    route = Router(Registry(SKILLS), Plays(), fast_path=False).route(said)
+    assert route.call == Call("none") and "ruled out" in route.error
