@@ -420,6 +420,12 @@ def hotwords(ctx: Context) -> list[str]:
         *ALARM_WORDS,
         *"alarm alarma reminder erinnerung rappel recordatorio herinnering".split(),
         *"calendar kalender calendrier calendario agenda".split(),
+        # Other worlds have no forecast here: "what's the temperature of the sun" came out weather() (home) and
+        # "is it cold on mars" weather(location="mars"), which finds a town called Mars. Mars alone is March in
+        # French, Norwegian and Swedish ("le 3 mars"): only "on mars".
+        *"jupiter saturn pluto neptune uranus".split(),
+        *["on mars", "of mars", "on venus", "of venus", "of the sun", "on the sun", "hot is the sun"],
+        *["of the moon", "on the moon", "in space", "outer space"],
     ],
     said_as={"day": DAYS_SAID},
     means_default={"location": means_home},

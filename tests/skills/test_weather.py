@@ -518,3 +518,25 @@ def test_unknown_weather_code_still_reads(server):
         assert t.call('weather(location="Boston")').text == (
             "Right now in Boston it's 8 degrees and changeable weather; today's high is 11."
         )
+
+
+@pytest.mark.parametrize(
+    ("said", "model", "stands"),
+    [
+        ("What's the temperature of the sun?", "weather()", False),
+        ("is it cold on mars", 'weather(location="mars")', False),
+        ("how cold is it in space", 'weather(location="space")', False),
+        ("will the sun come out today", "weather()", True),
+        # Mars is March in French and Norwegian: the date stands.
+        ("Quel temps fera-t-il le 3 mars ?", "weather()", True),
+    ],
+)
+def test_other_worlds_have_no_forecast(said, model, stands):
+    from assistant.routing.router import Completion, Router
+
+    class Writes:
+        def complete(self, text, context, skills=None):
+            return Completion(model, confidence=0.99)
+
+    call = Router(Registry([weather, news]), Writes(), fast_path=False).route(said).call
+    assert (call.name == "weather") is stands
