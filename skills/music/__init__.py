@@ -449,7 +449,10 @@ def _control_phrases(by_action: dict[str, str]) -> list[tuple[str, str]]:
                 "stop": "musik aus|stopp die musik|arrête la musique|para la música|ferma la musica|"
                 "stop de muziek|stop musikken|sluk musikken|音楽を止めて|停止播放|关掉音乐",
                 "pause": "pause machen|mets en pause|pausa la música|metti in pausa|pauzeer de muziek|"
-                "sæt musikken på pause|一時停止|暂停|暂停音乐",
+                "sæt musikken på pause|一時停止|暂停|暂停音乐|"
+                # muting, as in English: a pause ("Ton aus" had come out volume_up)
+                "ton aus|stummschalten|coupe le son|silencia la música|togli l'audio|geluid uit|slå lyden fra|"
+                "ミュート|静音",
                 "resume": "weiterspielen|reprends la musique|continúa la música|riprendi la musica|"
                 "ga verder met spelen|fortsæt musikken|spil videre|再開して|继续播放",
                 "volume_up": "lauter|plus fort|más alto|sube el volumen|alza il volume|più forte|harder|"
@@ -459,6 +462,23 @@ def _control_phrases(by_action: dict[str, str]) -> list[tuple[str, str]]:
             }
         ),
     ],
+    # A request that says which way the volume goes is read that way whatever the model wrote: "Mach die Musik
+    # leiser" came out volume_up, "太大声了" (too loud) too. Comparatives and "too loud" only.
+    said_as={
+        "action": {
+            "volume_up": [
+                *"louder lauter harder luider højere 音量を上げて 大声一点 调大".split(),
+                *["plus fort", "más alto", "más fuerte", "più forte", "più alto"],
+            ],
+            "volume_down": [
+                *"quieter softer leiser zachter lavere 音量を下げて 小声一点 调小".split(),
+                *["moins fort", "más bajo", "más bajito", "più piano", "più basso"],
+                # and "too loud", which never asks for more
+                *["too loud", "zu laut", "trop fort", "demasiado alto", "troppo alto", "te hard", "for højt"],
+                *"うるさい 太大声 太吵".split(),
+            ],
+        }
+    },
 )
 def music_control(
     action: Literal["stop", "pause", "resume", "next", "previous", "volume_up", "volume_down"], *, ctx: Context

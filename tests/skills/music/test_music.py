@@ -86,6 +86,7 @@ def wait_until_stopped(tester, timeout_s=3.0):
         ("pause", 'music_control(action="pause")'),
         ("resume the music", 'music_control(action="resume")'),
         ("mute the speaker", 'music_control(action="pause")'),
+        ("Ton aus", 'music_control(action="pause")'),
         ("unmute", 'music_control(action="resume")'),
         ("set the volume to 5", "set_volume(level=5)"),
         ("volume 0", "set_volume(level=0)"),
@@ -376,3 +377,24 @@ def test_a_question_about_the_song_starts_no_music(said):
 
     route = Router(Registry(SKILLS), Plays(), fast_path=False).route(said)
     assert route.call == Call("none") and "ruled out" in route.error
+
+
+@pytest.mark.parametrize(
+    ("said", "model", "action"),
+    [
+        ("Mach die Musik leiser", "volume_up", "volume_down"),  # what the shipped adapter wrote
+        ("太大声了", "volume_up", "volume_down"),
+        ("make it louder", "volume_down", "volume_up"),
+        ("mets la musique plus fort", "stop", "volume_up"),
+        ("pause the music", "pause", "pause"),  # no direction said: the model's action stands
+    ],
+)
+def test_the_volume_goes_the_way_the_request_says(said, model, action):
+    from assistant.routing.router import Completion, Router
+
+    class Writes:
+        def complete(self, text, context, skills=None):
+            return Completion(f'music_control(action="{model}")', confidence=0.9)
+
+    route = Router(Registry(SKILLS), Writes(), fast_path=False).route(said)
+    assert route.call == Call("music_control", {"action": action})
