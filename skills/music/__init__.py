@@ -469,10 +469,12 @@ def _control_phrases(by_action: dict[str, str]) -> list[tuple[str, str]]:
             "volume_up": [
                 *"louder lauter harder luider højere 音量を上げて 大声一点 调大".split(),
                 *["plus fort", "más alto", "más fuerte", "più forte", "più alto"],
+                *["monte", "sube", "súbele", "skru op"],  # turn up ("skru ned for musikken" came out stop)
             ],
             "volume_down": [
                 *"quieter softer leiser zachter lavere 音量を下げて 小声一点 调小".split(),
                 *["moins fort", "más bajo", "más bajito", "più piano", "più basso"],
+                *["baisse", "baja", "bájale", "skru ned"],
                 # and "too loud", which never asks for more
                 *["too loud", "zu laut", "trop fort", "demasiado alto", "troppo alto", "te hard", "for højt"],
                 *"うるさい 太大声 太吵".split(),

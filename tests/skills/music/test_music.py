@@ -386,6 +386,8 @@ def test_a_question_about_the_song_starts_no_music(said):
         ("太大声了", "volume_up", "volume_down"),
         ("make it louder", "volume_down", "volume_up"),
         ("mets la musique plus fort", "stop", "volume_up"),
+        ("baja la música", "stop", "volume_down"),
+        ("skru ned for musikken", "stop", "volume_down"),
         ("pause the music", "pause", "pause"),  # no direction said: the model's action stands
     ],
 )
