@@ -437,6 +437,16 @@ def _control_phrases(by_action: dict[str, str]) -> list[tuple[str, str]]:
         ("unmute the music", 'music_control(action="resume")'),
         ("unmute the speaker", 'music_control(action="resume")'),
         ("unmute the sound", 'music_control(action="resume")'),
+        # "Again" is the song that plays, or the one that just ended: what previous does (it restarts a song past its
+        # first seconds). The model declined these.
+        ("play this song again", 'music_control(action="previous")'),
+        ("play that song again", 'music_control(action="previous")'),
+        ("play that again", 'music_control(action="previous")'),
+        ("play it again", 'music_control(action="previous")'),
+        ("repeat this song", 'music_control(action="previous")'),
+        ("repeat that song", 'music_control(action="previous")'),
+        ("start this song again", 'music_control(action="previous")'),
+        ("start the song over", 'music_control(action="previous")'),
         # The same commands in the other reply languages, for the fast path: a two-word command needs no LLM
         # in any language. Listed after the English ones, so the prompt's few-shot examples stay English.
         *_control_phrases(
