@@ -40,11 +40,10 @@ from finetune.templating import (
 )
 
 FAMILIES = Path(__file__).resolve().parent / "families"
-HELD_TOPICS = ("timer", "alarm", "lights", "thermostat", "datetime", "communication")
-"""Hard-negative topics no training skill answers but a household's skill will (its lights, the built-in clock, its
-phone): their none() examples are left out, or the model learns "lights -> none()" whatever the listing says ("bedroom
-lights on please" came out none() with a lights skill listed; "ring my sister" none() with a call skill listed, r6).
-Requests for skills that are not listed teach none() instead (texting: the organize family's send_message)."""
+HELD_TOPICS = ("timer", "alarm", "lights", "thermostat", "datetime")
+"""Hard-negative topics no training skill answers but a household's skill will (its lights, the built-in clock): their
+none() examples are left out, or the model learns "lights -> none()" whatever the listing says ("bedroom lights on
+please" came out none() with a lights skill listed). Requests for skills that are not listed teach none() instead."""
 DAY_WORDS = ("today", "tomorrow", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
