@@ -19,9 +19,10 @@ from assistant.routing.decoder import CallSpace, CopyWords, Decoder, State, _num
 from assistant.routing.grounding import SaidNumbers
 from assistant.routing.llm import LazyBackend, ServerBackend, load_backend, server_grammar
 from assistant.routing.prompt import context_lines, few_shot, request_lines, static_prefix
-from assistant.routing.router import Completion, Route, Router
+from assistant.routing.router import Route, Router
 from skills.calculate.spoken_math import to_expression
 from tests.http_server import RecordedServer, closed_port_url, http_server  # noqa: F401  (fixture)
+from tests.junk_backend import JunkBackend
 
 
 @skill(
@@ -404,20 +405,6 @@ def test_skill_search_weighs_whole_names_where_greedy_commits_to_the_first_word(
     assert searched.text == "song()"
     assert engine.n_past <= len(prompt) + len(searched.tokens)  # the names tried were dropped from the cache
     assert "".join(VOCAB[t] for t in engine.tokens).startswith("Call:")
-
-
-class JunkBackend:
-    """An LLM backend that writes whatever it is given."""
-
-    def __init__(self, text: str, confidence: float) -> None:
-        self.text, self.confidence = text, confidence
-        self.skills: frozenset[str] | None = None
-        self.asked = 0
-
-    def complete(self, text, context, skills=None):
-        self.skills = skills  # the skills it was asked to choose among
-        self.asked += 1
-        return Completion(self.text, 3, 5, self.confidence, {"llm_prompt_ms": 1.0})
 
 
 @settings(max_examples=100, deadline=None)

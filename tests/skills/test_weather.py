@@ -15,10 +15,12 @@ from assistant.i18n import LANGUAGES
 from assistant.pipeline import Assistant
 from assistant.registry import Context, Registry
 from assistant.routing.matcher import FastMatcher
+from assistant.routing.router import Router
 from assistant.testing import SkillTester
 from skills.news import news
 from skills.weather import MESSAGES, WMO_CODES, WeatherSettings, geocoding_language, hotwords, weather
 from tests.http_server import FIXTURES, RecordedServer, closed_port_url
+from tests.junk_backend import JunkBackend
 
 OFFLINE = "I can't reach the weather service right now. Please check the internet connection."
 TIMEOUT = "The weather service is taking too long to answer. Please try again in a moment."
@@ -464,9 +466,6 @@ def test_hard_negatives_are_not_weather(text):
     ],
 )
 def test_the_week_said_is_the_day_whatever_the_model_wrote(text, day):
-    from assistant.routing.router import Router
-    from tests.routing.test_llm import JunkBackend
-
     registry = Registry([weather])
     call = Router(registry, JunkBackend("weather()", 0.99), fast_path=False).route(text).call
     assert call.name == "weather" and call.args.get("day", "today") == day
@@ -532,11 +531,5 @@ def test_unknown_weather_code_still_reads(server):
     ],
 )
 def test_other_worlds_have_no_forecast(said, model, stands):
-    from assistant.routing.router import Completion, Router
-
-    class Writes:
-        def complete(self, text, context, skills=None):
-            return Completion(model, confidence=0.99)
-
-    call = Router(Registry([weather, news]), Writes(), fast_path=False).route(said).call
+    call = Router(Registry([weather, news]), JunkBackend(model, 0.99), fast_path=False).route(said).call
     assert (call.name == "weather") is stands

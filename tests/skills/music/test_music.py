@@ -12,9 +12,11 @@ from assistant.i18n import LANGUAGES, missing_translations
 from assistant.pipeline import NOT_FOR_ME
 from assistant.registry import Registry
 from assistant.routing.matcher import FastMatcher
+from assistant.routing.router import Router
 from assistant.testing import SkillTester
 from skills.music import FAVORITE, MESSAGES, music_control, music_query, play_music, set_volume
 from skills.music.player import shared_player
+from tests.junk_backend import JunkBackend
 from tests.music_files import library_copy
 
 SKILLS = (play_music, music_control, set_volume)
@@ -371,13 +373,8 @@ def test_catalogue_is_complete_for_every_language():
 
 @pytest.mark.parametrize("said", ["what's playing", "What song is this?", "who sings this"])
 def test_a_question_about_the_song_starts_no_music(said):
-    from assistant.routing.router import Completion, Router
-
-    class Plays:  # what the shipped adapter wrote for "what's playing"
-        def complete(self, text, context, skills=None):
-            return Completion("play_music()", confidence=0.8)
-
-    route = Router(Registry(SKILLS), Plays(), fast_path=False).route(said)
+    model = JunkBackend("play_music()", 0.8)  # what the shipped adapter wrote for "what's playing"
+    route = Router(Registry(SKILLS), model, fast_path=False).route(said)
     assert route.call == Call("none") and "ruled out" in route.error
 
 
@@ -394,11 +391,5 @@ def test_a_question_about_the_song_starts_no_music(said):
     ],
 )
 def test_the_volume_goes_the_way_the_request_says(said, model, action):
-    from assistant.routing.router import Completion, Router
-
-    class Writes:
-        def complete(self, text, context, skills=None):
-            return Completion(f'music_control(action="{model}")', confidence=0.9)
-
-    route = Router(Registry(SKILLS), Writes(), fast_path=False).route(said)
+    route = Router(Registry(SKILLS), JunkBackend(f'music_control(action="{model}")', 0.9), fast_path=False).route(said)
     assert route.call == Call("music_control", {"action": action})
