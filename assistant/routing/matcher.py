@@ -68,6 +68,10 @@ def _literal(text: str) -> str:
 
 
 POLITE = re.compile(r"^(?:please |can you |could you |let's |lets )+|(?: please| thanks| thank you)+$")
+LEADING_HESITATION = re.compile(r"^(?:(?:uh|um|uhm|er|erm|hmm|hm) )+")
+"""Hesitation before a command ("uh uh er skip" is "skip"). A speaker who hesitates may say "you know" anywhere, so
+a capture of such a request that contains it declines ("um play music you know by metallica")."""
+INNER_HESITATION = re.compile(r"(?:^| )(?:you know|i mean)(?: |$)")
 
 
 def _converted(param: Param, value: str) -> str:
@@ -159,7 +163,9 @@ class FastMatcher:
 
     def match(self, text: str) -> Call | None:
         """The call for text if a template matches and every value validates; None means "ask the LLM"."""
-        norm = POLITE.sub("", normalize_text(text))
+        norm = normalize_text(text)
+        hesitant = LEADING_HESITATION.match(norm) is not None
+        norm = POLITE.sub("", LEADING_HESITATION.sub("", norm))
         if not norm:
             return None
         words = set(norm.split())
@@ -184,7 +190,11 @@ class FastMatcher:
                     continue
                 value_words = value.split()
                 param = item.param(name)
-                if param.type is str and (value in NOT_A_VALUE or HESITATIONS.search(_converted(param, value))):
+                if param.type is str and (
+                    value in NOT_A_VALUE
+                    or HESITATIONS.search(_converted(param, value))
+                    or (hesitant and INNER_HESITATION.search(value))
+                ):
                     ok = False
                     break
                 # A Normalize converter (spoken math, music queries) checks the whole value itself;

@@ -13,6 +13,7 @@ from assistant.errors import AssistantError, CallSyntaxError, InvalidArguments, 
 from assistant.i18n import is_dismissal, normalize_text
 from assistant.numbers import said_numbers
 from assistant.registry import Param, Registry
+from assistant.routing.arguments import Roles, said_once, unsaid_choices_left_out
 from assistant.routing.grounding import SaidNumbers
 from assistant.routing.matcher import FastMatcher, mentioned
 
@@ -150,6 +151,8 @@ class Router:
         }
         """Words of the added skills' names (find_movies: movie) -> those skills: a request that says one is asked of
         the reader even after a built-in call ("I want to watch a movie" is no song when find_movies is listed)."""
+        self.roles = {name: roles for name in registry.added() if (roles := Roles.of(registry.get(name), registry))}
+        """How each added skill's text parameters are told apart (arguments.Roles)."""
         self.min_confidence = min_confidence
         self.unsure_hearing_logprob = unsure_hearing_logprob
         self.min_confidence_unsure = min_confidence_unsure
@@ -284,7 +287,7 @@ class Router:
         return self._validated(parse_call(raw), text)
 
     def _validated(self, call: Call, text: str) -> Call:
-        call = self._unsaid_left_out(self._said_once(call), text)
+        call = self._unsaid_left_out(self._heard_arguments(call, text), text)
         try:
             return self._said(self.registry.validate(call), text)
         except InvalidArguments as error:
@@ -304,27 +307,21 @@ class Router:
             log.info("router: %s left out: the request states no value for it (%s)", param.name, error.reason)
             return self._validated(Call(call.name, {k: v for k, v in call.args.items() if k != param.name}), text)
 
-    def _said_once(self, call: Call) -> Call:
-        """call with a copied value that stands under two parameters kept only under the later one, when the earlier
-        is optional. A thing said once fills one parameter; the reader writes the first optional parameter out of habit
-        (genre="Anna Boden") and, having written the value, names the fitting one (director="Anna Boden"). Unseen set:
-        5 fixes, no regression (runs #110/#141); the built-in sets did not change."""
+    def _heard_arguments(self, call: Call, text: str) -> Call:
+        """call held to what the request says of its arguments (assistant.routing.arguments): a value said once
+        fills one parameter; an added skill's flags and Literal values stand only when said, and its text values
+        go to the parameter whose role the words around them say."""
         skill = self.registry.skills.get(call.name)
-        if skill is None or len(call.args) < 2:
+        if skill is None:
             return call
-        optional = {p.name for p in skill.params if p.optional}
-        last: dict[str, str] = {}
-        repeated: set[str] = set()
-        for name, value in call.args.items():
-            if isinstance(value, str) and value.strip():
-                key = value.strip().casefold()
-                if last.get(key) in optional:
-                    repeated.add(last[key])
-                last[key] = name
-        if not repeated:
-            return call
-        log.info("router: %s left out: the same value stands under a later parameter", ", ".join(sorted(repeated)))
-        return Call(call.name, {k: v for k, v in call.args.items() if k not in repeated})
+        held = said_once(skill, call)
+        if call.name not in self.builtin:
+            held = unsaid_choices_left_out(skill, held, text)
+            roles = self.roles.get(call.name)
+            held = roles.placed(held, text) if roles is not None else held
+        if held != call:
+            log.info("router: %s -> %s, as the request says", call, held)
+        return held
 
     def _unsaid_left_out(self, call: Call, text: str) -> Call:
         """call without an optional converted argument whose digits the request never says, when the request states

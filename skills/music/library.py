@@ -45,6 +45,19 @@ GENERIC_QUERIES = frozenset(
     ]
 )  # fmt: skip
 """What a query may say when no particular music is meant: shuffle the library."""
+MUSIC_WORDS = frozenset("music musique musik musica muziek musikk 音楽 音乐".split())
+""""Music" in the reply languages, folded (no accents)."""
+SOME_WORDS = frozenset(
+    "some any de la du des un une peu etwas ein bisschen algo po della di wat noget lidt litt 点".split()
+)
+"""Words that may stand beside "music" when none in particular is meant: "un peu de musique", "etwas Musik"."""
+
+
+def generic(folded: str) -> bool:
+    """True when a folded query names no particular music: "some music", and in the other languages "un peu de
+    musique" (the model wrote play_music(query="musique") for "Mets un peu de musique")."""
+    words = set(folded.split())
+    return folded in GENERIC_QUERIES or bool(words & MUSIC_WORDS and words <= MUSIC_WORDS | SOME_WORDS)
 
 
 class LibraryError(Exception):
@@ -180,7 +193,7 @@ def match_phrase(text: str, canonical_only: bool = False) -> tuple[str, str, str
         found = pattern.match(text)
         if not found or (canonical_only and not canonical):
             continue
-        if kind != "genre_or_artist" or fold(found["a"]) not in GENERIC_QUERIES:  # "some music" is no genre
+        if kind != "genre_or_artist" or not generic(fold(found["a"])):  # "some music" is no genre
             return kind, found["a"], found.groupdict().get("b") or ""
     return "any", text, ""
 
@@ -192,7 +205,7 @@ def parse_query(text: str) -> tuple[str, str, str]:
 
 def is_generic(query: str | None) -> bool:
     """True when the query names no particular music ("some music", "something")."""
-    return query is None or fold(strip_filler(query)) in GENERIC_QUERIES
+    return query is None or generic(fold(strip_filler(query)))
 
 
 # --- scanning and the on-disk index ----------------------------------------------------------------------------

@@ -3,6 +3,10 @@ way the volume goes (its said_as). Kept apart from the skill because the lists g
 
 from __future__ import annotations
 
+OTHERS_PLAYING = ("he's playing", "she's playing", "he is playing", "she is playing", "they are playing")
+"""Someone else's music, talked about in the kitchen ("He's playing his music too loud again" turned the volume down,
+in noise too): no request to the speaker, for music_control and play_music alike (their never_for)."""
+
 
 def control_phrases(by_action: dict[str, str]) -> list[tuple[str, str]]:
     """(utterance, call) pairs from "|"-separated phrasings per music_control action."""
@@ -23,6 +27,8 @@ CONTROL_EXAMPLES: list[tuple[str, str]] = [
     ("keep playing", 'music_control(action="resume")'),
     ("continue playing", 'music_control(action="resume")'),
     ("unpause", 'music_control(action="resume")'),
+    ("unpause the music", 'music_control(action="resume")'),
+    ("unpause the song", 'music_control(action="resume")'),
     ("stop playing", 'music_control(action="stop")'),
     ("next song", 'music_control(action="next")'),
     ("skip this song", 'music_control(action="next")'),
@@ -52,6 +58,9 @@ CONTROL_EXAMPLES: list[tuple[str, str]] = [
     ("turn down the speaker volume", 'music_control(action="volume_down")'),
     ("lower the volume", 'music_control(action="volume_down")'),
     ("raise the volume", 'music_control(action="volume_up")'),
+    # A child's way of asking for more volume; the model read "can't hear" as quieter.
+    ("i can't hear it", 'music_control(action="volume_up")'),
+    ("i can't hear the music", 'music_control(action="volume_up")'),
     # Muting is silence now and the same song later: a pause ("unmute" had come out as stop).
     ("mute", 'music_control(action="pause")'),
     ("mute the music", 'music_control(action="pause")'),

@@ -1067,3 +1067,77 @@ def test_a_value_said_once_fills_one_parameter_the_later_one():
     assert routed('call_person(contact="mom", via="mom")', "call mom") == parse_call(
         'call_person(contact="mom", via="mom")'
     )
+
+
+def test_an_added_skills_flag_or_choice_that_an_english_request_does_not_say_is_left_out():
+    @skill
+    def find_food(
+        category: str | None = None,
+        has_seating_outdoors: bool | None = None,
+        price: Literal["cheap", "pricey"] | None = None,
+    ) -> Reply:
+        """Find restaurants."""
+        return Reply("ok")
+
+    registry = Registry([*Registry.load().skills.values(), find_food])
+
+    def routed(model: str, said: str) -> Call:
+        return Router(registry, JunkBackend(model, 1.0), fast_path=False).route(said).call
+
+    said = "find me a place that serves noodles"
+    assert routed('find_food(category="noodles", has_seating_outdoors=True, price="cheap")', said) == parse_call(
+        'find_food(category="noodles")'
+    )
+    # Said, by its first letters ("outdoor" for outdoors), the values stand.
+    said = "a cheap noodle place with outdoor tables please"
+    assert routed('find_food(has_seating_outdoors=True, price="cheap")', said) == parse_call(
+        'find_food(has_seating_outdoors=True, price="cheap")'
+    )
+    # Another language says the words in its own: nothing is left out.
+    said = "Finde ein Nudelrestaurant mit Plätzen draußen"
+    assert routed("find_food(has_seating_outdoors=True)", said) == parse_call("find_food(has_seating_outdoors=True)")
+    # A built-in skill's values are the router's (trained, and said in every language).
+    assert routed('music_control(action="volume_up")', "make it so I can hear it better") == parse_call(
+        'music_control(action="volume_up")'
+    )
+
+
+def test_an_added_skills_text_value_goes_to_the_parameter_whose_role_the_request_says():
+    @skill(examples=[("a thriller starring Tom Hanks", 'films(genre="thriller", actors="Tom Hanks")')])
+    def films(genre: str | None = None, actors: str | None = None, director: str | None = None) -> Reply:
+        """Find movies."""
+        return Reply("ok")
+
+    @skill
+    def trip(departure_date: str | None = None, return_date: str | None = None) -> Reply:
+        """Find round trip flights."""
+        return Reply("ok")
+
+    @skill
+    def visit(therapist_name: str | None = None, appointment_time: str | None = None) -> Reply:
+        """Book an appointment."""
+        return Reply("ok")
+
+    registry = Registry([*Registry.load().skills.values(), films, trip, visit])
+
+    def routed(model: str, said: str) -> Call:
+        return Router(registry, JunkBackend(model, 1.0), fast_path=False).route(said).call
+
+    # "starring" is the word before actors in the skill's example; "directed" says director by its name.
+    said = "a movie starring Serena Altschul and directed by Harry Elfont"
+    assert routed('films(genre="Serena Altschul", director="Harry Elfont")', said) == parse_call(
+        'films(actors="Serena Altschul", director="Harry Elfont")'
+    )
+    assert routed('trip(departure_date="the 8th")', "flights that return on the 8th") == parse_call(
+        'trip(return_date="the 8th")'
+    )
+    # Words that say the parameter it stands under, or no role at all, leave the value where it is.
+    assert routed('trip(departure_date="the 8th")', "flights leaving on the 8th") == parse_call(
+        'trip(departure_date="the 8th")'
+    )
+    assert routed('films(director="Jane Campion")', "something by Jane Campion") == parse_call(
+        'films(director="Jane Campion")'
+    )
+    # A name has no numbers in it: "the therapist for three pm" stays a time.
+    said = "book it with the therapist for three pm"
+    assert routed('visit(appointment_time="three pm")', said) == parse_call('visit(appointment_time="three pm")')

@@ -55,6 +55,7 @@ def kitchen():
         ("resume the eggs timer", 'timer_control(action="resume", name="eggs")'),
         ("cancel the timer", 'timer_control(action="cancel")'),
         ("cancel all timers", 'timer_control(action="cancel_all")'),
+        ("Stop every timer.", 'timer_control(action="cancel_all")'),
         ("add 3 minutes to the timer", 'timer_control(action="add", duration="3 minutes")'),
         ("set an alarm for 6 am", 'set_alarm(time="06:00")'),
         ("set an alarm for 7 30 tomorrow", 'set_alarm(time="07:30", day="tomorrow")'),
@@ -93,7 +94,7 @@ def test_common_phrasings_take_the_fast_path(kitchen, text, call):
         "set a timer for the pasta",
         "set an alarm in ten minutes",
         "set a timer for 10 minutes for the eggs please now",
-        "stop every timer",  # "every" counts timers, it names none: not cancel(name="every")
+        "stop each timer",  # "each" counts timers, it names none: not cancel(name="each")
     ],
 )
 def test_what_the_fast_path_is_not_sure_of_goes_to_the_model(kitchen, text):
