@@ -13,7 +13,7 @@ from assistant.errors import AssistantError, CallSyntaxError, InvalidArguments, 
 from assistant.i18n import is_dismissal, normalize_text
 from assistant.numbers import said_numbers
 from assistant.registry import Param, Registry
-from assistant.routing.arguments import Roles, said_once, unsaid_choices_left_out
+from assistant.routing.evidence import Roles, said_once, unrelated, unsaid_choices_left_out, vocabulary
 from assistant.routing.grounding import SaidNumbers
 from assistant.routing.matcher import FastMatcher, mentioned
 
@@ -151,8 +151,10 @@ class Router:
         }
         """Words of the added skills' names (find_movies: movie) -> those skills: a request that says one is asked of
         the reader even after a built-in call ("I want to watch a movie" is no song when find_movies is listed)."""
+        self.vocabularies = {name: vocabulary(registry.get(name)) for name in registry.added()}
+        """The words of each added skill's declaration (evidence.vocabulary): a request that says none is not for it."""
         self.roles = {name: roles for name in registry.added() if (roles := Roles.of(registry.get(name), registry))}
-        """How each added skill's text parameters are told apart (arguments.Roles)."""
+        """How each added skill's text parameters are told apart (evidence.Roles)."""
         self.min_confidence = min_confidence
         self.unsure_hearing_logprob = unsure_hearing_logprob
         self.min_confidence_unsure = min_confidence_unsure
@@ -249,6 +251,9 @@ class Router:
             if ruled_out:  # "i want a nerd joke" is no song, whatever the model thinks
                 route.error = f"{route.call} ruled out: the request says {ruled_out[0]!r}"
                 route.call = NONE_CALL
+            elif route.call.name in self.vocabularies and unrelated(self.vocabularies[route.call.name], text):
+                route.error = f"{route.call} ruled out: the request says no word of {route.call.name}'s declaration"
+                route.call = NONE_CALL
             route.call = self.agree(route.call, text)
             if self.min_confidence and completion.confidence < self.min_confidence and route.call.name != "none":
                 route.error = f"low confidence {completion.confidence:.2f} for {route.call}"
@@ -308,7 +313,7 @@ class Router:
             return self._validated(Call(call.name, {k: v for k, v in call.args.items() if k != param.name}), text)
 
     def _heard_arguments(self, call: Call, text: str) -> Call:
-        """call held to what the request says of its arguments (assistant.routing.arguments): a value said once
+        """call held to what the request says of its arguments (assistant.routing.evidence): a value said once
         fills one parameter; an added skill's flags and Literal values stand only when said, and its text values
         go to the parameter whose role the words around them say."""
         skill = self.registry.skills.get(call.name)
