@@ -13,7 +13,7 @@ from assistant.errors import AssistantError, CallSyntaxError, InvalidArguments, 
 from assistant.i18n import is_dismissal, normalize_text
 from assistant.numbers import said_numbers
 from assistant.registry import Param, Registry
-from assistant.routing.evidence import Roles, said_once, unrelated, unsaid_choices_left_out, vocabulary
+from assistant.routing.evidence import Counts, Roles, said_once, unrelated, unsaid_choices_left_out, vocabulary
 from assistant.routing.grounding import SaidNumbers
 from assistant.routing.matcher import FastMatcher, mentioned
 
@@ -153,6 +153,8 @@ class Router:
         the reader even after a built-in call ("I want to watch a movie" is no song when find_movies is listed)."""
         self.vocabularies = {name: vocabulary(registry.get(name)) for name in registry.added()}
         """The words of each added skill's declaration (evidence.vocabulary): a request that says none is not for it."""
+        self.counts = {name: counts for name in registry.added() if (counts := Counts.of(registry.get(name), registry))}
+        """What each added skill's whole-number parameters count (evidence.Counts)."""
         self.roles = {name: roles for name in registry.added() if (roles := Roles.of(registry.get(name), registry))}
         """How each added skill's text parameters are told apart (evidence.Roles)."""
         self.min_confidence = min_confidence
@@ -315,15 +317,17 @@ class Router:
     def _heard_arguments(self, call: Call, text: str) -> Call:
         """call held to what the request says of its arguments (assistant.routing.evidence): a value said once
         fills one parameter; an added skill's flags and Literal values stand only when said, and its text values
-        go to the parameter whose role the words around them say."""
+        go to the parameter whose role the words around them say, and a count said before what it counts fills the
+        parameter that counts it."""
         skill = self.registry.skills.get(call.name)
         if skill is None:
             return call
         held = said_once(skill, call)
         if call.name not in self.builtin:
             held = unsaid_choices_left_out(skill, held, text)
-            roles = self.roles.get(call.name)
+            roles, counts = self.roles.get(call.name), self.counts.get(call.name)
             held = roles.placed(held, text) if roles is not None else held
+            held = counts.counted(held, text) if counts is not None else held
         if held != call:
             log.info("router: %s -> %s, as the request says", call, held)
         return held

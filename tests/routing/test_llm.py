@@ -1159,3 +1159,34 @@ def test_an_english_request_that_says_no_word_of_an_added_skill_is_not_for_it():
     assert declined.call == Call("none") and "no word of lights_off" in declined.error
     # Other languages say other words: the declaration's English cannot judge them.
     assert route("mach es dunkel hier").call == Call("lights_off")
+
+
+def test_an_added_skills_count_goes_to_the_parameter_that_counts_what_the_request_counts():
+    @skill(examples=[("rooms for 2 people", "hotel_search(guests=2)")])
+    def hotel_search(
+        star_rating: Annotated[int, Range(1, 5)] | None = None,
+        number_of_rooms: int | None = None,
+        guests: int | None = None,
+    ) -> Reply:
+        """Find a hotel."""
+        return Reply("ok")
+
+    registry = Registry([*Registry.load().skills.values(), hotel_search])
+
+    def routed(model: str, said: str) -> Call:
+        return Router(registry, JunkBackend(model, 1.0), fast_path=False).route(said).call
+
+    # A count the model left out, and two it swapped: each goes to what it counts (by name, or by the word after
+    # the count in the examples: "people").
+    assert routed("hotel_search(star_rating=4)", "a 4 star hotel, I need one room") == parse_call(
+        "hotel_search(star_rating=4, number_of_rooms=1)"
+    )
+    said = "I need 1 room at a two-star hotel for three people"
+    assert routed("hotel_search(star_rating=1, number_of_rooms=2)", said) == parse_call(
+        "hotel_search(star_rating=2, number_of_rooms=1, guests=3)"
+    )
+    # A count out of the parameter's range is no such count; a number before nothing counted changes nothing.
+    assert routed("hotel_search()", "a hotel with 7 star service") == parse_call("hotel_search()")
+    assert routed("hotel_search(number_of_rooms=2)", "a hotel for 2 nights") == parse_call(
+        "hotel_search(number_of_rooms=2)"
+    )
