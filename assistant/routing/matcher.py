@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from assistant.calls import Call, parse_call
 from assistant.errors import InvalidArguments
 from assistant.i18n import normalize_text, unspaced_text
+from assistant.numbers import said_numbers
 from assistant.registry import Param, Registry
 
 MAX_CAPTURE_WORDS = 5
@@ -119,6 +120,7 @@ class FastMatcher:
         self.registry = registry
         self.templates: list[Template] = []
         self._literal_maps: dict[tuple[str, str], dict[str, str]] = {}
+        self._counted = self._counted_params(registry)
         for item in registry.skills.values():
             for utterance, text in item.examples:
                 template = self._compile(item.name, utterance, parse_call(text))
@@ -126,6 +128,19 @@ class FastMatcher:
                     self.templates.append(template)
         # Most literal words first: "play the next song" must beat "play {query}".
         self.templates.sort(key=lambda t: -t.literal_words)
+
+    @staticmethod
+    def _counted_params(registry: Registry) -> set[tuple[str, str]]:
+        """(skill, parameter) of the plain text parameters whose every example value says a number ("50 dollars"): a
+        capture for one that says none is no such value ("send a message to dad" is no transfer of "a message")."""
+        values: dict[tuple[str, str], list[str]] = {}
+        for item in registry.skills.values():
+            for _, text in item.examples:
+                for name, value in registry.parse(text).args.items():
+                    param = item.param(name)
+                    if param.type is str and param.normalize is None and not param.choices:
+                        values.setdefault((item.name, name), []).append(str(value))
+        return {key for key, said in values.items() if all(said_numbers(v) for v in said)}
 
     def _compile(self, skill_name: str, utterance: str, call: Call) -> Template | None:
         text = normalize_text(utterance)
@@ -209,6 +224,9 @@ class FastMatcher:
                         or value_words[-1] in EDGE_WORDS
                     )
                 ):
+                    ok = False
+                    break
+                if (template.skill, name) in self._counted and not said_numbers(value):
                     ok = False
                     break
                 # A capture that swallowed a Literal word ("boston tomorrow") is ambiguous: skip it.

@@ -137,3 +137,19 @@ def test_never_for_words_make_the_fast_path_decline_too():
     matcher = FastMatcher(Registry([tune]))
     assert matcher.match("play baby shark") == Call("tune", {"query": "baby shark"})
     assert matcher.match("play a joke") is None
+
+
+def test_a_value_whose_examples_all_say_a_number_needs_one():
+    @skill(
+        examples=[
+            ("send 50 dollars to Maria", 'pay(amount="50 dollars", to="Maria")'),
+            ("send twenty euros to Tom", 'pay(amount="twenty euros", to="Tom")'),
+        ]
+    )
+    def pay(amount: str, to: str) -> Reply:
+        """Send money to someone."""
+        return Reply("sent")
+
+    matcher = FastMatcher(Registry([pay]))
+    assert matcher.match("send 15 dollars to Anna") == Call("pay", {"amount": "15 dollars", "to": "anna"})
+    assert matcher.match("send a message to dad") is None  # no amount of anything: the model decides
