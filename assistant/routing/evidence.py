@@ -35,6 +35,13 @@ FUNCTION_WORDS = frozenset(
 """Words too common to be a role's cue, though four letters long."""
 
 
+PREPOSITION_ROLES = {
+    "from": ("origin", "source", "departure", "start", "pickup", "sender"),
+    "to": ("destination", "arrival", "recipient", "receiver", "target"),
+}
+"""What a preposition right before a value says of its role: "a flight to San Francisco" is a destination."""
+
+
 def _words(text: str) -> list[str]:
     return normalize_text(text).split()
 
@@ -176,7 +183,12 @@ class Roles:
         return Call(call.name, args) if args != call.args else call
 
     def _says(self, name: str, around: list[str], before: list[str]) -> bool:
-        return _says(around, self.names[name]) or bool(self.cues[name].intersection(before))
+        led = {role for word in before for role in PREPOSITION_ROLES.get(word, ())}
+        return (
+            _says(around, self.names[name])
+            or bool(self.cues[name].intersection(before))
+            or bool(led & set(name.split("_")))
+        )
 
 
 SMALL_NUMBERS = {

@@ -1118,7 +1118,12 @@ def test_an_added_skills_text_value_goes_to_the_parameter_whose_role_the_request
         """Book an appointment."""
         return Reply("ok")
 
-    registry = Registry([*Registry.load().skills.values(), films, trip, visit])
+    @skill
+    def flight(origin_city: str | None = None, destination_city: str | None = None) -> Reply:
+        """Find one-way flights."""
+        return Reply("ok")
+
+    registry = Registry([*Registry.load().skills.values(), films, trip, visit, flight])
 
     def routed(model: str, said: str) -> Call:
         return Router(registry, JunkBackend(model, 1.0), fast_path=False).route(said).call
@@ -1138,6 +1143,11 @@ def test_an_added_skills_text_value_goes_to_the_parameter_whose_role_the_request
     assert routed('films(director="Jane Campion")', "something by Jane Campion") == parse_call(
         'films(director="Jane Campion")'
     )
+    # "from" and "to" right before a city say origin and destination.
+    assert routed('flight(origin_city="Oslo")', "a flight to Oslo please") == parse_call(
+        'flight(destination_city="Oslo")'
+    )
+    assert routed('flight(destination_city="Oslo")', "flights from Oslo") == parse_call('flight(origin_city="Oslo")')
     # A name has no numbers in it: "the therapist for three pm" stays a time.
     said = "book it with the therapist for three pm"
     assert routed('visit(appointment_time="three pm")', said) == parse_call('visit(appointment_time="three pm")')
