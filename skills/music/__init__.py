@@ -25,7 +25,7 @@ from skills.music.library import (
     match_phrase,
     strip_filler,
 )
-from skills.music.phrases import CONTROL_EXAMPLES, OTHERS_PLAYING, VOLUME_SAID
+from skills.music.phrases import CONTROL_EXAMPLES, OTHERS_PLAYING, SONG_QUESTIONS, VOLUME_SAID
 from skills.music.player import Player, PlayerEvent, PlayResult, shared_player
 
 log = logging.getLogger(__name__)
@@ -323,13 +323,7 @@ def music_hotwords(ctx: Context) -> list[str]:
     ],  # fmt: skip
     # A joke is never a song, though a small model plays "a nerd joke" (SLURP devel, 2 of its 35 misses).
     never_for=[
-        # A question about the song that plays is no request to start one ("what's playing" came out play_music()).
-        "what is playing",
-        "what song is this",
-        "what is this song",
-        "what song is playing",
-        "who sings this",
-        "who is singing",
+        *SONG_QUESTIONS,
         *OTHERS_PLAYING,
         # Games of chance and films are no songs: "heads or tails" and "roll a dice" came out play_music(query=...),
         # and so did "watch it with Mandarin subtitles" (unseen set).
@@ -400,7 +394,7 @@ def play_music(query: Query = None, *, ctx: Context) -> Reply:
     return _start(ctx, player, found.tracks, "playing")
 
 
-@skill(examples=CONTROL_EXAMPLES, said_as={"action": VOLUME_SAID}, never_for=OTHERS_PLAYING)
+@skill(examples=CONTROL_EXAMPLES, said_as={"action": VOLUME_SAID}, never_for=(*OTHERS_PLAYING, *SONG_QUESTIONS))
 def music_control(
     action: Literal["stop", "pause", "resume", "next", "previous", "volume_up", "volume_down"], *, ctx: Context
 ) -> Reply:

@@ -8,6 +8,22 @@ OTHERS_PLAYING = ("he's playing", "she's playing", "he is playing", "she is play
 in noise too): no request to the speaker, for music_control and play_music alike (their never_for)."""
 
 
+SONG_QUESTIONS = (
+    "what is playing",
+    "what song is this",
+    "what is this song",
+    "what song is playing",
+    "who sings this",
+    "who is singing",
+    "name of the song",
+    "name of this song",
+    "name of the music",
+    "name of this music",
+)
+"""A question about the song that plays: no request to start one or to skip it ("what's playing" came out play_music(),
+"what is the name of the music playing now" skipped to the next song)."""
+
+
 def control_phrases(by_action: dict[str, str]) -> list[tuple[str, str]]:
     """(utterance, call) pairs from "|"-separated phrasings per music_control action."""
     return [

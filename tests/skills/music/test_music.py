@@ -395,11 +395,12 @@ def test_a_question_about_the_song_starts_no_music(said):
 @pytest.mark.parametrize(
     ("said", "model"),
     [
+        ("what is the name of the music playing now", 'music_control(action="next")'),  # the shipped adapter's
         ("He's playing his music too loud again.", 'music_control(action="volume_down")'),  # the shipped adapter's
         ("she's playing baby shark again", 'play_music(query="baby shark")'),
     ],
 )
-def test_someone_elses_music_talked_about_is_no_request(said, model):
+def test_a_question_or_someone_elses_music_is_no_request(said, model):
     route = Router(Registry(SKILLS), JunkBackend(model, 0.9), fast_path=False).route(said)
     assert route.call == Call("none") and "ruled out" in route.error
 
