@@ -1181,7 +1181,12 @@ def test_an_added_skills_count_goes_to_the_parameter_that_counts_what_the_reques
         """Find a hotel."""
         return Reply("ok")
 
-    registry = Registry([*Registry.load().skills.values(), hotel_search])
+    @skill
+    def hotel_stay(length: str | None = None, number_of_rooms: int | None = None) -> Reply:
+        """Book a hotel stay."""
+        return Reply("ok")
+
+    registry = Registry([*Registry.load().skills.values(), hotel_search, hotel_stay])
 
     def routed(model: str, said: str) -> Call:
         return Router(registry, JunkBackend(model, 1.0), fast_path=False).route(said).call
@@ -1194,6 +1199,10 @@ def test_an_added_skills_count_goes_to_the_parameter_that_counts_what_the_reques
     said = "I need 1 room at a two-star hotel for three people"
     assert routed("hotel_search(star_rating=1, number_of_rooms=2)", said) == parse_call(
         "hotel_search(star_rating=2, number_of_rooms=1, guests=3)"
+    )
+    # The counted words copied as an optional text value are that count, not the value.
+    assert routed('hotel_stay(length="one room", number_of_rooms=1)', "I need one room") == parse_call(
+        "hotel_stay(number_of_rooms=1)"
     )
     # A count out of the parameter's range is no such count; a number before nothing counted changes nothing.
     assert routed("hotel_search()", "a hotel with 7 star service") == parse_call("hotel_search()")
