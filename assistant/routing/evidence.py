@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from assistant.calls import Call
 from assistant.i18n import normalize_text
 from assistant.registry import Param, Registry, Skill
+from assistant.routing.matcher import NUMBER_WORDS
 
 ENGLISH_WORDS = frozenset(
     "the my you please want need find with what some can it to of and this that how could would".split()
@@ -33,30 +34,30 @@ FUNCTION_WORDS = frozenset(
     "and".split()
 )
 """Words too common to be a role's cue, though four letters long."""
-
-
 PREPOSITION_ROLES = {
     "from": ("origin", "source", "departure", "start", "pickup", "sender"),
     "to": ("destination", "arrival", "recipient", "receiver", "target"),
 }
 """What a preposition right before a value says of its role: "a flight to San Francisco" is a destination."""
+VOCABULARY_STOP = frozenset(
+    "the a an to of for and or in on at with by my me i you can could would like want need please find some any this "
+    "that there is are be it its from get help look looking search make let lets give tell one what do does".split()
+)
+"""Words any request may say: they tie it to no skill ("can you find me" is every search)."""
 
 
 def _words(text: str) -> list[str]:
     return normalize_text(text).split()
 
 
+def _english(words: Collection[str]) -> bool:
+    return not ENGLISH_WORDS.isdisjoint(words)
+
+
 def _says(words: Collection[str], evidence: Collection[str]) -> bool:
     """Whether words say one of evidence, by its first four letters ("cooling" says cool, "returns" return)."""
     prefixes = {w[:4] for w in words}
     return any(w[:4] in prefixes if len(w) >= 4 else w in words for w in evidence)
-
-
-VOCABULARY_STOP = frozenset(
-    "the a an to of for and or in on at with by my me i you can could would like want need please find some any this "
-    "that there is are be it its from get help look looking search make let lets give tell one what do does".split()
-)
-"""Words any request may say: they tie it to no skill ("can you find me" is every search)."""
 
 
 def _stems(text: str) -> set[str]:
@@ -80,7 +81,7 @@ def unrelated(words: frozenset[str], text: str) -> bool:
     "what does ubiquitous mean" as spell_word). Unseen set, replaying run #178: 15 fixes, 2 regressions ("a drama
     film" for find_movies, "warm it up to 21" for a thermostat: words the declarations do not use)."""
     said = _words(text)
-    return bool(ENGLISH_WORDS.intersection(said)) and not _stems(" ".join(said)) & words
+    return _english(said) and not _stems(" ".join(said)) & words
 
 
 def said_once(skill: Skill, call: Call) -> Call:
@@ -116,7 +117,7 @@ def unsaid_choices_left_out(skill: Skill, call: Call, text: str) -> Call:
     ("energy saving" is eco). For added skills only: a built-in's values are the router's, trained and said in
     every language (said_as)."""
     words = set(_words(text))
-    if not words & ENGLISH_WORDS:
+    if not _english(words):
         return call
     unsaid = {
         p.name
@@ -191,9 +192,7 @@ class Roles:
         )
 
 
-SMALL_NUMBERS = {
-    word: n for n, word in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())
-}
+SMALL_NUMBERS = {word: n for word, n in NUMBER_WORDS.items() if n <= 12}
 """Counts as people say them ("one room", "three people"); bigger counts come as digits."""
 COUNTLESS = frozenset("number num count of".split())
 """Words of a parameter's name that name no thing counted (number_of_rooms counts rooms)."""

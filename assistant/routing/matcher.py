@@ -41,9 +41,9 @@ NEVER_CAPTURED = frozenset(
     }
 )
 """Time words and fillers that belong around a slot, never inside one ("toronto right now"): decline instead."""
-HESITATIONS = re.compile(
-    r"(?:^| )(?:uh|um|uhm|er|erm|hmm|hm)(?: |$)|^(?:well|okay so|you know|i mean) |(?: you know| i mean)$"
-)
+_UMS = "uh|um|uhm|er|erm|hmm|hm"
+_ASIDES = "you know|i mean"
+HESITATIONS = re.compile(rf"(?:^| )(?:{_UMS})(?: |$)|^(?:well|okay so|{_ASIDES}) | (?:{_ASIDES})$")
 """Spoken hesitation left in a capture ("techno you know", "well politics", "uh the olympics") that the skill's
 converter did not remove: the LLM reads past it, so decline. Only at the edges for phrases that titles contain
 ("if you're happy and you know it")."""
@@ -69,10 +69,10 @@ def _literal(text: str) -> str:
 
 
 POLITE = re.compile(r"^(?:please |can you |could you |let's |lets )+|(?: please| thanks| thank you)+$")
-LEADING_HESITATION = re.compile(r"^(?:(?:uh|um|uhm|er|erm|hmm|hm) )+")
+LEADING_HESITATION = re.compile(rf"^(?:(?:{_UMS}) )+")
 """Hesitation before a command ("uh uh er skip" is "skip"). A speaker who hesitates may say "you know" anywhere, so
 a capture of such a request that contains it declines ("um play music you know by metallica")."""
-INNER_HESITATION = re.compile(r"(?:^| )(?:you know|i mean)(?: |$)")
+INNER_HESITATION = re.compile(rf"(?:^| )(?:{_ASIDES})(?: |$)")
 
 
 def _converted(param: Param, value: str) -> str:

@@ -48,7 +48,7 @@ GENERIC_QUERIES = frozenset(
 MUSIC_WORDS = frozenset("music musique musik musica muziek musikk 音楽 音乐".split())
 """"Music" in the reply languages, folded (no accents)."""
 SOME_WORDS = frozenset(
-    "some any de la du des un une peu etwas ein bisschen algo po della di wat noget lidt litt 点".split()
+    "some any de la du des un une peu etwas ein bisschen algo po della di wat noget lidt litt".split()
 )
 """Words that may stand beside "music" when none in particular is meant: "un peu de musique", "etwas Musik"."""
 
