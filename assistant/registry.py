@@ -205,6 +205,10 @@ class Skill:
     """Words that rule this skill out whoever chose it ("joke" is never music): the fast path declines and an LLM
     call becomes none() with the reason. A safety net for a small model; keep it to words that cannot occur in a
     request for the skill."""
+    acts_on: tuple[str, ...] = ()
+    """Optional: the things the skill's commands act on ("music", "song", "track"). A command that does something to
+    another thing ("start the vacuum", "turn up the heat") is not for it, whoever chose it: the model's call becomes
+    none() with the reason. The docstring line's words and the Literal values count as such things too."""
     said_as: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
     """Optional: per Literal parameter, the words that name each value in any language ({"day": {"monday":
     ("monday", "montag", "月曜")}}). When a request names exactly one value, an LLM call must carry it: the router
@@ -298,6 +302,7 @@ def skill(
     examples: Iterable[tuple[str, str]] = (),
     not_for: Iterable[str] = (),
     never_for: Iterable[str] = (),
+    acts_on: Iterable[str] = (),
     said_as: Mapping[str, Mapping[str, Iterable[str]]] | None = None,
     needs_network: bool = False,
     settings: type | None = None,
@@ -328,6 +333,8 @@ def skill(
             if pname not in hints:
                 raise SkillDeclarationError(f"skill '{name}', parameter '{pname}': needs a type hint")
             params.append(_param_from_hint(name, pname, hints[pname], parameter.default))
+        if isinstance(acts_on, str):
+            raise SkillDeclarationError(f"skill '{name}': acts_on needs a list of words, got the string {acts_on!r}")
         values = {key: tuple(str(v) for v in vals) for key, vals in (training_values or {}).items()}
         said = {
             pname: {value: tuple(word.lower() for word in words) for value, words in names.items()}
@@ -353,6 +360,7 @@ def skill(
             examples=tuple(examples),
             not_for=tuple(word.lower() for word in not_for),
             never_for=tuple(word.lower() for word in never_for),
+            acts_on=tuple(word.lower() for word in acts_on),
             said_as=said,
             needs_network=needs_network,
             settings=settings,

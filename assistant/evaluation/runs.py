@@ -241,9 +241,10 @@ def prompt_hash(registry: Registry, backend: Any, config: Config | None = None) 
 
 
 def skills_hash(registry: Registry) -> str:
-    """sha256 of what the fast path is built from: signatures, descriptions, examples, not_for and never_for words."""
+    """sha256 of what the fast path and the router's rules are built from: signatures, descriptions, examples, not_for,
+    never_for and acts_on words."""
     parts = [
-        [s.signature(), s.description, list(s.examples), list(s.not_for), list(s.never_for)]
+        [s.signature(), s.description, list(s.examples), list(s.not_for), list(s.never_for), list(s.acts_on)]
         for s in registry.skills.values()
     ]
     return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()

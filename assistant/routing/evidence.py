@@ -66,8 +66,8 @@ def _stems(text: str) -> set[str]:
 
 def vocabulary(skill: Skill) -> frozenset[str]:
     """The four-letter stems of the words a skill's declaration uses: its name, docstring line, parameter names,
-    Literal values and example requests."""
-    words = _stems(skill.name.replace("_", " ")) | _stems(skill.description)
+    Literal values, example requests and the things it acts on."""
+    words = _stems(skill.name.replace("_", " ")) | _stems(skill.description) | _stems(" ".join(skill.acts_on))
     for utterance, _ in skill.examples:
         words |= _stems(utterance)
     for param in skill.params:
@@ -289,3 +289,71 @@ def _find(words: list[str], part: list[str]) -> int | None:
     if not part:
         return None
     return next((i for i in range(len(words) - len(part) + 1) if words[i : i + len(part)] == part), None)
+
+
+ASKING = frozenset(
+    "what whats how hows is are was will would do does did can could should shall when where who which why tell give "
+    "show i im it its lets let please there theres".split()
+)
+"""First words of a question or statement: no command verb ("what's the forecast", "is it raining")."""
+PARTICLES = frozenset("up down off on out back over".split())
+"""Words that belong to the verb before its object ("turn up the volume", "turn off the music")."""
+DETERMINERS = frozenset("the my this that your our these those".split())
+LEAD_INS = frozenset("please hey okay ok so now just um uh er".split())
+THING_END = frozenset(
+    "to for in on at up down over again before after please now of with from by and or but so if then".split()
+)
+"""Where the thing a command names ends ("start the song over", "turn the volume up")."""
+
+
+def _command(words: list[str]) -> tuple[str, list[str]] | None:
+    """(verb, thing) of a command "VERB [particle] the THING ...", or None for anything else."""
+    while words and words[0] in LEAD_INS:
+        words = words[1:]
+    if words[:2] in (["can", "you"], ["could", "you"], ["would", "you"], ["will", "you"]):
+        words = words[2:]
+    if len(words) < 3 or words[0] in ASKING or words[0] in DETERMINERS or words[0].isdigit():
+        return None
+    verb, at = words[0], 1
+    if words[at] in PARTICLES:
+        verb, at = f"{verb} {words[at]}", at + 1
+    if at >= len(words) or words[at] not in DETERMINERS:
+        return None
+    thing: list[str] = []
+    for word in words[at + 1 :]:
+        if word in THING_END:
+            break
+        thing.append(word)
+    return (verb, thing) if thing else None
+
+
+@dataclass(frozen=True)
+class Objects:
+    """What a skill's commands act on, from its acts_on words, its docstring line and its Literal values: a command
+    that does something to another thing ("start the vacuum", heard "start the back"; "turn up the heat") is not for
+    it."""
+
+    things: frozenset[str]
+    """Four-letter stems of the things."""
+
+    @classmethod
+    def of(cls, skill: Skill) -> Objects | None:
+        """The things skill acts on, or None when it declares none (acts_on)."""
+        if not skill.acts_on:
+            return None
+        things = _stems(" ".join(skill.acts_on)) | _stems(skill.description)
+        for param in skill.params:
+            things |= {s for choice in param.choices for s in _stems(str(choice).replace("_", " "))}
+        return cls(frozenset(things))
+
+    def other_thing(self, call: Call, text: str) -> str | None:
+        """The thing an English command acts on when the skill acts on no such thing ("back" of "start the back"),
+        else None. A thing the call holds as an argument ("shuffle my jazz" as query="jazz") is the skill's."""
+        command = _command(_words(text))
+        if command is None:
+            return None
+        values = {w for v in call.args.values() if isinstance(v, str) for w in _words(v)}
+        stems = _stems(" ".join(command[1]))
+        if not stems or stems & self.things or values.intersection(command[1]):
+            return None
+        return " ".join(command[1])

@@ -13,7 +13,7 @@ from assistant.errors import AssistantError, CallSyntaxError, InvalidArguments, 
 from assistant.i18n import is_dismissal, normalize_text
 from assistant.numbers import said_numbers
 from assistant.registry import Param, Registry
-from assistant.routing.evidence import Counts, Roles, said_once, unrelated, unsaid_choices_left_out, vocabulary
+from assistant.routing.evidence import Counts, Objects, Roles, said_once, unrelated, unsaid_choices_left_out, vocabulary
 from assistant.routing.grounding import SaidNumbers
 from assistant.routing.matcher import FastMatcher, mentioned
 
@@ -157,6 +157,9 @@ class Router:
         """What each added skill's whole-number parameters count (evidence.Counts)."""
         self.roles = {name: roles for name in registry.added() if (roles := Roles.of(registry.get(name), registry))}
         """How each added skill's text parameters are told apart (evidence.Roles)."""
+        self.objects = {name: objects for name in registry.names() if (objects := Objects.of(registry.get(name)))}
+        """What each skill's commands act on, where it says (acts_on, evidence.Objects): "start the vacuum" is no
+        music_control."""
         self.min_confidence = min_confidence
         self.unsure_hearing_logprob = unsure_hearing_logprob
         self.min_confidence_unsure = min_confidence_unsure
@@ -255,6 +258,11 @@ class Router:
                 route.call = NONE_CALL
             elif route.call.name in self.vocabularies and unrelated(self.vocabularies[route.call.name], text):
                 route.error = f"{route.call} ruled out: the request says no word of {route.call.name}'s declaration"
+                route.call = NONE_CALL
+            elif route.call.name in self.objects and (
+                thing := self.objects[route.call.name].other_thing(route.call, text)
+            ):
+                route.error = f"{route.call} ruled out: {route.call.name} does not act on {thing!r}"
                 route.call = NONE_CALL
             route.call = self.agree(route.call, text)
             if self.min_confidence and completion.confidence < self.min_confidence and route.call.name != "none":

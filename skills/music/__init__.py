@@ -25,7 +25,7 @@ from skills.music.library import (
     match_phrase,
     strip_filler,
 )
-from skills.music.phrases import CONTROL_EXAMPLES, OTHERS_PLAYING, SONG_QUESTIONS, VOLUME_SAID
+from skills.music.phrases import CONTROL_EXAMPLES, MUSIC_THINGS, OTHERS_PLAYING, SONG_QUESTIONS, VOLUME_SAID
 from skills.music.player import Player, PlayerEvent, PlayResult, shared_player
 
 log = logging.getLogger(__name__)
@@ -394,7 +394,12 @@ def play_music(query: Query = None, *, ctx: Context) -> Reply:
     return _start(ctx, player, found.tracks, "playing")
 
 
-@skill(examples=CONTROL_EXAMPLES, said_as={"action": VOLUME_SAID}, never_for=(*OTHERS_PLAYING, *SONG_QUESTIONS))
+@skill(
+    examples=CONTROL_EXAMPLES,
+    said_as={"action": VOLUME_SAID},
+    never_for=(*OTHERS_PLAYING, *SONG_QUESTIONS),
+    acts_on=MUSIC_THINGS,
+)
 def music_control(
     action: Literal["stop", "pause", "resume", "next", "previous", "volume_up", "volume_down"], *, ctx: Context
 ) -> Reply:
@@ -445,7 +450,10 @@ def music_control(
         ("turn the volume to 7", "set_volume(level=7)"),
         ("change the volume to 4", "set_volume(level=4)"),
         ("put the volume at 2", "set_volume(level=2)"),
+        ("turn the music to 6", "set_volume(level=6)"),
+        ("set the sound to 3", "set_volume(level=3)"),
     ],
+    acts_on=MUSIC_THINGS,
 )
 def set_volume(level: Annotated[int, Range(0, 10)], *, ctx: Context) -> Reply:
     """Set the speaker volume to a level from 0 (silent) to 10 (loudest)."""

@@ -7,6 +7,13 @@ OTHERS_PLAYING = ("he's playing", "she's playing", "he is playing", "she is play
 """Someone else's music, talked about in the kitchen ("He's playing his music too loud again" turned the volume down,
 in noise too): no request to the speaker, for music_control and play_music alike (their never_for)."""
 
+MUSIC_THINGS = (
+    *"music song songs track tracks tune tunes playlist album record records audio sound sounds".split(),
+    *"speaker speakers volume player playback next previous last".split(),
+)
+"""What music_control and set_volume act on: "start the vacuum" (heard "start the back") and "turn up the heat" are
+commands to other things (evidence.Objects), and went to the music."""
+
 
 SONG_QUESTIONS = (
     "what is playing",
@@ -50,6 +57,10 @@ CONTROL_EXAMPLES: list[tuple[str, str]] = [
     ("skip this song", 'music_control(action="next")'),
     ("skip", 'music_control(action="next")'),
     ("next track", 'music_control(action="next")'),
+    # Tracks are songs, for the fast path too.
+    ("skip this track", 'music_control(action="next")'),
+    ("pause the track", 'music_control(action="pause")'),
+    ("stop the track", 'music_control(action="stop")'),
     ("play the next song", 'music_control(action="next")'),
     ("play the previous song", 'music_control(action="previous")'),
     ("play the song before this one", 'music_control(action="previous")'),

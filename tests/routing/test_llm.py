@@ -875,6 +875,46 @@ def test_a_word_that_rules_the_skill_out_turns_the_models_call_into_none():
     assert route.call == Call("tune", {"query": "jokester"}) and not route.error
 
 
+def test_a_command_to_another_thing_than_the_skill_acts_on_is_none():
+    @skill(acts_on=["music", "song", "track"])
+    def control(action: Literal["stop", "resume", "volume_up"]) -> Reply:
+        """Start, stop or turn up the music that is playing."""
+        return Reply("ok")
+
+    @skill(acts_on=["music"])
+    def tune(query: str | None = None) -> Reply:
+        """Play a tune."""
+        return Reply("ok")
+
+    registry = Registry([control, tune])
+
+    def routed(raw: str, text: str) -> Route:
+        return Router(registry, JunkBackend(raw, 0.99), fast_path=False).route(text)
+
+    # Heard "Start the back." for "Start the vacuum."; "turn up the heat" is the thermostat's.
+    route = routed('control(action="resume")', "Start the back.")
+    assert route.call == Call("none") and "does not act on 'back'" in route.error
+    assert routed('control(action="volume_up")', "Could you turn up the heat please").call == Call("none")
+    # Its things, its docstring's words and its Literal values are its own; so is a thing the call holds.
+    assert routed('control(action="stop")', "stop the track").call == Call("control", {"action": "stop"})
+    assert routed('control(action="volume_up")', "turn up the music").call.name == "control"
+    assert routed('control(action="stop")', "please stop the playing").call.name == "control"
+    assert routed('tune(query="jazz")', "play the jazz").call == Call("tune", {"query": "jazz"})
+    # Questions, statements and other languages are no such commands.
+    assert routed('control(action="stop")', "what's the music doing").call.name == "control"
+    assert routed('control(action="stop")', "stop musikken").call.name == "control"
+    assert routed('control(action="stop")', "stop").call.name == "control"
+
+
+def test_acts_on_must_be_a_list_of_words():
+    with pytest.raises(SkillDeclarationError, match="acts_on needs a list of words"):
+
+        @skill(acts_on="music")
+        def control(action: Literal["stop"]) -> Reply:
+            """Control the music."""
+            return Reply("ok")
+
+
 class ScriptedEngine:
     """Prefers ending the call at `short` and, a little less, going on to `full`: a model that ends names early."""
 
