@@ -13,8 +13,9 @@ from urllib.parse import urlencode
 
 from assistant.errors import ConfigError, SkillError
 from assistant.http import TtlCache, new_session
-from assistant.i18n import ALARM_WORDS, Messages, join_sentences
+from assistant.i18n import ALARM_WORDS, Messages, join_sentences, unspaced_text
 from assistant.registry import Context, Reply, skill
+from skills.clock.spoken import UNIT_S, duration_seconds
 from skills.weather.days import DAYS_SAID, WEEK_DAYS, WEEKDAYS, Day
 
 log = logging.getLogger(__name__)
@@ -47,8 +48,23 @@ HOME_WORDS = frozenset(_HOME_WORDS.split("|"))
 
 
 def means_home(location: str) -> bool:
-    """True when a said location is no place but "here" ("outside", "my area", "zu Hause", "外面")."""
-    return location.strip(" \t.,!?;:。，！？").lower() in HOME_WORDS
+    """True when a said location is no place but "here" ("outside", "my area", "zu Hause", "外面"), or a while from now
+    that the model copied as the place ("what's the weather in ten minutes", "vejret om atten minutter"): the forecast
+    asked for is here's, where looking "ten minutes" up as a town would answer "I couldn't find ten minutes"."""
+    text = location.strip(" \t.,!?;:。，！？").lower()
+    return text in HOME_WORDS or _a_while(text)
+
+
+def _a_while(text: str) -> bool:
+    """Whether text is a duration with its unit said ("ten minutes", "zwei Stunden", "十分钟"); a bare number may be a
+    town ("Eighty Four", Pennsylvania)."""
+    if not unspaced_text(text) and UNIT_S.keys().isdisjoint(text.split()):
+        return False
+    try:
+        duration_seconds(text)
+    except ValueError:
+        return False
+    return True
 
 
 EDGE_FILLERS = {"on", "for", "this", "next", "in", "at", "like"}

@@ -18,7 +18,15 @@ from assistant.routing.matcher import FastMatcher
 from assistant.routing.router import Router
 from assistant.testing import SkillTester
 from skills.news import news
-from skills.weather import MESSAGES, WMO_CODES, WeatherSettings, geocoding_language, hotwords, weather
+from skills.weather import (
+    MESSAGES,
+    WMO_CODES,
+    WeatherSettings,
+    geocoding_language,
+    hotwords,
+    means_home,
+    weather,
+)
 from tests.http_server import FIXTURES, RecordedServer, closed_port_url
 from tests.junk_backend import JunkBackend
 
@@ -126,6 +134,15 @@ def test_home_location_when_none_said(server):
         assert t.call('weather(location="home")').data["location"] == "Boston"
         for here in ("my area", "home town", "me", "area", "zu Hause", "dehors", "aquí", "min lokation", "外面"):
             assert t.call(f'weather(location="{here}")').data["location"] == "Boston", here
+
+
+def test_a_while_from_now_copied_as_the_place_is_home(server):
+    # "what's the weather in ten minutes": the model copied the time as the place; no town is called that.
+    with make_tester(server, home_location="Boston") as t:
+        for later in ("ten minutes", "an hour", "atten minutter", "zwei Stunden", "十分钟"):
+            assert t.call(f'weather(location="{later}")').data["location"] == "Boston", later
+    # A bare number may be a town, and a unit word inside a name is no duration.
+    assert not means_home("Eighty Four") and not means_home("Minute Maid Park") and not means_home("time square")
 
 
 def test_no_home_location_configured(server):
