@@ -109,6 +109,8 @@ class Template:
     """Arguments whose value is fixed by the example (not found in the utterance)."""
     literal_words: int
     """Number of literal words; more specific templates are tried first."""
+    words: frozenset[str]
+    """The literal words: a not_for word the example itself says is its own ("shuffle my playlist")."""
     source: str
     """The example utterance it came from (for debugging)."""
 
@@ -146,7 +148,7 @@ class FastMatcher:
         text = normalize_text(utterance)
         if call.name == "none":
             pattern = re.compile("^" + re.escape(text) + "$")
-            return Template("none", pattern, (), len(text.split()), utterance)
+            return Template("none", pattern, (), len(text.split()), frozenset(text.split()), utterance)
         item = self.registry.get(call.name)
         spans: list[tuple[int, int, str]] = []
         fixed: list[tuple[str, str]] = []
@@ -174,7 +176,8 @@ class FastMatcher:
             literal = literal.replace(text[start:end], " ")
             position = end
         regex += _literal(text[position:]) + "$"
-        return Template(call.name, re.compile(regex), tuple(fixed), len(literal.split()), utterance)
+        words = frozenset(literal.split())
+        return Template(call.name, re.compile(regex), tuple(fixed), len(literal.split()), words, utterance)
 
     def match(self, text: str) -> Call | None:
         """The call for text if a template matches and every value validates; None means "ask the LLM"."""
@@ -191,7 +194,7 @@ class FastMatcher:
             if template.skill == "none":
                 return Call("none")
             item = self.registry.get(template.skill)
-            if words & set(item.not_for) or mentioned(item.never_for, text):
+            if (words - template.words) & set(item.not_for) or mentioned(item.never_for, text):
                 continue
             args: dict[str, str | int | float | bool | None] = dict(template.fixed)
             ok = True

@@ -251,6 +251,11 @@ def music_hotwords(ctx: Context) -> list[str]:
         ("play all my music", "play_music()"),
         ("play all my songs", "play_music()"),
         ("play everything", "play_music()"),
+        # The household's playlist is the library (the model declined "play the playlist", "shuffle my playlist");
+        # "playlist" is a not_for word, so only these phrasings take the fast path ("add it to my playlist" does not).
+        ("play my playlist", "play_music()"),
+        ("play the playlist", "play_music()"),
+        ("shuffle my playlist", "play_music()"),
         # "Some music" in the other reply languages: the model copied "musique" as a query.
         ("mets de la musique", "play_music()"),
         ("mets un peu de musique", "play_music()"),

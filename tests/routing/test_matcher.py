@@ -139,6 +139,27 @@ def test_never_for_words_make_the_fast_path_decline_too():
     assert matcher.match("play a joke") is None
 
 
+def test_a_not_for_word_the_example_itself_says_is_its_own():
+    @skill(
+        examples=[("play baby shark", 'tune(query="baby shark")'), ("shuffle my playlist", "tune()")],
+        not_for=["playlist"],
+    )
+    def tune(query: str | None = None) -> Reply:
+        """Play a tune."""
+        return Reply("ok")
+
+    matcher = FastMatcher(Registry([tune]))
+    assert matcher.match("shuffle my playlist") == Call("tune", {})
+    # Other templates still decline on it: "play my gym playlist" is no song called that.
+    assert matcher.match("play my gym playlist") is None
+
+
+def test_the_playlist_is_the_library(builtin_matcher):
+    for said in ("play my playlist", "play the playlist", "shuffle my playlist", "please play the playlist"):
+        assert builtin_matcher.match(said) == Call("play_music", {}), said
+    assert builtin_matcher.match("add this song to my playlist") is None
+
+
 def test_a_value_whose_examples_all_say_a_number_needs_one():
     @skill(
         examples=[
