@@ -52,7 +52,23 @@ def means_home(location: str) -> bool:
     that the model copied as the place ("what's the weather in ten minutes", "vejret om atten minutter"): the forecast
     asked for is here's, where looking "ten minutes" up as a town would answer "I couldn't find ten minutes"."""
     text = location.strip(" \t.,!?;:。，！？").lower()
-    return text in HOME_WORDS or _a_while(text)
+    return text in HOME_WORDS or _a_while(text) or _says_here(text)
+
+
+HERE_INSIDE = tuple(
+    f" {words} "
+    for words in (
+        "my current location|my location|where i am|near me|around here|"
+        "min nuværende lokation|min lokation|min placering|hos mig|bei mir|chez moi"
+    ).split("|")
+)
+"""Home words that name no town inside a longer value either (the model copies a span around them: "vejrudsigten for
+min nuværende lokation næste måned"). Not "in der Nähe" or "i nærheden": "in der Nähe von Berlin" is Berlin."""
+
+
+def _says_here(text: str) -> bool:
+    padded = f" {' '.join(text.split())} "
+    return any(phrase in padded for phrase in HERE_INSIDE)
 
 
 def _a_while(text: str) -> bool:

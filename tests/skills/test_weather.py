@@ -141,6 +141,10 @@ def test_a_while_from_now_copied_as_the_place_is_home(server):
     with make_tester(server, home_location="Boston") as t:
         for later in ("ten minutes", "an hour", "atten minutter", "zwei Stunden", "十分钟"):
             assert t.call(f'weather(location="{later}")').data["location"] == "Boston", later
+    # "My location" inside a longer copied span is still here; "near Berlin" is Berlin.
+    assert means_home("vejrudsigten for min nuværende lokation næste måned")
+    assert means_home("the weather at my location tomorrow")
+    assert not means_home("in der Nähe von Berlin") and not means_home("my home town Springfield")
     # A bare number may be a town, and a unit word inside a name is no duration.
     assert not means_home("Eighty Four") and not means_home("Minute Maid Park") and not means_home("time square")
 
