@@ -48,9 +48,10 @@ HOME_WORDS = frozenset(_HOME_WORDS.split("|"))
 
 
 def means_home(location: str) -> bool:
-    """True when a said location is no place but "here" ("outside", "my area", "zu Hause", "外面"), or a while from now
-    that the model copied as the place ("what's the weather in ten minutes", "vejret om atten minutter"): the forecast
-    asked for is here's, where looking "ten minutes" up as a town would answer "I couldn't find ten minutes"."""
+    """True when a said location is no place but "here" ("outside", "my area", "zu Hause", "外面"; "my location" inside
+    a longer span the model copied), or a while from now that the model copied as the place ("what's the weather in
+    ten minutes", "vejret om atten minutter"): the forecast asked for is here's, where looking "ten minutes" up as a
+    town would answer "I couldn't find ten minutes"."""
     text = location.strip(" \t.,!?;:。，！？").lower()
     return text in HOME_WORDS or _a_while(text) or _says_here(text)
 
@@ -58,12 +59,13 @@ def means_home(location: str) -> bool:
 HERE_INSIDE = tuple(
     f" {words} "
     for words in (
-        "my current location|my location|where i am|near me|around here|"
-        "min nuværende lokation|min lokation|min placering|hos mig|bei mir|chez moi"
+        "my current location|my location|where i am|near me|around here|min nuværende lokation|min lokation|"
+        "min placering"
     ).split("|")
 )
 """Home words that name no town inside a longer value either (the model copies a span around them: "vejrudsigten for
-min nuværende lokation næste måned"). Not "in der Nähe" or "i nærheden": "in der Nähe von Berlin" is Berlin."""
+min nuværende lokation næste måned"). Not "in der Nähe" or "chez moi": "in der Nähe von Berlin" is Berlin, "chez
+moi à Lyon" Lyon."""
 
 
 def _says_here(text: str) -> bool:
