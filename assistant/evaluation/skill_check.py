@@ -67,6 +67,10 @@ def hint(outcome: Outcome, llm: bool) -> str:
         return f"model: wrote a call the registry refuses ({outcome.error[23:]}); check the parameter's type and range"
     if outcome.error.startswith("low confidence"):
         return f"model: {outcome.error}, below router.min_confidence, so none(); an example phrased like this helps"
+    if " does not act on " in outcome.error:
+        return f"model: {outcome.error}; if the skill acts on that thing, add its word to acts_on"
+    if " says no word of " in outcome.error:
+        return f"model: {outcome.error}; put the words people use for it in the docstring line or an example"
     if " ruled out" in outcome.error:
         return f"model: {outcome.error} (a never_for word of that skill)"
     if outcome.path == "fast":

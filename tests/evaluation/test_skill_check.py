@@ -149,6 +149,13 @@ def test_hints_say_which_path_answered_and_what_helps():
     assert "chose lights for a request that is not for it" in hint(outcome("none()", "lights()", "llm"), True)
     assert "descriptions overlap" in hint(outcome("lights()", "fan()", "llm"), True)
     assert "LLM unavailable" in hint(outcome("lights()", "none()", "llm", "LLM unavailable: no model"), True)
+    # Each rule that rules a call out says what the developer can do about it.
+    lamp = "lights(state=\"on\") ruled out: lights does not act on 'lamp'"
+    assert "add its word to acts_on" in hint(outcome('lights(state="on")', "none()", "llm", lamp), True)
+    unsaid = "lights() ruled out: the request says no word of lights's declaration"
+    assert "in the docstring line or an example" in hint(outcome("lights()", "none()", "llm", unsaid), True)
+    joke = "lights() ruled out: the request says 'joke'"
+    assert "never_for word" in hint(outcome("lights()", "none()", "llm", joke), True)
 
 
 def test_the_check_lists_every_skill_and_a_clean_run_says_so():
