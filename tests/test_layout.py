@@ -39,6 +39,8 @@ SKILL_FLOOR_MAX = 1
 SHARED_SKILL_ENGINES = {
     "skills.music.player": "the assistant's one audio output: the clock's timers and alarms ring over the music "
     "(the music ducks, and 'stop' ends the ring before the music)",
+    "skills.clock.spoken": "spoken durations in nine languages, read in one place: the weather skill tells a while "
+    "from now that the model copied as the place ('ten minutes') from a town",
 }
 """Another skill package's module that a skill may use, and why: an engine shared by skills, not a helper."""
 MAX_LINES = 500

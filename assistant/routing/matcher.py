@@ -176,8 +176,8 @@ class FastMatcher:
             literal = literal.replace(text[start:end], " ")
             position = end
         regex += _literal(text[position:]) + "$"
-        words = frozenset(literal.split())
-        return Template(call.name, re.compile(regex), tuple(fixed), len(literal.split()), words, utterance)
+        said = literal.split()
+        return Template(call.name, re.compile(regex), tuple(fixed), len(said), frozenset(said), utterance)
 
     def match(self, text: str) -> Call | None:
         """The call for text if a template matches and every value validates; None means "ask the LLM"."""

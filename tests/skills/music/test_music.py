@@ -111,7 +111,7 @@ def test_fast_path_routes(text, call):
     "text",
     [
         "play the radio", "play a podcast", "play a game", "play with me", "play jazz fm", "put on a podcast",
-        "play my audiobook", "play the latest episode of serial", "play the news", "play my playlist",
+        "play my audiobook", "play the latest episode of serial", "play the news",
         "add this song to my playlist", "add bohemian rhapsody to my road trip playlist", "i want to hear a joke",
         "play it again", "stop the timer", "pause the timer", "stop the alarm", "turn the lights up",
         "set the brightness to 5", "volume 11", "skip to the next episode", "who sings baby shark", "what song is this",
