@@ -343,7 +343,7 @@ class Objects:
             return None
         things = _stems(" ".join(skill.acts_on)) | _stems(skill.description)
         for param in skill.params:
-            things |= {s for choice in param.choices for s in _stems(str(choice).replace("_", " "))}
+            things |= {s for choice in param.choices for s in _stems(str(choice))}  # "volume_up": volu
         return cls(frozenset(things))
 
     def other_thing(self, call: Call, text: str) -> str | None:
