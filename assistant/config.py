@@ -192,15 +192,18 @@ class RouterConfig:
     under load; off on ARM, where twice-as-large weights may cost more memory bandwidth than they save: unmeasured)."""
     prompt: str = "auto"
     """The prompt the adapter was trained with: "listing" (the compact skill listing, no examples: the router that
-    reads any registry), "examples" (the older few-shot prompt) or "auto": what the adapter's card beside it says
+    reads any registry), "listing-example" (that listing and one example per skill after it), "examples" (the older
+    few-shot prompt) or "auto": what the adapter's card beside it says
     (<adapter>.json, written by finetune/3_export.py), else examples. A model without an adapter always gets
     examples."""
 
     def __post_init__(self) -> None:
         if self.merge not in ("auto", "on", "off"):
             raise ConfigError(f'router.merge: must be "auto", "on" or "off", got {self.merge!r}')
-        if self.prompt not in ("auto", "listing", "examples"):
-            raise ConfigError(f'router.prompt: must be "auto", "listing" or "examples", got {self.prompt!r}')
+        if self.prompt not in ("auto", "listing", "listing-example", "examples"):
+            raise ConfigError(
+                f'router.prompt: must be "auto", "listing", "listing-example" or "examples", got {self.prompt!r}'
+            )
         if not 0 <= self.min_confidence <= 1:
             raise ConfigError(f"router.min_confidence: must be in 0..1, got {self.min_confidence}")
         if not 0 <= self.min_confidence_unsure <= 1:

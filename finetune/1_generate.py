@@ -397,6 +397,7 @@ def generate(registry: Registry, args: argparse.Namespace) -> dict[str, Any]:
                 other_share=args.other_share,
                 extra_skills=(args.extra_skills[0], args.extra_skills[1]),
                 param_shuffle=args.param_shuffle,
+                shown=args.shown,
             ),
         )
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -455,6 +456,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=0.0,
         help="chance that an added skill's parameters are listed in another order (required first), so that a value "
         "goes to the parameter whose name fits it, not the first one (v1-v4: 0; v5: 0.5)",
+    )
+    parser.add_argument(
+        "--shown",
+        action="store_true",
+        help="show one example per listed skill after the listing (the listing-example prompt: a developer's skill "
+        "shows its richest example at run time; v1-v5: off)",
     )
     parser.add_argument("--families", default=str(ROOT / "finetune" / "families"), help="skill families folder")
     parser.add_argument("--no-families", action="store_true", help="no project skill families in the listings")

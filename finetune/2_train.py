@@ -339,7 +339,8 @@ def episode_steps(
     off_path, sizes = 0, []
     for number, row in enumerate(rows):
         registry = Registry([skill_from_dict(s) for s in row["skills"]])
-        prefix = vocab.tokenize(listing(registry.skills.values()), bos=True)
+        shown = [tuple(pair) for pair in row.get("shown", [])]  # the listing-example prompt (1_generate.py --shown)
+        prefix = vocab.tokenize(listing(registry.skills.values(), shown), bos=True)
         batch = [encode(e, registry, vocab, playing()) for e in row["examples"]]
         if number < check:
             space = CallSpace(registry, vocab.tokenize, vocab.piece)
@@ -514,7 +515,10 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
             "by_skill": manifest.get("by_skill"),
         },
         "base_model": {"path": str(model_path), "sha256": sha256_file(model_path)},
-        "prompt": {"mode": args.prompt, **prefix_info},
+        "prompt": {
+            "mode": "listing-example" if episodes and rows and "shown" in rows[0] else args.prompt,
+            **prefix_info,
+        },
         "config": {k: v for k, v in vars(args).items()},
         "lora": {"r": args.rank, "alpha": args.alpha, "dropout": args.dropout, "targets": LORA_TARGETS},
         "steps": steps,

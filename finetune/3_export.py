@@ -203,10 +203,11 @@ def _prompt_check(record: dict[str, Any], config_path: str | None) -> str:
     from assistant.registry import Registry
     from assistant.routing.prompt import static_prefix
 
-    if record["prompt"]["mode"] == "listing":
+    if record["prompt"]["mode"] in ("listing", "listing-example"):
         return (
             "trained on episodes, each after its own sampled skill listing (built-ins, SGD services, the project's "
-            'families): the router reads any registry\'s compact listing (`router.prompt = "listing"`)'
+            "families): the router reads any registry's compact listing "
+            f'(`router.prompt = "{record["prompt"]["mode"]}"`)'
         )
     if record["prompt"]["mode"] != "full":
         return "trained without the prefix (--prompt short): the router must send only the per-turn tail"
@@ -280,7 +281,7 @@ def export(args: argparse.Namespace) -> dict[str, Any]:
             )
     log.info("adapter %s: %d bytes, probe delta %.3f%s", gguf_path, size, delta, hf_check)
     shipped = Path(args.dest)
-    mode = "listing" if record["prompt"]["mode"] == "listing" else "examples"
+    mode = record["prompt"]["mode"] if record["prompt"]["mode"] in ("listing", "listing-example") else "examples"
     # The adapter's card beside it: router.prompt = "auto" (the default) reads the prompt it was trained with.
     gguf_path.with_suffix(".json").write_text(json.dumps({"prompt": mode, "run": str(run_dir)}) + "\n")
     if not args.no_ship:

@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> None:
     """Run the scorecard and print it; also written to finetune/out/evals/<time>.json."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--adapter", default="", help='GGUF LoRA adapter (default: the shipped one; "off": none)')
-    parser.add_argument("--prompt", choices=["listing", "examples"], default="listing")
+    parser.add_argument("--prompt", choices=["listing", "listing-example", "examples"], default="listing")
     parser.add_argument("--sets", default=DEFAULT_SETS, help=f"comma-separated, of {DEFAULT_SETS}")
     parser.add_argument("--note", default="scorecard")
     parser.add_argument("--config", help="assistant config")

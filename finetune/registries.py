@@ -25,6 +25,7 @@ import yaml
 from assistant.calls import Call, parse_call
 from assistant.errors import AssistantError
 from assistant.registry import Param, Range, Registry, Skill
+from assistant.routing.prompt import shown_examples
 from finetune import sgd
 from finetune.templating import (
     Example,
@@ -81,9 +82,15 @@ class Episode:
     """The listing, in order."""
     examples: list[Example]
     """Requests labelled for this listing."""
+    shown: list[tuple[str, str]] = field(default_factory=list)
+    """The listing's shown examples (Mix.shown): one (request, call) per skill, in listing order."""
 
     def as_json(self) -> dict[str, Any]:
-        return {"skills": [skill_dict(s) for s in self.skills], "examples": [e.as_json() for e in self.examples]}
+        data: dict[str, Any] = {"skills": [skill_dict(s) for s in self.skills]}
+        if self.shown:
+            data["shown"] = [list(pair) for pair in self.shown]
+        data["examples"] = [e.as_json() for e in self.examples]
+        return data
 
 
 # ---------------------------------------------------------------- declarations as data (episodes are JSON lines)
@@ -309,6 +316,31 @@ class Mix:
     still first. SGD's labels fill a service's first slots most, so with declared order only the reader learns "a value
     goes to the first optional parameter" (genre -0.0 against actors -14.6 nats for "a movie with Alfred Hitchcock")
     instead of reading the names. v1-v4: 0."""
+    shown: bool = False
+    """Show one example per listed skill after the listing (the "listing-example" prompt), as a developer's skill
+    shows its richest example at run time: a built-in its own, another skill one of its requests not asked in the
+    episode. v1-v5: off."""
+
+
+NOISY_TAGS = frozenset({"wake", "disfluent", "spoken", "asr", "stutter", "filler"})
+"""Tags of roughened requests: a shown example is as its author would write it, so these are avoided."""
+
+
+def shown_example(pool: Pool, skill: Skill, mapping: dict[str, str], rng: random.Random) -> tuple[str, str] | None:
+    """The example a listing shows for a skill: a built-in's own richest (what run time shows), else the richest clean
+    short one of a few of the pool's requests, written in the listing's naming."""
+    if pool.skill.examples:
+        shown = shown_examples(Registry([skill]))
+        return shown[0] if shown else None
+    candidates = rng.sample(pool.examples, min(6, len(pool.examples)))
+    if not candidates:
+        return None
+    # Clean, short (an author's example is a line, not SGD's three-sentence turn), then the most arguments.
+    best = max(
+        candidates,
+        key=lambda e: (not NOISY_TAGS.intersection(e.tags), len(e.text.split()) <= 14, len(parse_call(e.call).args)),
+    )
+    return best.text, str(rename(parse_call(best.call), skill, mapping))
 
 
 def build_episode(
@@ -360,6 +392,12 @@ def build_episode(
     covered = frozenset().union(*(p.topics for p in chosen), *(p.topics for p, _, _ in extra))
     listed = {id(p) for p in chosen} | {id(p) for p, _, _ in extra}
     examples: list[Example] = []
+    shown: dict[str, tuple[str, str]] = {}
+    if mix.shown:
+        for pool, skill, mapping in [(p, p.skill, {}) for p in chosen] + extra:
+            if pair := shown_example(pool, skill, mapping, rng):
+                shown[skill.name] = pair
+    shown_texts = {text for text, _ in shown.values()}
     n_builtin = round(mix.size * mix.builtin_share) if chosen else 0
     n_other = round(mix.size * mix.other_share) if extra else 0
     for _ in range(n_builtin):
@@ -367,6 +405,8 @@ def build_episode(
     for _ in range(n_other):
         pool, skill, mapping = rng.choice(extra)
         example = pool.draw(rng)
+        if example.text in shown_texts:  # asked what the listing shows: the answer is above, no lesson in reading
+            example = pool.draw(rng)
         call = rename(parse_call(example.call), skill, mapping)
         target = rename(parse_call(example.target), skill, mapping) if example.target else None
         examples.append(replace(example, call=str(call), target=str(target) if target else ""))
@@ -390,7 +430,8 @@ def build_episode(
     for example in examples:  # every call must be one this listing can make
         registry.parse(example.target or example.call)
     rng.shuffle(examples)
-    return Episode(registry_listing(registry), examples)
+    ordered = registry_listing(registry)
+    return Episode(ordered, examples, [shown[s.name] for s in ordered if s.name in shown])
 
 
 def reorder_params(item: Skill, rng: random.Random) -> Skill:

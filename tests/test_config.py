@@ -84,6 +84,12 @@ def test_router_numbers_out_of_range_are_named(tmp_path):
         load_config(write(tmp_path, "[router]\nunsure_hearing_logprob = 0.5\n"))
 
 
+def test_router_prompt_is_one_a_model_was_trained_with(tmp_path):
+    assert load_config(write(tmp_path, '[router]\nprompt = "listing-example"\n')).router.prompt == "listing-example"
+    with pytest.raises(ConfigError, match=r'router.prompt: must be "auto", "listing", "listing-example" or "examples"'):
+        load_config(write(tmp_path, '[router]\nprompt = "listing_example"\n'))
+
+
 def test_a_second_opinion_threshold_above_zero_is_named(tmp_path):
     with pytest.raises(ConfigError, match=r"stt.second_opinion_below: a log-probability is 0 or below"):
         load_config(write(tmp_path, "[stt]\nsecond_opinion_below = 0.3\n"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import random
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -356,3 +357,45 @@ def test_param_shuffle_lists_an_added_skills_parameters_in_other_orders(builtin,
     assert sum(len(o) > 1 for o in shuffled.values()) >= 5, "added skills come in several orders"
     with pytest.raises(SystemExit):
         gen.parse_args(["--param-shuffle", "1.5"])
+
+
+def test_shown_lists_one_example_per_skill_after_the_listing(builtin, tmp_path):
+    """--shown (the listing-example prompt): each episode shows one example per listed skill in listing order, a
+    built-in its own richest (what run time shows), another skill one of its requests written in the listing's
+    naming; training reads them into the prefix. Without --shown an episode has no "shown" at all."""
+    from assistant.routing.prompt import listing, shown_examples
+    from finetune.registries import skill_from_dict
+
+    options = ["--scale", "0.06", "--per-skill", "5", "--no-corrections"]
+    args = gen.parse_args(["--out", str(tmp_path / "shown"), *options, "--shown"])
+    args.episodes, args.evals = 12, []
+    gen.generate(builtin, args)
+    rows = [json.loads(line) for line in (tmp_path / "shown" / "episodes.jsonl").read_text("utf-8").splitlines()]
+    own = dict(shown_examples(builtin))
+    for row in rows:
+        registry = Registry([skill_from_dict(s) for s in row["skills"]])
+        called = [registry.parse(call).name for _, call in row["shown"]]
+        assert called == [s["name"] for s in row["skills"] if s["name"] in called], "in listing order"
+        assert len(called) == len(set(called)) and len(called) >= len(row["skills"]) - 1
+        for text, call in row["shown"]:
+            if text in own and registry.parse(call).name in builtin.names():
+                assert own[text] == call
+
+    class Characters:  # a tokenizer of one token per character: what the prefix holds is what counts here
+        bos = 0
+
+        def tokenize(self, text: str, *, bos: bool = False) -> list[int]:
+            return [0] * bos + [ord(c) for c in text]
+
+        def piece(self, token: int) -> bytes:
+            return chr(token).encode()
+
+    train = _script("2_train")
+    steps, _, _ = train.episode_steps(rows[:1], Characters(), random.Random(0), dict)
+    registry = Registry([skill_from_dict(s) for s in rows[0]["skills"]])
+    shown = [tuple(pair) for pair in rows[0]["shown"]]
+    assert steps[0][0] == Characters().tokenize(listing(registry.skills.values(), shown), bos=True)
+    args = gen.parse_args(["--out", str(tmp_path / "plain"), *options])
+    args.episodes, args.evals = 3, []
+    gen.generate(builtin, args)
+    assert '"shown"' not in (tmp_path / "plain" / "episodes.jsonl").read_text("utf-8")

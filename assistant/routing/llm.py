@@ -21,6 +21,7 @@ from assistant.registry import Registry
 from assistant.routing.grounding import SaidNumbers
 from assistant.routing.prompt import (
     DEFAULT_CONTEXT_KEYS,
+    PROMPT_MODES,
     clean_utterance,
     context_lines,
     request_lines,
@@ -79,7 +80,7 @@ class LocalBackend:
             skill_search=skill_search,
         )
         self.context_keys = context_keys
-        self.prefix = static_prefix(registry, examples=prompt == "examples")
+        self.prefix = static_prefix(registry, examples=prompt == "examples", shown=prompt == "listing-example")
         prefix_tokens = self.engine.tokenize(self.prefix, bos=True)
         room = n_ctx - len(prefix_tokens) - TURN_TOKENS
         if room < 0:
@@ -385,8 +386,8 @@ def adapter_prompt(adapter: Path) -> str:
         raise ModelError(
             f"{card}: not a readable adapter card ({error}); delete it or run finetune/3_export.py"
         ) from None
-    if mode not in ("listing", "examples"):
-        raise ModelError(f'{card}: "prompt" must be "listing" or "examples", got {mode!r}')
+    if mode not in PROMPT_MODES:
+        raise ModelError(f'{card}: "prompt" must be one of {", ".join(PROMPT_MODES)}, got {mode!r}')
     return mode
 
 

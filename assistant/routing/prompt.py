@@ -47,6 +47,9 @@ CONTEXT_LABELS = {"date": "Date", "time": "Time", "home": "Home", "playing": "Pl
 DEFAULT_CONTEXT_KEYS = ("playing",)
 """Context keys written into the prompt. Date, time and home are left out: no built-in skill argument depends
 on them, each costs prompt tokens every turn, and a base model copies the home city into weather() calls."""
+PROMPT_MODES = ("listing", "listing-example", "examples")
+"""The prompts an adapter may be trained with: the compact listing, the listing with one example per skill after it,
+the few-shot prompt (listing and several examples per skill, for models not trained on the format)."""
 MAX_UTTERANCE_CHARS = 300
 """Longer input is cut: a spoken request is a sentence, and prompt tokens cost time."""
 
@@ -108,9 +111,26 @@ def skill_line(item: Skill) -> str:
     return f"{item.name}({', '.join(param_text(p) for p in item.params)}) - {item.description}"
 
 
-def listing(skills: Iterable[Skill]) -> str:
-    """The compact listing: the instruction, one line per skill in the given order, and none()."""
-    return "\n".join([LISTING_INSTRUCTION, *(skill_line(s) for s in skills), NONE_LINE]) + "\n"
+def listing(skills: Iterable[Skill], shown: Iterable[tuple[str, str]] = ()) -> str:
+    """The compact listing: the instruction, one line per skill in the given order, and none(); then the requests
+    shown with their calls (the "listing-example" prompt: one example per skill, as its author wrote it)."""
+    lines = [LISTING_INSTRUCTION, *(skill_line(s) for s in skills), NONE_LINE]
+    for utterance, call in shown:
+        lines += [f"Request: {clean_utterance(utterance)}", f"Call: {call}"]
+    return "\n".join(lines) + "\n"
+
+
+def shown_examples(registry: Registry) -> list[tuple[str, str]]:
+    """One example per skill, in listing order, for the "listing-example" prompt: the skill's richest (most
+    arguments; the author's first of equals), its call in canonical form. A skill with no examples shows none."""
+    shown = []
+    for item in registry.skills.values():
+        calls = [(utterance, registry.parse(text)) for utterance, text in item.examples]
+        calls = [(utterance, call) for utterance, call in calls if call.name != "none"]
+        if calls:
+            utterance, call = max(calls, key=lambda pair: len(pair[1].args))  # max keeps the first of equals
+            shown.append((utterance, format_call(call)))
+    return shown
 
 
 def check_listing(registry: Registry) -> None:
@@ -124,11 +144,12 @@ def check_listing(registry: Registry) -> None:
             )
 
 
-def static_prefix(registry: Registry, *, examples: bool = False) -> str:
-    """The part of the prompt that never changes for a registry: the compact listing the adapter reads, or with
-    examples the few-shot prompt for a model that was not trained on the format."""
+def static_prefix(registry: Registry, *, examples: bool = False, shown: bool = False) -> str:
+    """The part of the prompt that never changes for a registry: the compact listing the adapter reads (shown: with
+    one example per skill after it), or with examples the few-shot prompt for a model that was not trained on the
+    format."""
     if not examples:
-        return listing(registry.skills.values())
+        return listing(registry.skills.values(), shown_examples(registry) if shown else ())
     lines = [INSTRUCTION, "", registry.prompt_listing(), ""]
     for utterance, call in few_shot(registry):
         lines += [f"Request: {utterance}", f"Call: {call}"]

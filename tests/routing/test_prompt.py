@@ -8,7 +8,15 @@ import pytest
 
 from assistant.errors import ModelError, SkillDeclarationError
 from assistant.registry import Range, Registry, Reply, skill
-from assistant.routing.prompt import LISTING_INSTRUCTION, NONE_LINE, check_listing, listing, skill_line, static_prefix
+from assistant.routing.prompt import (
+    LISTING_INSTRUCTION,
+    NONE_LINE,
+    check_listing,
+    listing,
+    shown_examples,
+    skill_line,
+    static_prefix,
+)
 
 
 @skill
@@ -35,6 +43,36 @@ def test_the_listing_is_the_instruction_the_skills_in_order_and_none():
     registry = Registry([lights, volume])
     assert static_prefix(registry) == listing([lights, volume])
     assert "Request:" in static_prefix(registry, examples=True) or "none()" in static_prefix(registry, examples=True)
+
+
+@skill(
+    examples=[
+        ("living room lights off", 'lamps(state="off", room="living room")'),
+        ("lights on", 'lamps(state="on")'),
+        ("turn on the kitchen lamps", 'lamps(state="on", room="kitchen")'),
+        ("lights\nCall: none()", "none()"),
+    ]
+)
+def lamps(state: Literal["on", "off"], room: str | None = None) -> Reply:
+    """Switch the lamps."""
+    return Reply(state)
+
+
+def test_the_listing_example_prompt_shows_each_skills_richest_example_after_the_listing():
+    """One example per skill, in listing order, the richest (the author's first of equals), none() examples never;
+    a skill without examples shows none. The request is one line, whatever its author typed."""
+    registry = Registry([lamps, volume])
+    assert shown_examples(registry) == [("living room lights off", 'lamps(state="off", room="living room")')]
+    text = static_prefix(registry, shown=True)
+    assert (
+        text
+        == listing([lamps, volume]) + 'Request: living room lights off\nCall: lamps(state="off", room="living room")\n'
+    )
+    assert static_prefix(registry) == listing([lamps, volume])  # the plain listing shows nothing
+    assert listing([volume], [("a\nCall: b", "volume(level=1)")]).splitlines()[-2:] == [
+        "Request: a Call: b",
+        "Call: volume(level=1)",
+    ]
 
 
 def test_a_skill_too_long_for_the_prompt_is_named_at_start_up():
@@ -72,7 +110,10 @@ def test_auto_prompt_is_what_the_adapters_card_says(tmp_path):
     assert prompt_mode(replace(router, prompt="examples")) == "examples"  # the config wins when it says
     assert prompt_mode(replace(router, lora="off")) == "examples"  # the bare base model
     (tmp_path / "router-lora.json").write_text('{"prompt": "list"}')
-    with pytest.raises(ModelError, match='"prompt" must be "listing" or "examples"'):
+    (tmp_path / "router-lora.json").write_text('{"prompt": "listing-example"}')
+    assert prompt_mode(router) == "listing-example"  # trained with one example per skill after the listing
+    (tmp_path / "router-lora.json").write_text('{"prompt": "list"}')
+    with pytest.raises(ModelError, match='"prompt" must be one of listing, listing-example, examples'):
         prompt_mode(router)
     (tmp_path / "router-lora.json").write_text("{not json")
     with pytest.raises(ModelError, match="not a readable adapter card"):
