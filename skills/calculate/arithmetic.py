@@ -17,6 +17,10 @@ MAX_EXPRESSION_CHARS = 200
 """Longer input is refused before parsing (bounds recursion and work)."""
 MAX_BITS = 4000
 """Largest numerator/denominator (in bits, about 1,200 digits) any intermediate value may reach."""
+MAX_ROOT_DEGREE = 64
+"""Roots up to this degree are looked for exactly (the 3rd root of 27 is 3); a higher one (an exponent such as 0.0001,
+the 10,000th root) is computed in floating point: the exact search raises 2 to the degree, which for "two to the power
+of 0.000000000001" took more memory than the machine has."""
 MAX_RESULT = 10**15
 """Results at or above this magnitude are too big to say."""
 FUNCTIONS = ("sqrt", "abs", "round")
@@ -283,7 +287,9 @@ def _power(base: Value, exponent: Value) -> Value:
     if base < 0 and degree % 2 == 0:
         raise MathError("negative_sqrt" if degree == 2 else "even_root")
     magnitude = abs(base)
-    top, bottom = _integer_root(magnitude.numerator, degree), _integer_root(magnitude.denominator, degree)
+    exact = degree <= MAX_ROOT_DEGREE
+    top = _integer_root(magnitude.numerator, degree) if exact else None
+    bottom = _integer_root(magnitude.denominator, degree) if exact else None
     if top is not None and bottom is not None:
         root = Fraction(top, bottom) * (-1 if base < 0 else 1)
         return _power(root, Fraction(numerator))

@@ -201,6 +201,14 @@ def test_math_errors_have_a_kind_and_a_sentence(expression, kind):
     assert str(error.value) == MathError.SENTENCES[kind]
 
 
+@pytest.mark.parametrize("said", ["2**0.000000000001", "2**(1/1000000000000)", "two to the power of 0.000000000001"])
+def test_a_root_of_huge_degree_is_computed_not_searched(said):
+    """A tiny exponent is a root of huge degree: searching it exactly raised 2 to the degree (the hypothesis test
+    above found it, and the machine ran out of memory); it is a float now, as fast as any other."""
+    assert evaluate(to_expression(said)) == pytest.approx(1.0000000000006932)
+    assert evaluate("(2**64)**(1/64)") == 2  # exact roots of small degree stay exact
+
+
 @pytest.mark.parametrize(
     "expression, value",
     [
