@@ -29,6 +29,9 @@ sys.path.insert(0, str(ROOT))
 
 from assistant.models import gguf_architecture, merge_lora  # noqa: E402
 
+LISTING_MODES = ("listing", "listing-example")
+"""Prompts of adapters trained on episodes: the card names the mode as it is; older runs get the few-shot prompt."""
+
 log = logging.getLogger("finetune.export")
 OUT = ROOT / "finetune" / "out"
 MODELS = ROOT / "models"
@@ -203,7 +206,7 @@ def _prompt_check(record: dict[str, Any], config_path: str | None) -> str:
     from assistant.registry import Registry
     from assistant.routing.prompt import static_prefix
 
-    if record["prompt"]["mode"] in ("listing", "listing-example"):
+    if record["prompt"]["mode"] in LISTING_MODES:
         return (
             "trained on episodes, each after its own sampled skill listing (built-ins, SGD services, the project's "
             "families): the router reads any registry's compact listing "
@@ -281,7 +284,7 @@ def export(args: argparse.Namespace) -> dict[str, Any]:
             )
     log.info("adapter %s: %d bytes, probe delta %.3f%s", gguf_path, size, delta, hf_check)
     shipped = Path(args.dest)
-    mode = record["prompt"]["mode"] if record["prompt"]["mode"] in ("listing", "listing-example") else "examples"
+    mode = record["prompt"]["mode"] if record["prompt"]["mode"] in LISTING_MODES else "examples"
     # The adapter's card beside it: router.prompt = "auto" (the default) reads the prompt it was trained with.
     gguf_path.with_suffix(".json").write_text(json.dumps({"prompt": mode, "run": str(run_dir)}) + "\n")
     if not args.no_ship:
