@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
 
 from assistant.errors import ConfigError
-from assistant.routing.prompt import PROMPT_MODES
 
 DEFAULT_PATH = Path(os.environ.get("ASSISTANT_CONFIG", "~/.config/assistant/config.toml")).expanduser()
 
@@ -201,7 +200,7 @@ class RouterConfig:
     def __post_init__(self) -> None:
         if self.merge not in ("auto", "on", "off"):
             raise ConfigError(f'router.merge: must be "auto", "on" or "off", got {self.merge!r}')
-        if self.prompt not in ("auto", *PROMPT_MODES):
+        if self.prompt not in ("auto", "listing", "listing-example", "examples"):  # routing.prompt.PROMPT_MODES
             raise ConfigError(
                 f'router.prompt: must be "auto", "listing", "listing-example" or "examples", got {self.prompt!r}'
             )
